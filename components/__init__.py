@@ -1,0 +1,1 @@
+"""Building blocks of the platform: one ComponentResource per file, composed per account in accounts/."""

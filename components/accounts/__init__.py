@@ -1,0 +1,1 @@
+"""One component per account role, composing the building blocks."""

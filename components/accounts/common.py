@@ -1,0 +1,95 @@
+"""What every account has: its customer key and its access-log bucket."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pulumi
+
+if TYPE_CHECKING:
+    from components.accounts.tooling import ToolingOutputs
+from components import naming
+from components import policy_documents as docs
+from components.config import Settings
+from components.iam import PlatformRole, PlatformRoleArgs
+from components.kms import CustomerKey, CustomerKeyArgs
+from components.storage import EncryptedBucket, EncryptedBucketArgs
+
+
+@dataclass(frozen=True)
+class AccountBasics:
+    key: CustomerKey
+    access_logs: EncryptedBucket
+
+
+def account_basics(name: str, settings: Settings, parent: pulumi.Resource,
+                   decrypt_roles: Sequence[str] = ()) -> AccountBasics:
+    """The account's key (other accounts' ``decrypt_roles`` may decrypt) and access-log bucket."""
+    key = CustomerKey(
+        f"{name}-key",
+        CustomerKeyArgs(
+            description=f"Encrypts the {settings.role} account's platform data",
+            alias=naming.physical_name(settings.role, "data"),
+            policy=json.dumps(docs.kms_key_policy(settings.partition, settings.account_id, decrypt_roles)),
+            tags=settings.tags,
+            protect=settings.protect,
+        ),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    access_logs = EncryptedBucket(
+        f"{name}-access-logs",
+        EncryptedBucketArgs(
+            bucket_name=naming.bucket_name(settings.role, "access-logs", settings.account_id, settings.region),
+            partition=settings.partition,
+            account_id=settings.account_id,
+            kms_key_arn=None,
+            access_log_bucket=None,
+            access_log_target=True,
+            tags=settings.tags,
+            protect=settings.protect,
+        ),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    return AccountBasics(key=key, access_logs=access_logs)
+
+
+def data_bucket(name: str, purpose: str, settings: Settings, basics: AccountBasics, parent: pulumi.Resource,
+                read_roles: Sequence[str] = ()) -> EncryptedBucket:
+    """A bucket encrypted with the account key, logging to the account's access-log bucket."""
+    return EncryptedBucket(
+        f"{name}-{purpose}",
+        EncryptedBucketArgs(
+            bucket_name=naming.bucket_name(settings.role, purpose, settings.account_id, settings.region),
+            partition=settings.partition,
+            account_id=settings.account_id,
+            kms_key_arn=basics.key.arn,
+            access_log_bucket=basics.access_logs.bucket,
+            read_roles=read_roles,
+            tags=settings.tags,
+            protect=settings.protect,
+        ),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
+def feature_job_role(name: str, role_name: str, description: str, settings: Settings, tooling: ToolingOutputs,
+                     parent: pulumi.Resource) -> PlatformRole:
+    """The role the tooling CI assumes in this account to run feature jobs: trusted by the CI role
+    alone, and able to read the job's artifacts from the tooling account."""
+    return PlatformRole(
+        name,
+        PlatformRoleArgs(
+            role_name=role_name,
+            description=description,
+            trust_policy=docs.role_trust(settings.cross_account_roles.ci),
+            statements=[
+                pulumi.Output.all(tooling.artifact_bucket_arn, tooling.artifact_key_arn).apply(
+                    lambda arns: docs.read_objects(arns[0], arns[1], "ToolingArtifacts")),
+            ],
+            tags=settings.tags,
+        ),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )

@@ -1,0 +1,421 @@
+"""The platform's configuration: typed, frozen settings, loaded and validated once per program run.
+
+``Pulumi.yaml`` declares every key with its type, description and default; this module checks what
+each value means (account IDs, CIDRs, people, tags) and stops the program with one line naming the
+key, the bad value and the expected form, before any resource is registered.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, cast
+
+from components import cidr, naming
+from components.naming import ACCOUNT_ROLES, AccountRole
+
+PROJECT = "mlops-feature-platform"
+
+#: Every project key, each declared with its type and default in Pulumi.yaml.
+KEYS = (
+    "accountRole",
+    "toolingAccountId",
+    "datasciAccountId",
+    "datamgmtAccountId",
+    "toolingStack",
+    "datamgmtStack",
+    "vpcCidr",
+    "availabilityZones",
+    "subnetPrefixLength",
+    "subnetCidrs",
+    "dataScientists",
+    "dataEngineers",
+    "leadDataScientist",
+    "leadDataEngineer",
+    "featureCatalogDir",
+    "logRetentionDays",
+    "protectResources",
+    "extraTags",
+)
+
+#: Roles that own a private VPC (Studio, Redshift).
+NETWORK_ROLES: tuple[AccountRole, ...] = ("datasci", "datamgmt")
+#: The values CloudWatch Logs accepts for a retention period.
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+                      2922, 3288, 3653)
+#: Environment variables that carry the commit being deployed, in order of preference.
+GIT_REVISION_VARIABLES = ("GIT_COMMIT", "CODEBUILD_RESOLVED_SOURCE_VERSION", "GITHUB_SHA")
+
+_ACCOUNT_ID = re.compile(r"\d{12}")
+_STACK_NAME = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
+_TAG_TEXT = re.compile(r"[\w .:/=+\-@]*")
+_GIT_REVISION = re.compile(r"[0-9a-f]{7,40}")
+
+
+class ConfigError(ValueError):
+    """Bad configuration, with a one-line message: the key, the bad value and the expected form."""
+
+
+@dataclass(frozen=True)
+class Accounts:
+    tooling: str
+    datasci: str
+    datamgmt: str
+
+    def id_of(self, role: AccountRole) -> str:
+        return cast(str, getattr(self, role))
+
+
+@dataclass(frozen=True)
+class StackReferences:
+    """Fully qualified names of the upstream stacks."""
+
+    tooling: str
+    datamgmt: str
+
+
+@dataclass(frozen=True)
+class Network:
+    vpc_cidr: str
+    availability_zones: tuple[str, ...]
+    #: One private subnet per availability zone, in the same order.
+    subnet_cidrs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class People:
+    data_scientists: tuple[str, ...]
+    data_engineers: tuple[str, ...]
+    lead_data_scientist: str
+    lead_data_engineer: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    project: str
+    stack: str
+    role: AccountRole
+    region: str
+    accounts: Accounts
+    stack_references: StackReferences
+    #: None for the tooling account, which has no VPC.
+    network: Network | None
+    people: People
+    feature_catalog_dir: Path
+    log_retention_days: int
+    protect: bool
+    extra_tags: Mapping[str, str]
+    git_revision: str | None
+
+    @property
+    def account_id(self) -> str:
+        return self.accounts.id_of(self.role)
+
+    @property
+    def partition(self) -> str:
+        return naming.partition(self.region)
+
+    @property
+    def cross_account_roles(self) -> naming.CrossAccountRoles:
+        a = self.accounts
+        return naming.CrossAccountRoles.for_accounts(self.partition, a.tooling, a.datasci, a.datamgmt)
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return naming.common_tags(self.project, self.role, self.stack, self.git_revision, self.extra_tags)
+
+
+def load() -> Settings:
+    """Read and validate this stack's configuration from the Pulumi runtime."""
+    import pulumi
+    from pulumi.runtime import config as runtime_config
+
+    # The runtime keeps the whole configuration in one map; reading it lets a misspelt key fail
+    # loudly instead of silently falling back to its default.
+    raw: dict[str, str] = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    root = pulumi.runtime.get_root_directory() or os.getcwd()
+    return parse(raw, project=pulumi.get_project(), stack=pulumi.get_stack(), project_dir=Path(root),
+                 environ=os.environ)
+
+
+def parse(raw: Mapping[str, str], *, project: str, stack: str, project_dir: Path,
+          environ: Mapping[str, str]) -> Settings:
+    """Validate a raw configuration map (keys ``namespace:key``, values as Pulumi passes them)."""
+    reader = _Reader(raw, project)
+    reader.reject_unknown_keys()
+
+    role = reader.choice("accountRole", ACCOUNT_ROLES)
+    accounts = Accounts(
+        tooling=reader.account_id("toolingAccountId"),
+        datasci=reader.account_id("datasciAccountId"),
+        datamgmt=reader.account_id("datamgmtAccountId"),
+    )
+    _check_distinct_accounts(project, accounts)
+    account_id = accounts.id_of(role)
+    reader.allowed_account_ids(role, account_id)
+    region = reader.region()
+    people = _people(reader)
+    settings = Settings(
+        project=project,
+        stack=stack,
+        role=role,
+        region=region,
+        accounts=accounts,
+        stack_references=StackReferences(
+            tooling=reader.stack_name("toolingStack"), datamgmt=reader.stack_name("datamgmtStack")
+        ),
+        network=_network(reader, role, region, len(people.data_scientists)),
+        people=people,
+        feature_catalog_dir=reader.folder("featureCatalogDir", project_dir),
+        log_retention_days=reader.choice_int("logRetentionDays", LOG_RETENTION_DAYS),
+        protect=reader.boolean("protectResources"),
+        extra_tags=MappingProxyType(reader.tags("extraTags")),
+        git_revision=_git_revision(environ),
+    )
+    return settings
+
+
+def _check_distinct_accounts(project: str, accounts: Accounts) -> None:
+    seen: dict[str, str] = {}
+    for role in ACCOUNT_ROLES:
+        account = accounts.id_of(role)
+        if account in seen:
+            raise ConfigError(
+                f"{project}:{role}AccountId: {account!r} is also the {seen[account]} account; "
+                "expected three different accounts, one per role"
+            )
+        seen[account] = role
+
+
+def _network(reader: _Reader, role: AccountRole, region: str, users: int) -> Network | None:
+    if role not in NETWORK_ROLES:
+        reader.unset("vpcCidr", f"the {role} account has no VPC")
+        return None
+    vpc_cidr = reader.string("vpcCidr")
+    reader.wrap("vpcCidr", vpc_cidr, lambda: cidr.parse_network(vpc_cidr))
+    zones = reader.string_list("availabilityZones", example='["eu-west-1a", "eu-west-1b"]')
+    if len(zones) < 2:
+        reader.fail("availabilityZones", zones, "has fewer than two zones",
+                    f'at least two zones of {region}, such as ["{region}a", "{region}b"]')
+    for zone in zones:
+        if not re.fullmatch(re.escape(region) + r"[a-z]", zone):
+            reader.fail("availabilityZones", zone, f"is not a zone of {region}",
+                        f"a zone name such as {region}a")
+    if len(set(zones)) != len(zones):
+        reader.fail("availabilityZones", zones, "repeats a zone", "each zone once")
+    explicit = reader.string_list("subnetCidrs", example='["10.20.0.0/20", "10.20.16.0/20"]')
+    if explicit:
+        if len(explicit) != len(zones):
+            reader.fail("subnetCidrs", explicit, f"has {len(explicit)} subnets for {len(zones)} zones",
+                        "one subnet per availability zone")
+        reader.wrap("subnetCidrs", explicit, lambda: cidr.check_subnets(vpc_cidr, explicit))
+        subnets = explicit
+    else:
+        prefix = reader.integer("subnetPrefixLength", minimum=16, maximum=28)
+        subnets = reader.wrap("subnetPrefixLength", prefix,
+                              lambda: cidr.carve_subnets(vpc_cidr, len(zones), prefix))
+    for subnet in subnets:
+        if cidr.studio_users_per_subnet(subnet) < users:
+            reader.fail("subnetCidrs" if explicit else "subnetPrefixLength", subnet,
+                        f"holds {cidr.studio_users_per_subnet(subnet)} Studio users at "
+                        f"{cidr.ADDRESSES_PER_STUDIO_USER} addresses each, but {users} are configured",
+                        "larger subnets (a shorter prefix length)")
+    return Network(vpc_cidr=vpc_cidr, availability_zones=zones, subnet_cidrs=subnets)
+
+
+def _people(reader: _Reader) -> People:
+    scientists = reader.emails("dataScientists")
+    engineers = reader.emails("dataEngineers")
+    profiles: dict[str, str] = {}
+    for email in scientists:
+        profile = naming.studio_profile_name(email)
+        if not profile:
+            reader.fail("dataScientists", email, "gives an empty Studio profile name",
+                        "an e-mail whose local part has letters or digits")
+        if profile in profiles:
+            reader.fail("dataScientists", email,
+                        f"gives the Studio profile name {profile!r}, as {profiles[profile]} does",
+                        "e-mails whose local parts differ in letters or digits")
+        profiles[profile] = email
+    lead_scientist = reader.string("leadDataScientist")
+    if lead_scientist not in scientists:
+        reader.fail("leadDataScientist", lead_scientist, "is not a known data scientist",
+                    f"one of dataScientists {list(scientists)}")
+    lead_engineer = reader.string("leadDataEngineer")
+    if lead_engineer not in engineers:
+        reader.fail("leadDataEngineer", lead_engineer, "is not a known data engineer",
+                    f"one of dataEngineers {list(engineers)}")
+    return People(scientists, engineers, lead_scientist, lead_engineer)
+
+
+def _git_revision(environ: Mapping[str, str]) -> str | None:
+    for variable in GIT_REVISION_VARIABLES:
+        value = environ.get(variable, "").strip()
+        if value:
+            if not _GIT_REVISION.fullmatch(value):
+                raise ConfigError(f"{variable}: {value!r} is not a git revision; expected 7 to 40 lowercase hex digits")
+            return value
+    return None
+
+
+class _Reader:
+    """Reads one raw configuration map and turns every problem into a one-line ConfigError."""
+
+    def __init__(self, raw: Mapping[str, str], project: str) -> None:
+        self.raw = raw
+        self.project = project
+
+    def key(self, name: str) -> str:
+        return name if ":" in name else f"{self.project}:{name}"
+
+    def fail(self, name: str, value: Any, problem: str, expected: str) -> Any:
+        shown = value if isinstance(value, str) else json.dumps(list(value) if isinstance(value, tuple) else value)
+        raise ConfigError(f"{self.key(name)}: {shown!r} {problem}; expected {expected}")
+
+    def wrap(self, name: str, value: Any, check: Any) -> Any:
+        """Run a pure check that raises ValueError, and name the key in its message."""
+        try:
+            return check()
+        except ValueError as error:
+            raise ConfigError(f"{self.key(name)}: {error}") from None
+
+    def reject_unknown_keys(self) -> None:
+        for key in sorted(self.raw):
+            namespace, _, name = key.partition(":")
+            if namespace == self.project and name not in KEYS:
+                raise ConfigError(f"{key}: unknown key; expected one of {', '.join(KEYS)}")
+
+    def present(self, name: str) -> str | None:
+        value = self.raw.get(self.key(name))
+        return None if value is None else str(value)
+
+    def string(self, name: str) -> str:
+        value = self.present(name)
+        if value is None or not value.strip():
+            raise ConfigError(f"{self.key(name)}: missing; expected it set in Pulumi.yaml or the stack file")
+        if value.lstrip().startswith(("[", "{")):
+            self.fail(name, value, "is a list or an object", "a single string")
+        return value.strip()
+
+    def unset(self, name: str, reason: str) -> None:
+        value = self.present(name)
+        if value:
+            self.fail(name, value, f"is set, but {reason}", "it unset")
+
+    def choice(self, name: str, choices: tuple[str, ...]) -> Any:
+        value = self.string(name)
+        if value not in choices:
+            self.fail(name, value, "is not an account role", f"one of {', '.join(choices)}")
+        return value
+
+    def account_id(self, name: str) -> str:
+        value = self.string(name)
+        if not _ACCOUNT_ID.fullmatch(value):
+            self.fail(name, value, "is not an AWS account ID", "12 digits such as 111111111111")
+        return value
+
+    def stack_name(self, name: str) -> str:
+        value = self.string(name)
+        if not _STACK_NAME.fullmatch(value):
+            self.fail(name, value, "is not a fully qualified stack name", "organization/project/stack")
+        return value
+
+    def region(self) -> str:
+        import pulumi_aws
+
+        value = self.string("aws:region")
+        regions = {region.value for region in pulumi_aws.Region}
+        if value not in regions:
+            self.fail("aws:region", value, "is not an AWS region", "a region code such as eu-west-1")
+        return value
+
+    def allowed_account_ids(self, role: str, account_id: str) -> None:
+        ids = self.string_list("aws:allowedAccountIds", example=f'["{account_id}"]')
+        if account_id not in ids:
+            self.fail("aws:allowedAccountIds", ids, f"does not hold the {role} account {account_id}",
+                      f'["{account_id}"], so a deploy cannot land in another account')
+        others = [other for other in ids if other != account_id]
+        if others:
+            self.fail("aws:allowedAccountIds", ids, f"also allows {', '.join(others)}",
+                      f'only the {role} account ["{account_id}"]')
+
+    def string_list(self, name: str, example: str) -> tuple[str, ...]:
+        value = self.present(name)
+        if value is None:
+            raise ConfigError(f"{self.key(name)}: missing; expected a list such as {example}")
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            parsed = value
+        if not isinstance(parsed, list) or not all(isinstance(item, str) for item in parsed):
+            self.fail(name, value, "is not a list of strings", f"a list such as {example}")
+        return tuple(item.strip() for item in parsed)
+
+    def emails(self, name: str) -> tuple[str, ...]:
+        values = self.string_list(name, example='["alice@example.com"]')
+        for value in values:
+            if not _EMAIL.fullmatch(value):
+                self.fail(name, value, "is not an e-mail address", "an address such as alice@example.com")
+        if len(set(values)) != len(values):
+            self.fail(name, values, "repeats a person", "each e-mail once")
+        return values
+
+    def integer(self, name: str, minimum: int, maximum: int) -> int:
+        value = self.string(name)
+        try:
+            number = int(value)
+        except ValueError:
+            return cast(int, self.fail(name, value, "is not an integer", f"a whole number from {minimum} to {maximum}"))
+        if not minimum <= number <= maximum:
+            self.fail(name, value, "is out of range", f"a whole number from {minimum} to {maximum}")
+        return number
+
+    def choice_int(self, name: str, choices: tuple[int, ...]) -> int:
+        value = self.string(name)
+        try:
+            number = int(value)
+        except ValueError:
+            number = -1
+        if number not in choices:
+            self.fail(name, value, "is not a retention CloudWatch accepts",
+                      f"one of {', '.join(map(str, choices))}")
+        return number
+
+    def boolean(self, name: str) -> bool:
+        value = self.string(name)
+        if value not in ("true", "false"):
+            self.fail(name, value, "is not a boolean", "true or false")
+        return value == "true"
+
+    def folder(self, name: str, project_dir: Path) -> Path:
+        value = self.string(name)
+        path = Path(value)
+        if path.is_absolute() or ".." in path.parts:
+            self.fail(name, value, "is not a relative path inside the project", "a folder such as features")
+        folder = project_dir / path
+        if not folder.is_dir():
+            self.fail(name, value, f"is not a folder under {project_dir}", "an existing folder such as features")
+        return folder
+
+    def tags(self, name: str) -> dict[str, str]:
+        tags: dict[str, str] = {}
+        for item in self.string_list(name, example='["CostCenter=ml-platform"]'):
+            key, separator, value = item.partition("=")
+            key, value = key.strip(), value.strip()
+            if not separator or not key:
+                self.fail(name, item, "is not a tag", "Key=Value such as CostCenter=ml-platform")
+            if len(key) > 128 or len(value) > 256 or not _TAG_TEXT.fullmatch(key) or not _TAG_TEXT.fullmatch(value):
+                self.fail(name, item, "has characters or a length AWS does not allow in tags",
+                          "a key of up to 128 and a value of up to 256 letters, digits, spaces and _.:/=+-@")
+            if key.lower().startswith(("aws:", naming.TAG_PREFIX)):
+                self.fail(name, item, "uses a reserved tag prefix", f"a key not starting with aws: or {naming.TAG_PREFIX}")
+            if key in tags:
+                self.fail(name, item, "repeats a tag key", "each key once")
+            tags[key] = value
+        return tags

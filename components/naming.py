@@ -1,0 +1,104 @@
+"""Names, tags and the deterministic cross-account role ARNs.
+
+The tooling stack is deployed first, yet its CI role and artifact key must name the roles that the
+data science and data management stacks create later. Those roles therefore have fixed names and
+a fixed path, so every stack can compute every ARN from account IDs alone, without a cycle.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+AccountRole = Literal["tooling", "datasci", "datamgmt"]
+#: Deploy order: later stacks read earlier ones through stack references.
+ACCOUNT_ROLES: tuple[AccountRole, ...] = ("tooling", "datamgmt", "datasci")
+
+PREFIX = "mlops"
+#: IAM path of every role the platform creates; policies can scope to it.
+ROLE_PATH = f"/{PREFIX}/"
+TAG_PREFIX = f"{PREFIX}:"
+
+_PARTITIONS = (("cn-", "aws-cn"), ("us-gov-", "aws-us-gov"), ("us-isob-", "aws-iso-b"), ("us-iso-", "aws-iso"),
+               ("eusc-", "aws-eusc"))
+
+
+def partition(region: str) -> str:
+    """The ARN partition of a region (aws, aws-cn, aws-us-gov, ...)."""
+    for region_prefix, name in _PARTITIONS:
+        if region.startswith(region_prefix):
+            return name
+    return "aws"
+
+
+def physical_name(account_role: str, *parts: str) -> str:
+    """A name for an AWS resource that must be stable and readable: ``mlops-<role>-<parts>``."""
+    return "-".join((PREFIX, account_role, *parts))
+
+
+def role_arn(partition_name: str, account_id: str, name: str) -> str:
+    return f"arn:{partition_name}:iam::{account_id}:role{ROLE_PATH}{name}"
+
+
+#: The role CodeBuild and CodePipeline run as, in the tooling account.
+CI_ROLE_NAME = physical_name("tooling", "ci")
+#: The role the CI assumes in the data science account to run feature jobs on feature branches.
+FEATURE_RUNNER_ROLE_NAME = physical_name("datasci", "feature-runner")
+#: The role the CI assumes in the data management account to run production feature jobs.
+FEATURE_DEPLOYER_ROLE_NAME = physical_name("datamgmt", "feature-deployer")
+
+
+@dataclass(frozen=True)
+class CrossAccountRoles:
+    """ARNs of the roles that cross account boundaries, known before any of them exists."""
+
+    ci: str
+    datasci_runner: str
+    datamgmt_deployer: str
+
+    @classmethod
+    def for_accounts(cls, partition_name: str, tooling: str, datasci: str, datamgmt: str) -> CrossAccountRoles:
+        return cls(
+            ci=role_arn(partition_name, tooling, CI_ROLE_NAME),
+            datasci_runner=role_arn(partition_name, datasci, FEATURE_RUNNER_ROLE_NAME),
+            datamgmt_deployer=role_arn(partition_name, datamgmt, FEATURE_DEPLOYER_ROLE_NAME),
+        )
+
+    @property
+    def targets(self) -> tuple[str, str]:
+        """The roles the CI may assume."""
+        return (self.datasci_runner, self.datamgmt_deployer)
+
+
+def bucket_name(account_role: str, purpose: str, account_id: str, region: str) -> str:
+    """A globally unique, predictable bucket name; other accounts can name it in policies."""
+    name = f"{PREFIX}-{account_role}-{purpose}-{account_id}-{region}"
+    if len(name) > 63 or not re.fullmatch(r"[a-z0-9][a-z0-9-]*[a-z0-9]", name):
+        raise ValueError(f"bucket name {name!r} is not valid; expected 3-63 lowercase letters, digits and hyphens")
+    return name
+
+
+def common_tags(
+    project: str, account_role: str, stack: str, git_revision: str | None, extra: Mapping[str, str]
+) -> dict[str, str]:
+    """The tags every resource carries. Extra tags come first so they cannot override ours."""
+    tags = dict(extra)
+    tags.update(
+        {
+            f"{TAG_PREFIX}project": project,
+            f"{TAG_PREFIX}account-role": account_role,
+            f"{TAG_PREFIX}stack": stack,
+        }
+    )
+    if git_revision:
+        tags[f"{TAG_PREFIX}git-revision"] = git_revision
+    return tags
+
+
+def studio_profile_name(email: str) -> str:
+    """The Studio user profile name for a person: the e-mail's local part in the allowed alphabet."""
+    local = email.split("@", 1)[0].lower()
+    name = re.sub(r"[^a-z0-9]+", "-", local).strip("-")
+    return name[:63].rstrip("-")
