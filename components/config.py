@@ -20,6 +20,8 @@ from components import cidr, naming
 from components.naming import ACCOUNT_ROLES, AccountRole
 
 PROJECT = "mlops-feature-platform"
+#: The folder of Pulumi.yaml, whatever the working directory.
+PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 #: Every project key, each declared with its type and default in Pulumi.yaml.
 KEYS = (
@@ -139,8 +141,7 @@ def load() -> Settings:
     # The runtime keeps the whole configuration in one map; reading it lets a misspelt key fail
     # loudly instead of silently falling back to its default.
     raw: dict[str, str] = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
-    root = pulumi.runtime.get_root_directory() or os.getcwd()
-    return parse(raw, project=pulumi.get_project(), stack=pulumi.get_stack(), project_dir=Path(root),
+    return parse(raw, project=pulumi.get_project(), stack=pulumi.get_stack(), project_dir=PROJECT_DIR,
                  environ=os.environ)
 
 

@@ -1,0 +1,55 @@
+"""Synthesize the stacks in deploy order and analyze each with every policy pack."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from offline import EngineError
+from offline.analyzer import Violation, analyze, discover_packs
+from offline.project import Project, load_project, stack_config
+from offline.synth import StackResult, synthesize
+
+
+@dataclass
+class StackPreview:
+    result: StackResult
+    violations: list[Violation]
+
+
+@dataclass
+class Preview:
+    project: Project
+    packs: list[Path]
+    stacks: list[StackPreview]
+
+    @property
+    def mandatory(self) -> list[Violation]:
+        return [v for stack in self.stacks for v in stack.violations if v.level == "mandatory"]
+
+
+def preview(project_dir: Path, selected: Sequence[str] = (), policies: bool = True,
+            progress: Callable[[str], None] = lambda _: None) -> Preview:
+    """Preview ``selected`` stacks (all when empty). Stacks a selected stack reads from are
+    synthesized first, for their exports, but not reported."""
+    project = load_project(project_dir)
+    for name in selected:
+        if name not in project.stacks:
+            raise EngineError(f"--stack: {name!r} is not a stack of {project.name}; "
+                              f"expected one of {', '.join(project.stacks) or 'none (no Pulumi.<stack>.yaml)'}")
+    wanted = list(selected) or list(project.stacks)
+    last = max(project.stacks.index(name) for name in wanted)
+    packs = discover_packs(project.directory / "policies") if policies else []
+    exports: dict[str, dict[str, Any]] = {}
+    previews: list[StackPreview] = []
+    for name in project.stacks[: last + 1]:
+        progress(f"{name}: synthesizing")
+        result = synthesize(project, name, stack_config(project, name), exports)
+        exports[name] = result.outputs
+        if name in wanted:
+            progress(f"{name}: analyzing with {len(packs)} policy packs")
+            previews.append(StackPreview(result, analyze(packs, result) if packs else []))
+    previews.sort(key=lambda p: wanted.index(p.result.name))
+    return Preview(project=project, packs=packs, stacks=previews)

@@ -1,0 +1,168 @@
+"""A recording mock of the Pulumi engine and the AWS provider.
+
+The monitor keeps, for every resource, what the real engine would know at preview: its inputs
+(camelCase, as the engine sends them to analyzers), parent, dependencies, property dependencies,
+protect and retain-on-delete flags. The mocks return realistic computed outputs (ids and ARNs in
+the stack's account and region), so stack references and policies see what they would see live.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
+
+from offline import EngineError
+
+
+@dataclass
+class ResourceRecord:
+    type: str
+    name: str
+    urn: str
+    id: str
+    custom: bool
+    parent: str
+    provider: str
+    protect: bool
+    retain_on_delete: bool
+    dependencies: list[str]
+    property_dependencies: dict[str, list[str]]
+    inputs: dict[str, Any]
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+
+class RecordingMonitor(MockMonitor):
+    """A MockMonitor that also records each RegisterResource request and its response."""
+
+    def __init__(self, mocks: Mocks) -> None:
+        super().__init__(mocks)
+        self.records: list[ResourceRecord] = []
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            self.records.append(ResourceRecord(
+                type=request.type,
+                name=request.name,
+                urn=response.urn,
+                id=response.id,
+                custom=request.custom,
+                parent=request.parent,
+                provider=request.provider,
+                protect=request.protect,
+                retain_on_delete=request.retainOnDelete,
+                dependencies=list(request.dependencies),
+                property_dependencies={key: list(value.urns) for key, value in request.propertyDependencies.items()},
+                inputs=_plain(rpc.deserialize_properties(request.object)),
+                outputs=_plain(rpc.deserialize_properties(response.object)) if request.custom else {},
+            ))
+        return response
+
+
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        """Reads (such as StackReference) are resources of the stack too, with an id given up front."""
+        response = super().ReadResource(request)
+        self.records.append(ResourceRecord(
+            type=request.type,
+            name=request.name,
+            urn=response.urn,
+            id=request.id,
+            custom=True,
+            parent=request.parent,
+            provider=request.provider,
+            protect=False,
+            retain_on_delete=False,
+            dependencies=list(request.dependencies),
+            property_dependencies={},
+            inputs=_plain(rpc.deserialize_properties(request.properties)),
+            outputs=_plain(rpc.deserialize_properties(response.properties)),
+        ))
+        return response
+
+
+def _plain(value: Any) -> Any:
+    """Turn deserialized properties into JSON-ready values (secrets unwrapped, as the analyzer gets them)."""
+    if isinstance(value, Mapping):
+        if rpc._special_sig_key in value and value[rpc._special_sig_key] == rpc._special_secret_sig:
+            return _plain(value.get("value"))
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    # Assets, archives and resource references: a description is what a plan shows.
+    return str(value)
+
+
+class PlatformMocks(Mocks):
+    """Computed outputs for the AWS resources, in one account and region; stack references
+    answered from the stacks synthesized before."""
+
+    def __init__(self, project: str, stack: str, account_id: str, region: str,
+                 stack_exports: Mapping[str, Mapping[str, Any]]) -> None:
+        self.project = project
+        self.stack = stack
+        self.account_id = account_id
+        self.region = region
+        self.partition = "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") \
+            else "aws"
+        self.stack_exports = stack_exports
+
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        raise EngineError(f"{self.stack}: the program calls the provider function {args.token}, which the offline "
+                          "engine does not emulate; expected no provider invokes (build values in Python instead)")
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if args.typ == "pulumi:pulumi:StackReference":
+            return self._stack_reference(args)
+        if not args.custom:
+            return "", {}
+        suffix = hashlib.sha256(f"{self.stack}/{args.typ}/{args.name}".encode()).hexdigest()
+        computed = self._computed(args.typ, args.name, args.inputs, suffix)
+        outputs = {**args.inputs, **computed}
+        return str(outputs.pop("__id")), outputs
+
+    def _stack_reference(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        name = str(args.resource_id or args.inputs.get("name") or args.name)
+        parts = name.split("/")
+        local = parts[-1] if len(parts) == 1 or (len(parts) == 3 and parts[1] == self.project) else None
+        if local is None or local not in self.stack_exports:
+            known = ", ".join(self.stack_exports) or "none yet"
+            raise EngineError(f"{self.stack}: StackReference {name!r} names no stack synthesized before it; "
+                              f"expected one of this project's earlier stacks ({known})")
+        return name, {"name": name, "outputs": dict(self.stack_exports[local]), "secretOutputNames": []}
+
+    def _computed(self, typ: str, name: str, inputs: Mapping[str, Any], suffix: str) -> dict[str, Any]:
+        """Outputs the provider computes. Names Pulumi would auto-generate get a stable suffix."""
+        p, region, account = self.partition, self.region, self.account_id
+        auto_name = inputs.get("name") or f"{name}-{suffix[:7]}"
+        if typ == "aws:kms/key:Key":
+            key_id = str(uuid.UUID(suffix[:32]))
+            return {"__id": key_id, "keyId": key_id, "arn": f"arn:{p}:kms:{region}:{account}:key/{key_id}"}
+        if typ == "aws:kms/alias:Alias":
+            return {"__id": auto_name, "arn": f"arn:{p}:kms:{region}:{account}:{auto_name}"}
+        if typ == "aws:s3/bucket:Bucket":
+            bucket = inputs.get("bucket") or f"{name}-{suffix[:7]}"
+            return {"__id": bucket, "bucket": bucket, "arn": f"arn:{p}:s3:::{bucket}", "region": region,
+                    "bucketDomainName": f"{bucket}.s3.amazonaws.com",
+                    "bucketRegionalDomainName": f"{bucket}.s3.{region}.amazonaws.com"}
+        if typ.startswith("aws:s3/bucket") and "bucket" in inputs:
+            return {"__id": inputs["bucket"]}
+        if typ == "aws:iam/role:Role":
+            path = inputs.get("path") or "/"
+            return {"__id": auto_name, "name": auto_name, "arn": f"arn:{p}:iam::{account}:role{path}{auto_name}",
+                    "uniqueId": "AROA" + suffix[:17].upper()}
+        if typ == "aws:iam/rolePolicy:RolePolicy":
+            return {"__id": f"{inputs.get('role')}:{auto_name}", "name": auto_name}
+        if typ.startswith("pulumi:providers:"):
+            return {"__id": str(uuid.UUID(suffix[:32]))}
+        # Anything else: an id and, where the type has one, an ARN in this account and region.
+        service = typ.split(":")[1].split("/")[0]
+        resource_id = f"{name}-{suffix[:7]}"
+        return {"__id": resource_id, "arn": inputs.get("arn") or f"arn:{p}:{service}:{region}:{account}:{resource_id}"}

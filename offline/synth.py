@@ -1,0 +1,89 @@
+"""Run the program for one stack under the mock runtime, as the Pulumi language host would."""
+
+from __future__ import annotations
+
+import json
+import os
+import runpy
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import settings as runtime_settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from offline import EngineError
+from offline.mocks import PlatformMocks, RecordingMonitor, ResourceRecord
+from offline.project import Project
+
+
+@dataclass
+class StackResult:
+    name: str
+    project: str
+    account_id: str
+    region: str
+    config: dict[str, str]
+    resources: list[ResourceRecord]
+    outputs: dict[str, Any]
+
+
+class ProgramError(EngineError):
+    """The program raised: bad configuration, or a bug. The message is the program's own."""
+
+
+def synthesize(project: Project, stack: str, config: dict[str, str],
+               stack_exports: Mapping[str, Mapping[str, Any]]) -> StackResult:
+    """Run ``project.main`` for ``stack``; ``stack_exports`` answers its stack references."""
+    region = config.get("aws:region", "us-east-1")
+    account_id = _deploy_account(config)
+    mocks = PlatformMocks(project.name, stack, account_id, region, stack_exports)
+    monitor = RecordingMonitor(mocks)
+    with _program_environment(project.directory):
+        # Each stack is a fresh program run: a new root stack resource, config and monitor.
+        runtime_settings.ROOT.set(None)
+        pulumi.runtime.set_all_config(config)
+        pulumi.runtime.set_mocks(mocks, project=project.name, stack=stack, preview=False, monitor=monitor)
+        try:
+            _sync_await(run_pulumi_func(lambda: runpy.run_path(str(project.main), run_name="__main__")))
+        except EngineError:
+            raise
+        except Exception as error:  # noqa: BLE001 (the program's failure is reported, not crashed on)
+            raise ProgramError(f"{stack}: {_one_line(error)}") from error
+        root = runtime_settings.get_root_resource()
+        raw_outputs = getattr(root, "outputs", {})
+        outputs = {key: _sync_await(pulumi.Output.from_input(value).future()) for key, value in raw_outputs.items()}
+    return StackResult(name=stack, project=project.name, account_id=account_id, region=region, config=config,
+                       resources=monitor.records, outputs=json.loads(json.dumps(outputs, default=str)))
+
+
+def _deploy_account(config: Mapping[str, str]) -> str:
+    """The account the stack deploys to, as the provider would learn it: the allowed account."""
+    try:
+        allowed = json.loads(config.get("aws:allowedAccountIds", "[]"))
+    except ValueError:
+        allowed = []
+    return str(allowed[0]) if isinstance(allowed, list) and allowed else "123456789012"
+
+
+def _one_line(error: BaseException) -> str:
+    message = " ".join(str(error).split()) or type(error).__name__
+    return message if type(error).__name__ in ("ConfigError", "ValueError") else f"{type(error).__name__}: {message}"
+
+
+@contextmanager
+def _program_environment(directory: Path) -> Iterator[None]:
+    """The language host runs the program from its folder, with the folder importable."""
+    previous = os.getcwd()
+    os.chdir(directory)
+    sys.path.insert(0, str(directory))
+    try:
+        yield
+    finally:
+        sys.path.remove(str(directory))
+        os.chdir(previous)
