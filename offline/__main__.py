@@ -32,13 +32,16 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--json", action="store_true", help="write one JSON document instead of the plan")
     run.add_argument("--project", type=Path, default=Path(__file__).resolve().parent.parent,
                      help="the folder holding Pulumi.yaml (default: this repository)")
+    run.add_argument("--policies", type=Path, default=None, metavar="DIR",
+                     help="the folder of policy packs (default: the project's policies/)")
     run.add_argument("--no-policies", action="store_true", help="synthesize only, skip the policy packs")
     run.add_argument("--traceback", action="store_true", help="show the full traceback of a program error")
     args = parser.parse_args(argv)
 
     progress = _progress_printer() if sys.stderr.isatty() and not args.json else (lambda _: None)
     try:
-        result = preview(args.project, args.stack, policies=not args.no_policies, progress=progress)
+        result = preview(args.project, args.stack, policy_dir=args.policies, policies=not args.no_policies,
+                         progress=progress)
     except EngineError as error:
         progress("")
         if args.traceback:

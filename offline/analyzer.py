@@ -44,6 +44,8 @@ class Violation:
 
 def discover_packs(directory: Path) -> list[Path]:
     """Every folder under ``directory`` holding a PulumiPolicy.yaml is one pack."""
+    if not directory.is_dir():
+        raise EngineError(f"--policies: {str(directory)!r} is not a folder; expected a folder of policy packs")
     return sorted(path.parent for path in directory.glob("*/PulumiPolicy.yaml"))
 
 
@@ -112,18 +114,20 @@ def analyze(pack_folders: Sequence[Path], result: StackResult) -> list[Violation
         for pack in packs:
             try:
                 for request in requests:
-                    violations.extend(_violations(pack, pack.stub.Analyze(request)))
-                violations.extend(_violations(pack, pack.stub.AnalyzeStack(stack_request)))
+                    # The engine knows which resource it asked about; a diagnostic needs not repeat it.
+                    violations.extend(_violations(pack, pack.stub.Analyze(request), default_urn=request.urn))
+                violations.extend(_violations(pack, pack.stub.AnalyzeStack(stack_request), default_urn=""))
             except grpc.RpcError as error:
                 raise EngineError(f"policy pack {pack.name}: {error.details()}; expected it to analyze "
                                   f"stack {result.name} without crashing") from None
         return violations
 
 
-def _violations(pack: _RunningPack, response: analyzer_pb2.AnalyzeResponse) -> Iterator[Violation]:
+def _violations(pack: _RunningPack, response: analyzer_pb2.AnalyzeResponse, default_urn: str) -> Iterator[Violation]:
     for diagnostic in response.diagnostics:
         yield Violation(pack=diagnostic.policyPackName or pack.name, policy=diagnostic.policyName,
-                        level=LEVELS.get(diagnostic.enforcementLevel, "advisory"), urn=diagnostic.urn,
+                        level=LEVELS.get(diagnostic.enforcementLevel, "advisory"),
+                        urn=diagnostic.urn or default_urn,
                         message=diagnostic.message)
 
 

@@ -29,7 +29,7 @@ def _no_iam_allowed_principals(args: ResourceValidationArgs, report_violation: R
         for grant in grants:
             if grant.get("principal") == IAM_ALLOWED_PRINCIPALS:
                 report_violation(
-                    f"{args.name}: {prop} grants {grant.get('permissions')} to {IAM_ALLOWED_PRINCIPALS}, "
+                    f"{args.name}: {prop} grants {list(grant.get('permissions') or [])} to {IAM_ALLOWED_PRINCIPALS}, "
                     "so IAM policies alone open new databases and tables; remove that entry and grant "
                     "through Lake Formation.")
 
