@@ -31,17 +31,13 @@ def parse_network(cidr: str) -> ipaddress.IPv4Network:
 def carve_subnets(vpc_cidr: str, count: int, prefix_length: int) -> tuple[str, ...]:
     """The first ``count`` subnets of ``prefix_length`` inside ``vpc_cidr``, in address order."""
     vpc = parse_network(vpc_cidr)
-    if not vpc.prefixlen <= prefix_length <= 28:
-        raise ValueError(
-            f"/{prefix_length} does not fit VPC {vpc}; expected a prefix length from /{vpc.prefixlen} to /28"
-        )
-    available = 2 ** (prefix_length - vpc.prefixlen)
+    if not 16 <= prefix_length <= 28:
+        raise ValueError(f"/{prefix_length} is not a subnet size; expected a prefix length from /16 to /28")
+    available = 2 ** (prefix_length - vpc.prefixlen) if prefix_length >= vpc.prefixlen else 0
     if available < count:
-        largest = vpc.prefixlen + (count - 1).bit_length()
-        raise ValueError(
-            f"VPC {vpc} is too small for {count} subnets of /{prefix_length} (it holds {available}); "
-            f"expected a prefix length of /{largest} or longer, or a larger VPC"
-        )
+        fitting = vpc.prefixlen + (count - 1).bit_length()
+        remedy = f"a prefix length of /{fitting} or longer, or a larger VPC" if fitting <= 28 else "a larger VPC"
+        raise ValueError(f"VPC {vpc} is too small for {count} subnets of /{prefix_length}; expected {remedy}")
     subnets = vpc.subnets(new_prefix=prefix_length)
     return tuple(str(next(subnets)) for _ in range(count))
 

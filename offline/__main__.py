@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -47,7 +48,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.traceback:
             traceback.print_exception(error.__cause__ or error)
         print(f"error: {error}", file=sys.stderr)
-        return 2
+        # A program that failed mid-run (a provider invoke, say) leaves Pulumi's helper event loops
+        # half-closed; their finalizers print tracebacks at interpreter teardown. Skip the teardown.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(2)
     progress("")
     if args.json:
         json.dump(to_json(result), sys.stdout, indent=2, sort_keys=False)

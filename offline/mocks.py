@@ -35,6 +35,8 @@ class ResourceRecord:
     property_dependencies: dict[str, list[str]]
     inputs: dict[str, Any]
     outputs: dict[str, Any] = field(default_factory=dict)
+    #: Whether a component called ``register_outputs`` (custom resources: always False).
+    registered_outputs: bool = False
 
 
 class RecordingMonitor(MockMonitor):
@@ -64,6 +66,14 @@ class RecordingMonitor(MockMonitor):
             ))
         return response
 
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        """A component's ``register_outputs``: kept as the component's outputs."""
+        for record in self.records:
+            if record.urn == request.urn:
+                record.outputs = _plain(rpc.deserialize_properties(request.outputs))
+                record.registered_outputs = True
+        return super().RegisterResourceOutputs(request)
 
     def ReadResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         """Reads (such as StackReference) are resources of the stack too, with an id given up front."""

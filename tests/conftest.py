@@ -1,0 +1,42 @@
+"""Shared fixtures: the real program synthesized offline, once per session, and its raw config."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+
+from offline.engine import Preview, StackPreview, preview
+from offline.project import load_project, stack_config
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def platform() -> Preview:
+    """All three stacks of the real program, synthesized and analyzed by every policy pack."""
+    return preview(ROOT)
+
+
+@pytest.fixture(scope="session")
+def stack(platform: Preview) -> Callable[[str], StackPreview]:
+    def get(name: str) -> StackPreview:
+        return next(s for s in platform.stacks if s.result.name == name)
+
+    return get
+
+
+def raw_config(stack_name: str) -> dict[str, str]:
+    """A stack's configuration exactly as the program receives it (defaults from Pulumi.yaml merged)."""
+    return stack_config(load_project(ROOT), stack_name)
+
+
+def run_engine(args: Sequence[str], cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """``python -m offline`` in a child process, as a person or CI runs it."""
+    return subprocess.run([sys.executable, "-m", "offline", *args], cwd=ROOT if cwd is None else cwd,
+                          capture_output=True, text=True, timeout=120,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})

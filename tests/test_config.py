@@ -1,0 +1,156 @@
+"""components/config.py: every bad value stops the program with one line naming key, value and form."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from components import config
+from components.config import ConfigError, Settings
+from tests.conftest import ROOT, raw_config
+
+P = "mlops-feature-platform"
+
+
+def parse(raw: dict[str, str], environ: dict[str, str] | None = None) -> Settings:
+    return config.parse(raw, project=P, stack="test", project_dir=ROOT, environ=environ or {})
+
+
+def with_changes(stack: str, **changes: object) -> dict[str, str]:
+    """The stack's real configuration with some keys changed (None removes a key)."""
+    raw = raw_config(stack)
+    for key, value in changes.items():
+        full = key.replace("__", ":") if "__" in key else f"{P}:{key}"
+        if value is None:
+            raw.pop(full, None)
+        else:
+            raw[full] = value if isinstance(value, str) else json.dumps(value)
+    return raw
+
+
+@pytest.mark.parametrize("stack", ["tooling", "datamgmt", "datasci"])
+def test_the_shipped_stack_files_are_valid(stack: str) -> None:
+    settings = parse(raw_config(stack))
+    assert settings.role == stack
+    assert settings.region == "eu-west-1"
+    assert (settings.network is None) == (stack == "tooling")
+
+
+def test_datasci_settings_carve_one_subnet_per_zone() -> None:
+    settings = parse(raw_config("datasci"))
+    assert settings.account_id == "222222222222"
+    assert settings.network is not None
+    assert settings.network.availability_zones == ("eu-west-1a", "eu-west-1b", "eu-west-1c")
+    assert settings.network.subnet_cidrs == ("10.20.0.0/20", "10.20.16.0/20", "10.20.32.0/20")
+    assert settings.people.lead_data_scientist in settings.people.data_scientists
+    assert settings.protect is True
+
+
+def test_explicit_subnets_are_kept_in_zone_order() -> None:
+    raw = with_changes("datamgmt", subnetCidrs=["10.30.64.0/24", "10.30.8.0/24"])
+    assert parse(raw).network.subnet_cidrs == ("10.30.64.0/24", "10.30.8.0/24")  # type: ignore[union-attr]
+
+
+def test_settings_are_frozen() -> None:
+    settings = parse(raw_config("tooling"))
+    with pytest.raises(AttributeError):
+        settings.region = "us-east-1"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        settings.extra_tags["Owner"] = "x"  # type: ignore[index]
+
+
+def test_extra_tags_and_git_revision_reach_the_common_tags() -> None:
+    raw = with_changes("tooling", extraTags=["CostCenter=ml-platform", "Owner = data team"])
+    tags = parse(raw, environ={"GITHUB_SHA": "0123abcd" * 5}).tags
+    assert tags["CostCenter"] == "ml-platform"
+    assert tags["Owner"] == "data team"
+    assert tags["mlops:git-revision"] == "0123abcd" * 5
+    assert tags["mlops:account-role"] == "tooling"
+    assert tags["mlops:stack"] == "test"
+
+
+# (stack, changes, fragments the one-line message must contain)
+BAD = [
+    ("tooling", {"accountRole": None}, [f"{P}:accountRole", "missing"]),
+    ("tooling", {"accountRole": "staging"}, ["'staging'", "one of tooling, datamgmt, datasci"]),
+    ("tooling", {"toolingAccountId": "12345"}, [f"{P}:toolingAccountId", "'12345'", "12 digits"]),
+    ("tooling", {"datasciAccountId": "22222222222a"}, ["datasciAccountId", "not an AWS account ID"]),
+    ("tooling", {"datamgmtAccountId": "111111111111"}, ["datamgmtAccountId", "also the tooling account",
+                                                        "three different accounts"]),
+    ("tooling", {"aws__region": "eu-westish-1"}, ["aws:region", "'eu-westish-1'", "such as eu-west-1"]),
+    ("tooling", {"aws__region": None}, ["aws:region", "missing"]),
+    ("tooling", {"aws__allowedAccountIds": ["222222222222"]}, ["aws:allowedAccountIds", "111111111111"]),
+    ("tooling", {"aws__allowedAccountIds": None}, ["aws:allowedAccountIds", "missing"]),
+    ("tooling", {"toolingStack": "tooling"}, ["toolingStack", "organization/project/stack"]),
+    ("tooling", {"vpcCidr": "10.0.0.0/16"}, ["vpcCidr", "tooling account has no VPC", "unset"]),
+    ("datasci", {"vpcCidr": "10.20.0.300/16"}, ["vpcCidr", "not an IPv4 network", "10.20.0.0/16"]),
+    ("datasci", {"vpcCidr": "10.20.0.1/16"}, ["vpcCidr", "not an IPv4 network"]),
+    ("datasci", {"vpcCidr": "10.0.0.0/8"}, ["vpcCidr", "/8", "/16 to /28"]),
+    ("datasci", {"vpcCidr": "10.20.0.0/24"}, ["subnetPrefixLength", "too small for 3 subnets of /20",
+                                              "/26 or longer"]),
+    ("datasci", {"subnetCidrs": ["10.20.0.0/20", "10.20.8.0/21", "10.20.64.0/20"]},
+     ["subnetCidrs", "overlap", "disjoint"]),
+    ("datasci", {"subnetCidrs": ["10.20.0.0/20", "10.21.0.0/20", "10.20.64.0/20"]},
+     ["subnetCidrs", "outside VPC 10.20.0.0/16"]),
+    ("datasci", {"subnetCidrs": ["10.20.0.0/20"]}, ["subnetCidrs", "1 subnets for 3 zones"]),
+    ("datasci", {"subnetPrefixLength": "28", "dataScientists": [f"user{i}@example.com" for i in range(3)],
+                 "leadDataScientist": "user0@example.com"}, ["holds 2 Studio users", "3 are configured"]),
+    ("datasci", {"availabilityZones": "eu-west-1a"}, ["availabilityZones", "not a list of strings"]),
+    ("datasci", {"availabilityZones": ["eu-west-1a"]}, ["availabilityZones", "fewer than two zones"]),
+    ("datasci", {"availabilityZones": ["eu-west-1a", "us-east-1b"]}, ["'us-east-1b'", "not a zone of eu-west-1"]),
+    ("datasci", {"availabilityZones": ["eu-west-1a", "eu-west-1a"]}, ["repeats a zone"]),
+    ("datasci", {"subnetPrefixLength": "twenty"}, ["subnetPrefixLength", "'twenty'", "not an integer"]),
+    ("tooling", {"logRetentionDays": "-7"}, ["logRetentionDays", "'-7'", "365"]),
+    ("tooling", {"protectResources": "yes"}, ["protectResources", "'yes'", "true or false"]),
+    ("tooling", {"dataScientists": "alice@example.com"}, ["dataScientists", "not a list of strings"]),
+    ("tooling", {"dataScientists": '{"alice": "alice@example.com"}'}, ["dataScientists", "not a list"]),
+    ("tooling", {"dataScientists": ["alice"]}, ["dataScientists", "'alice'", "not an e-mail address"]),
+    ("tooling", {"dataScientists": ["alice@example.com", "Alice@other.org"]},
+     ["gives the Studio profile name 'alice'"]),
+    ("tooling", {"leadDataScientist": "carol@example.com"}, ["leadDataScientist", "not a known data scientist"]),
+    ("tooling", {"leadDataEngineer": "alice@example.com"}, ["leadDataEngineer", "not a known data engineer"]),
+    ("tooling", {"leadDataEngineer": '["dana@example.com"]'}, ["leadDataEngineer", "a single string"]),
+    ("tooling", {"extraTags": ["CostCenter"]}, ["extraTags", "Key=Value"]),
+    ("tooling", {"extraTags": ["aws:owner=me"]}, ["extraTags", "reserved tag prefix"]),
+    ("tooling", {"extraTags": ["A=1", "A=2"]}, ["repeats a tag key"]),
+    ("tooling", {"featureCatalogDir": "../elsewhere"}, ["featureCatalogDir", "relative path inside the project"]),
+    ("tooling", {"featureCatalogDir": "no-such-folder"}, ["featureCatalogDir", "not a folder"]),
+    ("tooling", {"vpcCdir": "10.0.0.0/16"}, [f"{P}:vpcCdir", "unknown key", "vpcCidr"]),
+]
+
+
+@pytest.mark.parametrize(("stack", "changes", "fragments"), BAD, ids=[f"{i}-{next(iter(c))}" for i, (_, c, _) in
+                                                                     enumerate(BAD)])
+def test_bad_configuration_gives_one_clear_line(stack: str, changes: dict[str, object], fragments: list[str]) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse(with_changes(stack, **changes))
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "expected" in message
+    for fragment in fragments:
+        assert fragment in message
+
+
+def test_a_git_revision_that_is_not_hex_is_refused() -> None:
+    with pytest.raises(ConfigError, match="GIT_COMMIT: 'main' is not a git revision"):
+        parse(raw_config("tooling"), environ={"GIT_COMMIT": "main"})
+
+
+def test_config_keys_match_the_schema_in_pulumi_yaml() -> None:
+    declared = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
+    assert set(declared) == set(config.KEYS)
+    for key, declaration in declared.items():
+        assert declaration.get("description"), f"{key} has no description"
+        assert declaration["type"] in ("string", "integer", "boolean", "array"), key
+
+
+def test_stack_files_hold_only_what_differs_per_account() -> None:
+    """Shared values live in Pulumi.yaml; a stack file repeating one would drift."""
+    shared = {f"{P}:{key}" for key in ("toolingAccountId", "datasciAccountId", "datamgmtAccountId",
+                                        "dataScientists", "dataEngineers")}
+    for path in Path(ROOT).glob("Pulumi.*.yaml"):
+        keys = set(yaml.safe_load(path.read_text())["config"])
+        assert not keys & shared, path.name

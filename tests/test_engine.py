@@ -1,0 +1,147 @@
+"""The offline engine itself: exit codes, JSON, stack references, refusal of bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from offline.engine import Preview, preview
+from offline.report import to_json, to_text
+from tests.conftest import FIXTURES, ROOT, run_engine
+
+NONCOMPLIANT = FIXTURES / "noncompliant"
+POLICIES = ROOT / "policies"
+
+
+@pytest.fixture(scope="module")
+def noncompliant() -> Preview:
+    return preview(NONCOMPLIANT, policy_dir=POLICIES)
+
+
+def test_a_noncompliant_program_yields_mandatory_violations_on_its_resources(noncompliant: Preview) -> None:
+    found = {(v.policy, v.level, v.urn.rsplit("::", 1)[-1]) for v in noncompliant.mandatory}
+    assert found == {
+        ("studio-domain-vpc-only", "mandatory", "open-domain"),
+        ("lf-settings-no-iam-allowed-principals", "mandatory", "settings"),
+    }
+
+
+def test_stack_references_resolve_to_earlier_stacks_exports(noncompliant: Preview) -> None:
+    upstream, downstream = noncompliant.stacks
+    assert downstream.result.outputs["upstreamDomainArn"] == upstream.result.outputs["domainArn"]
+    assert upstream.result.outputs["domainArn"].startswith("arn:aws:sagemaker:eu-west-1:111111111111:")
+
+
+def test_cli_exits_1_on_a_mandatory_violation_and_names_it() -> None:
+    run = run_engine(["preview", "--project", str(NONCOMPLIANT), "--policies", str(POLICIES)])
+    assert run.returncode == 1, run.stderr
+    assert "[mandatory] mlops-studio-vpc-only/studio-domain-vpc-only" in run.stdout
+    assert "2 mandatory violations" in run.stdout
+
+
+def test_cli_exits_0_on_our_own_stacks_and_prints_the_plan() -> None:
+    run = run_engine(["preview"])
+    assert run.returncode == 0, run.stderr
+    for name in ("tooling", "datamgmt", "datasci"):
+        assert f"== {name}: account" in run.stdout
+    assert "mlops:account:Datasci  datasci" in run.stdout
+    assert run.stdout.rstrip().endswith("no mandatory violation")
+
+
+def test_json_document_has_every_field(platform: Preview) -> None:
+    document = json.loads(json.dumps(to_json(platform)))
+    assert [s["name"] for s in document["stacks"]] == ["tooling", "datamgmt", "datasci"]
+    for stack in document["stacks"]:
+        assert set(stack) == {"name", "resources", "outputs", "violations"}
+        assert stack["resources"]
+        for resource in stack["resources"]:
+            assert set(resource) == {"type", "name", "urn", "id", "parent", "protect", "retainOnDelete",
+                                     "dependencies", "propertyDependencies", "inputs", "outputs"}
+    bucket = next(r for r in document["stacks"][0]["resources"] if r["type"] == "aws:s3/bucket:Bucket")
+    assert bucket["protect"] is True and bucket["id"] == bucket["outputs"]["bucket"]
+    assert "mlops:project" in bucket["inputs"]["tags"]  # inputs stay camelCase / as sent
+
+
+def test_cli_json_for_one_stack_carries_violations() -> None:
+    run = run_engine(["preview", "--json", "--project", str(NONCOMPLIANT), "--policies", str(POLICIES),
+                      "--stack", "tooling"])
+    assert run.returncode == 1
+    (stack,) = json.loads(run.stdout)["stacks"]
+    assert {v["policy"] for v in stack["violations"]} == {"studio-domain-vpc-only",
+                                                         "lf-settings-no-iam-allowed-principals"}
+    assert all(set(v) == {"pack", "policy", "level", "urn", "message"} for v in stack["violations"])
+
+
+def test_one_stack_alone_still_resolves_its_references() -> None:
+    result = preview(ROOT, ["datasci"], policies=False)
+    (only,) = result.stacks
+    assert only.result.name == "datasci"
+    assert "featureRunnerRoleArn" in only.result.outputs
+    assert "1 stacks" in to_text(result)
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Path:
+    """The real project in a scratch folder, to corrupt."""
+    for name in ("Pulumi.yaml", "Pulumi.tooling.yaml", "Pulumi.datamgmt.yaml", "Pulumi.datasci.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    for folder in ("components", "features", "policies"):
+        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    return tmp_path
+
+
+def assert_one_line_error(run_stderr: str, *fragments: str) -> None:
+    lines = run_stderr.strip().splitlines()
+    assert len(lines) == 1, run_stderr
+    assert "Traceback" not in run_stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+CORRUPTIONS = [
+    ("config:\n  aws:region: [eu-west-1\n", ["Pulumi.datasci.yaml", "line", "expected valid YAML"]),
+    ("- just\n- a list\n", ["Pulumi.datasci.yaml", "expected a mapping"]),
+    ("config: 42\n", ["Pulumi.datasci.yaml", "expected a mapping"]),
+    ("config:\n  mlops-feature-platform:availabilityZones: eu-west-1a\n",
+     ["availabilityZones", "'eu-west-1a' is a string", "expected a array"]),
+    ("config:\n  mlops-feature-platform:subnetPrefixLength: true\n", ["subnetPrefixLength", "expected a integer"]),
+    ("config:\n  mlops-feature-platform:vpcCidr: {secure: AAEA}\n", ["encrypted secret"]),
+]
+
+
+@pytest.mark.parametrize(("text", "fragments"), CORRUPTIONS)
+def test_a_corrupted_stack_file_exits_2_with_one_line(project_copy: Path, text: str, fragments: list[str]) -> None:
+    (project_copy / "Pulumi.datasci.yaml").write_text(text)
+    run = run_engine(["preview", "--project", str(project_copy)])
+    assert run.returncode == 2
+    assert_one_line_error(run.stderr, *fragments)
+    assert run.stdout == ""
+
+
+def test_bad_configuration_exits_2_with_the_programs_one_line(project_copy: Path) -> None:
+    stack_file = project_copy / "Pulumi.datamgmt.yaml"
+    stack_file.write_text(stack_file.read_text().replace('"333333333333"', '"33333"'))
+    run = run_engine(["preview", "--project", str(project_copy)])
+    assert run.returncode == 2
+    assert_one_line_error(run.stderr, "datamgmt:", "aws:allowedAccountIds", "333333333333")
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["preview", "--stack", "prod"], "--stack: 'prod' is not a stack"),
+    (["preview", "--colour"], "unrecognized arguments: --colour"),
+    (["deploy"], "invalid choice: 'deploy'"),
+    (["preview", "--policies", "/nonexistent"], "--policies: '/nonexistent' is not a folder"),
+])
+def test_usage_errors_exit_2_with_one_line(args: list[str], fragment: str) -> None:
+    run = run_engine(args)
+    assert run.returncode == 2
+    assert_one_line_error(run.stderr, fragment)
+
+
+def test_a_provider_invoke_is_refused_not_faked() -> None:
+    run = run_engine(["preview", "--project", str(FIXTURES / "invoke"), "--no-policies"])
+    assert run.returncode == 2
+    assert_one_line_error(run.stderr, "aws:index/getCallerIdentity:getCallerIdentity", "expected no provider invokes")
