@@ -1,5 +1,7 @@
 """Wiring only: load this stack's settings, build its account, export what other stacks read."""
 
+from collections.abc import Mapping
+
 import pulumi
 
 from components import config
@@ -8,7 +10,7 @@ from components.accounts.datasci import DatasciAccount, DatasciAccountArgs
 from components.accounts.tooling import ToolingAccount, ToolingAccountArgs, ToolingOutputs
 
 settings = config.load()
-exports: dict[str, pulumi.Input[str]]
+exports: Mapping[str, pulumi.Input[str]]
 
 if settings.role == "tooling":
     exports = ToolingAccount("tooling", ToolingAccountArgs(settings)).outputs.exports()

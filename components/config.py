@@ -48,8 +48,30 @@ KEYS = (
 #: Roles that own a private VPC (Studio, Redshift).
 NETWORK_ROLES: tuple[AccountRole, ...] = ("datasci", "datamgmt")
 #: The values CloudWatch Logs accepts for a retention period.
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
-                      2922, 3288, 3653)
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
 #: Environment variables that carry the commit being deployed, in order of preference.
 GIT_REVISION_VARIABLES = ("GIT_COMMIT", "CODEBUILD_RESOLVED_SOURCE_VERSION", "GITHUB_SHA")
 
@@ -141,12 +163,14 @@ def load() -> Settings:
     # The runtime keeps the whole configuration in one map; reading it lets a misspelt key fail
     # loudly instead of silently falling back to its default.
     raw: dict[str, str] = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
-    return parse(raw, project=pulumi.get_project(), stack=pulumi.get_stack(), project_dir=PROJECT_DIR,
-                 environ=os.environ)
+    return parse(
+        raw, project=pulumi.get_project(), stack=pulumi.get_stack(), project_dir=PROJECT_DIR, environ=os.environ
+    )
 
 
-def parse(raw: Mapping[str, str], *, project: str, stack: str, project_dir: Path,
-          environ: Mapping[str, str]) -> Settings:
+def parse(
+    raw: Mapping[str, str], *, project: str, stack: str, project_dir: Path, environ: Mapping[str, str]
+) -> Settings:
     """Validate a raw configuration map (keys ``namespace:key``, values as Pulumi passes them)."""
     reader = _Reader(raw, project)
     reader.reject_unknown_keys()
@@ -202,31 +226,40 @@ def _network(reader: _Reader, role: AccountRole, region: str, users: int) -> Net
     reader.wrap("vpcCidr", vpc_cidr, lambda: cidr.parse_network(vpc_cidr))
     zones = reader.string_list("availabilityZones", example='["eu-west-1a", "eu-west-1b"]')
     if len(zones) < 2:
-        reader.fail("availabilityZones", zones, "has fewer than two zones",
-                    f'at least two zones of {region}, such as ["{region}a", "{region}b"]')
+        reader.fail(
+            "availabilityZones",
+            zones,
+            "has fewer than two zones",
+            f'at least two zones of {region}, such as ["{region}a", "{region}b"]',
+        )
     for zone in zones:
         if not re.fullmatch(re.escape(region) + r"[a-z]", zone):
-            reader.fail("availabilityZones", zone, f"is not a zone of {region}",
-                        f"a zone name such as {region}a")
+            reader.fail("availabilityZones", zone, f"is not a zone of {region}", f"a zone name such as {region}a")
     if len(set(zones)) != len(zones):
         reader.fail("availabilityZones", zones, "repeats a zone", "each zone once")
     explicit = reader.string_list("subnetCidrs", example='["10.20.0.0/20", "10.20.16.0/20"]')
     if explicit:
         if len(explicit) != len(zones):
-            reader.fail("subnetCidrs", explicit, f"has {len(explicit)} subnets for {len(zones)} zones",
-                        "one subnet per availability zone")
+            reader.fail(
+                "subnetCidrs",
+                explicit,
+                f"has {len(explicit)} subnets for {len(zones)} zones",
+                "one subnet per availability zone",
+            )
         reader.wrap("subnetCidrs", explicit, lambda: cidr.check_subnets(vpc_cidr, explicit))
         subnets = explicit
     else:
         prefix = reader.integer("subnetPrefixLength", minimum=16, maximum=28)
-        subnets = reader.wrap("subnetPrefixLength", prefix,
-                              lambda: cidr.carve_subnets(vpc_cidr, len(zones), prefix))
+        subnets = reader.wrap("subnetPrefixLength", prefix, lambda: cidr.carve_subnets(vpc_cidr, len(zones), prefix))
     for subnet in subnets:
         if cidr.studio_users_per_subnet(subnet) < users:
-            reader.fail("subnetCidrs" if explicit else "subnetPrefixLength", subnet,
-                        f"holds {cidr.studio_users_per_subnet(subnet)} Studio users at "
-                        f"{cidr.ADDRESSES_PER_STUDIO_USER} addresses each, but {users} are configured",
-                        "larger subnets (a shorter prefix length)")
+            reader.fail(
+                "subnetCidrs" if explicit else "subnetPrefixLength",
+                subnet,
+                f"holds {cidr.studio_users_per_subnet(subnet)} Studio users at "
+                f"{cidr.ADDRESSES_PER_STUDIO_USER} addresses each, but {users} are configured",
+                "larger subnets (a shorter prefix length)",
+            )
     return Network(vpc_cidr=vpc_cidr, availability_zones=zones, subnet_cidrs=subnets)
 
 
@@ -237,21 +270,33 @@ def _people(reader: _Reader) -> People:
     for email in scientists:
         profile = naming.studio_profile_name(email)
         if not profile:
-            reader.fail("dataScientists", email, "gives an empty Studio profile name",
-                        "an e-mail whose local part has letters or digits")
+            reader.fail(
+                "dataScientists",
+                email,
+                "gives an empty Studio profile name",
+                "an e-mail whose local part has letters or digits",
+            )
         if profile in profiles:
-            reader.fail("dataScientists", email,
-                        f"gives the Studio profile name {profile!r}, as {profiles[profile]} does",
-                        "e-mails whose local parts differ in letters or digits")
+            reader.fail(
+                "dataScientists",
+                email,
+                f"gives the Studio profile name {profile!r}, as {profiles[profile]} does",
+                "e-mails whose local parts differ in letters or digits",
+            )
         profiles[profile] = email
     lead_scientist = reader.string("leadDataScientist")
     if lead_scientist not in scientists:
-        reader.fail("leadDataScientist", lead_scientist, "is not a known data scientist",
-                    f"one of dataScientists {list(scientists)}")
+        reader.fail(
+            "leadDataScientist",
+            lead_scientist,
+            "is not a known data scientist",
+            f"one of dataScientists {list(scientists)}",
+        )
     lead_engineer = reader.string("leadDataEngineer")
     if lead_engineer not in engineers:
-        reader.fail("leadDataEngineer", lead_engineer, "is not a known data engineer",
-                    f"one of dataEngineers {list(engineers)}")
+        reader.fail(
+            "leadDataEngineer", lead_engineer, "is not a known data engineer", f"one of dataEngineers {list(engineers)}"
+        )
     return People(scientists, engineers, lead_scientist, lead_engineer)
 
 
@@ -339,12 +384,20 @@ class _Reader:
     def allowed_account_ids(self, role: str, account_id: str) -> None:
         ids = self.string_list("aws:allowedAccountIds", example=f'["{account_id}"]')
         if account_id not in ids:
-            self.fail("aws:allowedAccountIds", ids, f"does not hold the {role} account {account_id}",
-                      f'["{account_id}"], so a deploy cannot land in another account')
+            self.fail(
+                "aws:allowedAccountIds",
+                ids,
+                f"does not hold the {role} account {account_id}",
+                f'["{account_id}"], so a deploy cannot land in another account',
+            )
         others = [other for other in ids if other != account_id]
         if others:
-            self.fail("aws:allowedAccountIds", ids, f"also allows {', '.join(others)}",
-                      f'only the {role} account ["{account_id}"]')
+            self.fail(
+                "aws:allowedAccountIds",
+                ids,
+                f"also allows {', '.join(others)}",
+                f'only the {role} account ["{account_id}"]',
+            )
 
     def string_list(self, name: str, example: str) -> tuple[str, ...]:
         value = self.present(name)
@@ -384,8 +437,7 @@ class _Reader:
         except ValueError:
             number = -1
         if number not in choices:
-            self.fail(name, value, "is not a retention CloudWatch accepts",
-                      f"one of {', '.join(map(str, choices))}")
+            self.fail(name, value, "is not a retention CloudWatch accepts", f"one of {', '.join(map(str, choices))}")
         return number
 
     def boolean(self, name: str) -> bool:
@@ -412,10 +464,16 @@ class _Reader:
             if not separator or not key:
                 self.fail(name, item, "is not a tag", "Key=Value such as CostCenter=ml-platform")
             if len(key) > 128 or len(value) > 256 or not _TAG_TEXT.fullmatch(key) or not _TAG_TEXT.fullmatch(value):
-                self.fail(name, item, "has characters or a length AWS does not allow in tags",
-                          "a key of up to 128 and a value of up to 256 letters, digits, spaces and _.:/=+-@")
+                self.fail(
+                    name,
+                    item,
+                    "has characters or a length AWS does not allow in tags",
+                    "a key of up to 128 and a value of up to 256 letters, digits, spaces and _.:/=+-@",
+                )
             if key.lower().startswith(("aws:", naming.TAG_PREFIX)):
-                self.fail(name, item, "uses a reserved tag prefix", f"a key not starting with aws: or {naming.TAG_PREFIX}")
+                self.fail(
+                    name, item, "uses a reserved tag prefix", f"a key not starting with aws: or {naming.TAG_PREFIX}"
+                )
             if key in tags:
                 self.fail(name, item, "repeats a tag key", "each key once")
             tags[key] = value

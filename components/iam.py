@@ -13,7 +13,6 @@ import pulumi_aws as aws
 from components import naming
 from components import policy_documents as docs
 
-
 Statements = Mapping[str, Any] | Sequence[Mapping[str, Any]]
 
 

@@ -25,8 +25,9 @@ class CustomerKeyArgs:
 
     def __post_init__(self) -> None:
         if not 7 <= self.deletion_window_in_days <= 30:
-            raise ValueError(f"deletion_window_in_days: {self.deletion_window_in_days} is out of range; "
-                             "expected 7 to 30 days")
+            raise ValueError(
+                f"deletion_window_in_days: {self.deletion_window_in_days} is out of range; expected 7 to 30 days"
+            )
         if self.alias.startswith("alias/") or self.alias.startswith("aws"):
             raise ValueError(f"alias: {self.alias!r} is not a plain alias; expected a name without alias/ or aws")
 

@@ -21,8 +21,13 @@ PREFIX = "mlops"
 ROLE_PATH = f"/{PREFIX}/"
 TAG_PREFIX = f"{PREFIX}:"
 
-_PARTITIONS = (("cn-", "aws-cn"), ("us-gov-", "aws-us-gov"), ("us-isob-", "aws-iso-b"), ("us-iso-", "aws-iso"),
-               ("eusc-", "aws-eusc"))
+_PARTITIONS = (
+    ("cn-", "aws-cn"),
+    ("us-gov-", "aws-us-gov"),
+    ("us-isob-", "aws-iso-b"),
+    ("us-iso-", "aws-iso"),
+    ("eusc-", "aws-eusc"),
+)
 
 
 def partition(region: str) -> str:

@@ -6,7 +6,7 @@ the program never calls ``get_policy_document``, a provider invoke.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 Statement = dict[str, Any]
@@ -15,7 +15,7 @@ Document = dict[str, Any]
 VERSION = "2012-10-17"
 
 
-def document(statements: Iterable[Statement]) -> Document:
+def document(statements: Iterable[Mapping[str, Any]]) -> Document:
     return {"Version": VERSION, "Statement": list(statements)}
 
 
@@ -25,23 +25,31 @@ def account_root(partition: str, account_id: str) -> str:
 
 def service_trust(services: Sequence[str], source_account: str) -> Document:
     """Trust for AWS services acting for this account only (confused-deputy guard)."""
-    return document([{
-        "Sid": "TrustedServices",
-        "Effect": "Allow",
-        "Principal": {"Service": sorted(services)},
-        "Action": "sts:AssumeRole",
-        "Condition": {"StringEquals": {"aws:SourceAccount": source_account}},
-    }])
+    return document(
+        [
+            {
+                "Sid": "TrustedServices",
+                "Effect": "Allow",
+                "Principal": {"Service": sorted(services)},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": source_account}},
+            }
+        ]
+    )
 
 
 def role_trust(role_arn: str) -> Document:
     """Trust for exactly one role of another account, named by its ARN, never by the account root."""
-    return document([{
-        "Sid": "TrustedRole",
-        "Effect": "Allow",
-        "Principal": {"AWS": role_arn},
-        "Action": "sts:AssumeRole",
-    }])
+    return document(
+        [
+            {
+                "Sid": "TrustedRole",
+                "Effect": "Allow",
+                "Principal": {"AWS": role_arn},
+                "Action": "sts:AssumeRole",
+            }
+        ]
+    )
 
 
 def assume_roles(role_arns: Sequence[str]) -> Statement:
@@ -51,10 +59,18 @@ def assume_roles(role_arns: Sequence[str]) -> Statement:
 def read_objects(bucket_arn: str, key_arn: str, sid: str) -> list[Statement]:
     """Read a bucket's objects and decrypt them with its key."""
     return [
-        {"Sid": f"{sid}List", "Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
-         "Resource": bucket_arn},
-        {"Sid": f"{sid}Read", "Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion"],
-         "Resource": f"{bucket_arn}/*"},
+        {
+            "Sid": f"{sid}List",
+            "Effect": "Allow",
+            "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
+            "Resource": bucket_arn,
+        },
+        {
+            "Sid": f"{sid}Read",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:GetObjectVersion"],
+            "Resource": f"{bucket_arn}/*",
+        },
         {"Sid": f"{sid}Decrypt", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:DescribeKey"], "Resource": key_arn},
     ]
 
@@ -62,12 +78,24 @@ def read_objects(bucket_arn: str, key_arn: str, sid: str) -> list[Statement]:
 def read_write_objects(bucket_arn: str, key_arn: str, sid: str) -> list[Statement]:
     """Read and write a bucket's objects, encrypting with its key."""
     return [
-        {"Sid": f"{sid}List", "Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
-         "Resource": bucket_arn},
-        {"Sid": f"{sid}ReadWrite", "Effect": "Allow",
-         "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"], "Resource": f"{bucket_arn}/*"},
-        {"Sid": f"{sid}Crypto", "Effect": "Allow",
-         "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"], "Resource": key_arn},
+        {
+            "Sid": f"{sid}List",
+            "Effect": "Allow",
+            "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
+            "Resource": bucket_arn,
+        },
+        {
+            "Sid": f"{sid}ReadWrite",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+            "Resource": f"{bucket_arn}/*",
+        },
+        {
+            "Sid": f"{sid}Crypto",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+            "Resource": key_arn,
+        },
     ]
 
 
@@ -91,22 +119,26 @@ def kms_key_policy(partition: str, account_id: str, decrypt_roles: Sequence[str]
     first), and KMS rejects a policy naming a missing principal. So the statement names each other
     account's root as principal and pins the exact roles with ``aws:PrincipalArn``.
     """
-    statements: list[Statement] = [{
-        "Sid": "AccountAdministersKeyThroughIam",
-        "Effect": "Allow",
-        "Principal": {"AWS": account_root(partition, account_id)},
-        "Action": "kms:*",
-        "Resource": "*",
-    }]
-    if decrypt_roles:
-        statements.append({
-            "Sid": "NamedRolesOfOtherAccountsDecrypt",
+    statements: list[Statement] = [
+        {
+            "Sid": "AccountAdministersKeyThroughIam",
             "Effect": "Allow",
-            "Principal": {"AWS": _account_roots(partition, decrypt_roles)},
-            "Action": ["kms:Decrypt", "kms:DescribeKey"],
+            "Principal": {"AWS": account_root(partition, account_id)},
+            "Action": "kms:*",
             "Resource": "*",
-            "Condition": {"ArnEquals": {"aws:PrincipalArn": sorted(decrypt_roles)}},
-        })
+        }
+    ]
+    if decrypt_roles:
+        statements.append(
+            {
+                "Sid": "NamedRolesOfOtherAccountsDecrypt",
+                "Effect": "Allow",
+                "Principal": {"AWS": _account_roots(partition, decrypt_roles)},
+                "Action": ["kms:Decrypt", "kms:DescribeKey"],
+                "Resource": "*",
+                "Condition": {"ArnEquals": {"aws:PrincipalArn": sorted(decrypt_roles)}},
+            }
+        )
     return document(statements)
 
 

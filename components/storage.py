@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -34,15 +33,20 @@ class EncryptedBucketArgs:
     def __post_init__(self) -> None:
         if self.access_log_target:
             if self.access_log_bucket is not None:
-                raise ValueError(f"{self.bucket_name}: an access-log target must not log to another bucket; "
-                                 "expected access_log_bucket=None")
+                raise ValueError(
+                    f"{self.bucket_name}: an access-log target must not log to another bucket; "
+                    "expected access_log_bucket=None"
+                )
         else:
             if self.kms_key_arn is None:
-                raise ValueError(f"{self.bucket_name}: kms_key_arn is missing; expected a customer key ARN "
-                                 "(only access-log targets use SSE-S3)")
+                raise ValueError(
+                    f"{self.bucket_name}: kms_key_arn is missing; expected a customer key ARN "
+                    "(only access-log targets use SSE-S3)"
+                )
             if self.access_log_bucket is None:
-                raise ValueError(f"{self.bucket_name}: access_log_bucket is missing; expected the account's "
-                                 "access-log bucket")
+                raise ValueError(
+                    f"{self.bucket_name}: access_log_bucket is missing; expected the account's access-log bucket"
+                )
 
 
 class EncryptedBucket(pulumi.ComponentResource):
@@ -108,7 +112,9 @@ class EncryptedBucket(pulumi.ComponentResource):
         self.register_outputs({"bucket": self.bucket, "arn": self.arn})
 
     @staticmethod
-    def _encryption_rule(kms_key_arn: pulumi.Input[str] | None) -> dict[str, Any]:
+    def _encryption_rule(
+        kms_key_arn: pulumi.Input[str] | None,
+    ) -> aws.s3.BucketServerSideEncryptionConfigurationRuleArgsDict:
         if kms_key_arn is None:
             return {"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}
         return {

@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
@@ -21,28 +22,43 @@ from offline.report import to_json, to_text
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         # One line, not argparse's usage block: the same shape as every other input error.
-        self.exit(2, f"{self.prog}: {message}; expected {self.format_usage().strip()[len('usage: '):]}\n")
+        self.exit(2, f"{self.prog}: {message}; expected {self.format_usage().strip()[len('usage: ') :]}\n")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = _Parser(prog="python -m offline", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run = commands.add_parser("preview", help="synthesize the stacks, run every policy pack, print the plan")
-    run.add_argument("--stack", action="append", default=[], metavar="NAME",
-                     help="a stack to preview (repeatable); default: all, in deploy order")
+    run.add_argument(
+        "--stack",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a stack to preview (repeatable); default: all, in deploy order",
+    )
     run.add_argument("--json", action="store_true", help="write one JSON document instead of the plan")
-    run.add_argument("--project", type=Path, default=Path(__file__).resolve().parent.parent,
-                     help="the folder holding Pulumi.yaml (default: this repository)")
-    run.add_argument("--policies", type=Path, default=None, metavar="DIR",
-                     help="the folder of policy packs (default: the project's policies/)")
+    run.add_argument(
+        "--project",
+        type=Path,
+        default=Path(__file__).resolve().parent.parent,
+        help="the folder holding Pulumi.yaml (default: this repository)",
+    )
+    run.add_argument(
+        "--policies",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the folder of policy packs (default: the project's policies/)",
+    )
     run.add_argument("--no-policies", action="store_true", help="synthesize only, skip the policy packs")
     run.add_argument("--traceback", action="store_true", help="show the full traceback of a program error")
     args = parser.parse_args(argv)
 
     progress = _progress_printer() if sys.stderr.isatty() and not args.json else (lambda _: None)
     try:
-        result = preview(args.project, args.stack, policy_dir=args.policies, policies=not args.no_policies,
-                         progress=progress)
+        result = preview(
+            args.project, args.stack, policy_dir=args.policies, policies=not args.no_policies, progress=progress
+        )
     except EngineError as error:
         progress("")
         if args.traceback:
@@ -62,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if result.mandatory else 0
 
 
-def _progress_printer():  # type: ignore[no-untyped-def]
+def _progress_printer() -> Callable[[str], None]:
     def show(message: str) -> None:
         # One status line, rewritten in place; cleared with an empty message.
         sys.stderr.write(f"\r\033[K{message}" if message else "\r\033[K")

@@ -29,8 +29,12 @@ from offline.synth import StackResult
 
 #: How long a pack may take to start and print its port.
 START_TIMEOUT_SECONDS = 30
-LEVELS = {analyzer_pb2.ADVISORY: "advisory", analyzer_pb2.MANDATORY: "mandatory",
-          analyzer_pb2.DISABLED: "disabled", analyzer_pb2.REMEDIATE: "remediate"}
+LEVELS = {
+    analyzer_pb2.ADVISORY: "advisory",
+    analyzer_pb2.MANDATORY: "mandatory",
+    analyzer_pb2.DISABLED: "disabled",
+    analyzer_pb2.REMEDIATE: "remediate",
+}
 
 
 @dataclass(frozen=True)
@@ -68,16 +72,29 @@ def _start(folder: Path, result: StackResult) -> Iterator[_RunningPack]:
         "PULUMI_DRY_RUN": "true",
     }
     # The engine passes its own address; a pack only needs it for logging and never dials it here.
-    process = subprocess.Popen([sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", "."], cwd=folder,
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", "."],
+        cwd=folder,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     channel = None
     try:
         port = _read_port(folder, process)
         channel = grpc.insecure_channel(f"127.0.0.1:{port}")
         stub = analyzer_pb2_grpc.AnalyzerStub(channel)
         info = stub.GetAnalyzerInfo(empty_pb2.Empty())
-        stub.ConfigureStack(analyzer_pb2.AnalyzerStackConfigureRequest(
-            stack=result.name, project=result.project, organization="organization", dry_run=True, config=result.config))
+        stub.ConfigureStack(
+            analyzer_pb2.AnalyzerStackConfigureRequest(
+                stack=result.name,
+                project=result.project,
+                organization="organization",
+                dry_run=True,
+                config=result.config,
+            )
+        )
         stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig={}))
         yield _RunningPack(folder, process, stub, info.name)
     finally:
@@ -118,17 +135,22 @@ def analyze(pack_folders: Sequence[Path], result: StackResult) -> list[Violation
                     violations.extend(_violations(pack, pack.stub.Analyze(request), default_urn=request.urn))
                 violations.extend(_violations(pack, pack.stub.AnalyzeStack(stack_request), default_urn=""))
             except grpc.RpcError as error:
-                raise EngineError(f"policy pack {pack.name}: {error.details()}; expected it to analyze "
-                                  f"stack {result.name} without crashing") from None
+                raise EngineError(
+                    f"policy pack {pack.name}: {error.details()}; expected it to analyze "
+                    f"stack {result.name} without crashing"
+                ) from None
         return violations
 
 
 def _violations(pack: _RunningPack, response: analyzer_pb2.AnalyzeResponse, default_urn: str) -> Iterator[Violation]:
     for diagnostic in response.diagnostics:
-        yield Violation(pack=diagnostic.policyPackName or pack.name, policy=diagnostic.policyName,
-                        level=LEVELS.get(diagnostic.enforcementLevel, "advisory"),
-                        urn=diagnostic.urn or default_urn,
-                        message=diagnostic.message)
+        yield Violation(
+            pack=diagnostic.policyPackName or pack.name,
+            policy=diagnostic.policyName,
+            level=LEVELS.get(diagnostic.enforcementLevel, "advisory"),
+            urn=diagnostic.urn or default_urn,
+            message=diagnostic.message,
+        )
 
 
 def _struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
@@ -147,18 +169,23 @@ def _default_provider(result: StackResult, package: str) -> analyzer_pb2.Analyze
                 properties[name] = value
     name = f"default_{package}"
     return analyzer_pb2.AnalyzerProviderResource(
-        type=f"pulumi:providers:{package}", name=name, properties=_struct(properties),
-        urn=f"urn:pulumi:{result.name}::{result.project}::pulumi:providers:{package}::{name}")
+        type=f"pulumi:providers:{package}",
+        name=name,
+        properties=_struct(properties),
+        urn=f"urn:pulumi:{result.name}::{result.project}::pulumi:providers:{package}::{name}",
+    )
 
 
-def _provider(result: StackResult, record: ResourceRecord,
-              by_urn: Mapping[str, ResourceRecord]) -> analyzer_pb2.AnalyzerProviderResource | None:
+def _provider(
+    result: StackResult, record: ResourceRecord, by_urn: Mapping[str, ResourceRecord]
+) -> analyzer_pb2.AnalyzerProviderResource | None:
     if not record.custom or record.type.startswith("pulumi:"):
         return None
     explicit = by_urn.get(record.provider.rsplit("::", 1)[0]) if record.provider else None
     if explicit is not None:
-        return analyzer_pb2.AnalyzerProviderResource(type=explicit.type, name=explicit.name, urn=explicit.urn,
-                                                     properties=_struct(explicit.inputs))
+        return analyzer_pb2.AnalyzerProviderResource(
+            type=explicit.type, name=explicit.name, urn=explicit.urn, properties=_struct(explicit.inputs)
+        )
     return _default_provider(result, record.type.split(":", 1)[0])
 
 
@@ -169,8 +196,14 @@ def _options(record: ResourceRecord) -> analyzer_pb2.AnalyzerResourceOptions:
 def _requests(result: StackResult) -> list[analyzer_pb2.AnalyzeRequest]:
     by_urn = {record.urn: record for record in result.resources}
     return [
-        analyzer_pb2.AnalyzeRequest(type=r.type, properties=_struct(r.inputs), urn=r.urn, name=r.name,
-                                    options=_options(r), provider=_provider(result, r, by_urn))
+        analyzer_pb2.AnalyzeRequest(
+            type=r.type,
+            properties=_struct(r.inputs),
+            urn=r.urn,
+            name=r.name,
+            options=_options(r),
+            provider=_provider(result, r, by_urn),
+        )
         for r in result.resources
     ]
 
@@ -179,9 +212,18 @@ def _stack_resources(result: StackResult) -> list[analyzer_pb2.AnalyzerResource]
     by_urn = {record.urn: record for record in result.resources}
     return [
         analyzer_pb2.AnalyzerResource(
-            type=r.type, properties=_struct(r.outputs or r.inputs), urn=r.urn, name=r.name, options=_options(r),
-            provider=_provider(result, r, by_urn), parent=r.parent, dependencies=r.dependencies,
-            propertyDependencies={key: analyzer_pb2.AnalyzerPropertyDependencies(urns=urns)
-                                  for key, urns in r.property_dependencies.items()})
+            type=r.type,
+            properties=_struct(r.outputs or r.inputs),
+            urn=r.urn,
+            name=r.name,
+            options=_options(r),
+            provider=_provider(result, r, by_urn),
+            parent=r.parent,
+            dependencies=r.dependencies,
+            propertyDependencies={
+                key: analyzer_pb2.AnalyzerPropertyDependencies(urns=urns)
+                for key, urns in r.property_dependencies.items()
+            },
+        )
         for r in result.resources
     ]

@@ -30,16 +30,23 @@ class Preview:
         return [v for stack in self.stacks for v in stack.violations if v.level == "mandatory"]
 
 
-def preview(project_dir: Path, selected: Sequence[str] = (), policy_dir: Path | None = None,
-            policies: bool = True, progress: Callable[[str], None] = lambda _: None) -> Preview:
+def preview(
+    project_dir: Path,
+    selected: Sequence[str] = (),
+    policy_dir: Path | None = None,
+    policies: bool = True,
+    progress: Callable[[str], None] = lambda _: None,
+) -> Preview:
     """Preview ``selected`` stacks (all when empty). Stacks a selected stack reads from are
     synthesized first, for their exports, but not reported. Packs come from ``policy_dir``
     (default: the project's ``policies/``)."""
     project = load_project(project_dir)
     for name in selected:
         if name not in project.stacks:
-            raise EngineError(f"--stack: {name!r} is not a stack of {project.name}; "
-                              f"expected one of {', '.join(project.stacks) or 'none (no Pulumi.<stack>.yaml)'}")
+            raise EngineError(
+                f"--stack: {name!r} is not a stack of {project.name}; "
+                f"expected one of {', '.join(project.stacks) or 'none (no Pulumi.<stack>.yaml)'}"
+            )
     wanted = list(selected) or list(project.stacks)
     last = max(project.stacks.index(name) for name in wanted)
     packs = discover_packs(policy_dir or project.directory / "policies") if policies else []

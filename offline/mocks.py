@@ -47,25 +47,28 @@ class RecordingMonitor(MockMonitor):
         self.records: list[ResourceRecord] = []
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-        response = super().RegisterResource(request)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type != "pulumi:pulumi:Stack":
-            self.records.append(ResourceRecord(
-                type=request.type,
-                name=request.name,
-                urn=response.urn,
-                id=response.id,
-                custom=request.custom,
-                parent=request.parent,
-                provider=request.provider,
-                protect=request.protect,
-                retain_on_delete=request.retainOnDelete,
-                dependencies=list(request.dependencies),
-                property_dependencies={key: list(value.urns) for key, value in request.propertyDependencies.items()},
-                inputs=_plain(rpc.deserialize_properties(request.object)),
-                outputs=_plain(rpc.deserialize_properties(response.object)) if request.custom else {},
-            ))
+            self.records.append(
+                ResourceRecord(
+                    type=request.type,
+                    name=request.name,
+                    urn=response.urn,
+                    id=response.id,
+                    custom=request.custom,
+                    parent=request.parent,
+                    provider=request.provider,
+                    protect=request.protect,
+                    retain_on_delete=request.retainOnDelete,
+                    dependencies=list(request.dependencies),
+                    property_dependencies={
+                        key: list(value.urns) for key, value in request.propertyDependencies.items()
+                    },
+                    inputs=_plain(rpc.deserialize_properties(request.object)),
+                    outputs=_plain(rpc.deserialize_properties(response.object)) if request.custom else {},
+                )
+            )
         return response
-
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         """A component's ``register_outputs``: kept as the component's outputs."""
@@ -73,26 +76,28 @@ class RecordingMonitor(MockMonitor):
             if record.urn == request.urn:
                 record.outputs = _plain(rpc.deserialize_properties(request.outputs))
                 record.registered_outputs = True
-        return super().RegisterResourceOutputs(request)
+        return super().RegisterResourceOutputs(request)  # type: ignore[no-untyped-call]
 
     def ReadResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         """Reads (such as StackReference) are resources of the stack too, with an id given up front."""
-        response = super().ReadResource(request)
-        self.records.append(ResourceRecord(
-            type=request.type,
-            name=request.name,
-            urn=response.urn,
-            id=request.id,
-            custom=True,
-            parent=request.parent,
-            provider=request.provider,
-            protect=False,
-            retain_on_delete=False,
-            dependencies=list(request.dependencies),
-            property_dependencies={},
-            inputs=_plain(rpc.deserialize_properties(request.properties)),
-            outputs=_plain(rpc.deserialize_properties(response.properties)),
-        ))
+        response = super().ReadResource(request)  # type: ignore[no-untyped-call]
+        self.records.append(
+            ResourceRecord(
+                type=request.type,
+                name=request.name,
+                urn=response.urn,
+                id=request.id,
+                custom=True,
+                parent=request.parent,
+                provider=request.provider,
+                protect=False,
+                retain_on_delete=False,
+                dependencies=list(request.dependencies),
+                property_dependencies={},
+                inputs=_plain(rpc.deserialize_properties(request.properties)),
+                outputs=_plain(rpc.deserialize_properties(response.properties)),
+            )
+        )
         return response
 
 
@@ -114,19 +119,23 @@ class PlatformMocks(Mocks):
     """Computed outputs for the AWS resources, in one account and region; stack references
     answered from the stacks synthesized before."""
 
-    def __init__(self, project: str, stack: str, account_id: str, region: str,
-                 stack_exports: Mapping[str, Mapping[str, Any]]) -> None:
+    def __init__(
+        self, project: str, stack: str, account_id: str, region: str, stack_exports: Mapping[str, Mapping[str, Any]]
+    ) -> None:
         self.project = project
         self.stack = stack
         self.account_id = account_id
         self.region = region
-        self.partition = "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") \
-            else "aws"
+        self.partition = (
+            "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
+        )
         self.stack_exports = stack_exports
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        raise EngineError(f"{self.stack}: the program calls the provider function {args.token}, which the offline "
-                          "engine does not emulate; expected no provider invokes (build values in Python instead)")
+        raise EngineError(
+            f"{self.stack}: the program calls the provider function {args.token}, which the offline "
+            "engine does not emulate; expected no provider invokes (build values in Python instead)"
+        )
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         if args.typ == "pulumi:pulumi:StackReference":
@@ -144,8 +153,10 @@ class PlatformMocks(Mocks):
         local = parts[-1] if len(parts) == 1 or (len(parts) == 3 and parts[1] == self.project) else None
         if local is None or local not in self.stack_exports:
             known = ", ".join(self.stack_exports) or "none yet"
-            raise EngineError(f"{self.stack}: StackReference {name!r} names no stack synthesized before it; "
-                              f"expected one of this project's earlier stacks ({known})")
+            raise EngineError(
+                f"{self.stack}: StackReference {name!r} names no stack synthesized before it; "
+                f"expected one of this project's earlier stacks ({known})"
+            )
         return name, {"name": name, "outputs": dict(self.stack_exports[local]), "secretOutputNames": []}
 
     def _computed(self, typ: str, name: str, inputs: Mapping[str, Any], suffix: str) -> dict[str, Any]:
@@ -159,15 +170,24 @@ class PlatformMocks(Mocks):
             return {"__id": auto_name, "arn": f"arn:{p}:kms:{region}:{account}:{auto_name}"}
         if typ == "aws:s3/bucket:Bucket":
             bucket = inputs.get("bucket") or f"{name}-{suffix[:7]}"
-            return {"__id": bucket, "bucket": bucket, "arn": f"arn:{p}:s3:::{bucket}", "region": region,
-                    "bucketDomainName": f"{bucket}.s3.amazonaws.com",
-                    "bucketRegionalDomainName": f"{bucket}.s3.{region}.amazonaws.com"}
+            return {
+                "__id": bucket,
+                "bucket": bucket,
+                "arn": f"arn:{p}:s3:::{bucket}",
+                "region": region,
+                "bucketDomainName": f"{bucket}.s3.amazonaws.com",
+                "bucketRegionalDomainName": f"{bucket}.s3.{region}.amazonaws.com",
+            }
         if typ.startswith("aws:s3/bucket") and "bucket" in inputs:
             return {"__id": inputs["bucket"]}
         if typ == "aws:iam/role:Role":
             path = inputs.get("path") or "/"
-            return {"__id": auto_name, "name": auto_name, "arn": f"arn:{p}:iam::{account}:role{path}{auto_name}",
-                    "uniqueId": "AROA" + suffix[:17].upper()}
+            return {
+                "__id": auto_name,
+                "name": auto_name,
+                "arn": f"arn:{p}:iam::{account}:role{path}{auto_name}",
+                "uniqueId": "AROA" + suffix[:17].upper(),
+            }
         if typ == "aws:iam/rolePolicy:RolePolicy":
             return {"__id": f"{inputs.get('role')}:{auto_name}", "name": auto_name}
         if typ.startswith("pulumi:providers:"):

@@ -63,14 +63,16 @@ def load_project(directory: Path) -> Project:
     values: dict[str, Any] = {}
     for key, declaration in (data.get("config") or {}).items():
         if ":" in key and not key.startswith(f"{name}:"):
-            values[key] = declaration["value"] if isinstance(declaration, dict) and "value" in declaration else declaration
+            values[key] = (
+                declaration["value"] if isinstance(declaration, dict) and "value" in declaration else declaration
+            )
         elif isinstance(declaration, dict) and "type" in declaration:
             schema[key.split(":", 1)[-1]] = declaration
         else:
             schema[key.split(":", 1)[-1]] = {"default": declaration}
     main_setting = str(data.get("main") or "")
     main = directory / main_setting if main_setting.endswith(".py") else directory / main_setting / "__main__.py"
-    found = sorted(path.name[len("Pulumi."):-len(".yaml")] for path in directory.glob("Pulumi.*.yaml"))
+    found = sorted(path.name[len("Pulumi.") : -len(".yaml")] for path in directory.glob("Pulumi.*.yaml"))
     ordered = [stack for stack in PREFERRED_ORDER if stack in found] + [s for s in found if s not in PREFERRED_ORDER]
     return Project(name=name, directory=directory, main=main, schema=schema, values=values, stacks=tuple(ordered))
 
@@ -92,8 +94,10 @@ def stack_config(project: Project, stack: str) -> dict[str, str]:
     for key, value in raw.items():
         full = key if ":" in key else f"{project.name}:{key}"
         if isinstance(value, dict) and "secure" in value:
-            raise EngineError(f"{path.name}: {full} is an encrypted secret; the offline engine cannot decrypt it, "
-                              "expected a plain value in stacks previewed offline")
+            raise EngineError(
+                f"{path.name}: {full} is an encrypted secret; the offline engine cannot decrypt it, "
+                "expected a plain value in stacks previewed offline"
+            )
         merged[full] = value
 
     for name, declaration in project.schema.items():
@@ -103,14 +107,17 @@ def stack_config(project: Project, stack: str) -> dict[str, str]:
             value = merged[full]
             # bool is an int in Python; YAML's true must not pass as an integer.
             if not isinstance(value, _TYPES[expected]) or (expected == "integer" and isinstance(value, bool)):
-                raise EngineError(f"{path.name}: {full}: {value!r} is a {_yaml_type(value)}; "
-                                  f"expected a {expected} (Pulumi.yaml declares it so)")
+                raise EngineError(
+                    f"{path.name}: {full}: {value!r} is a {_yaml_type(value)}; "
+                    f"expected a {expected} (Pulumi.yaml declares it so)"
+                )
     return {key: _as_config_string(value) for key, value in merged.items()}
 
 
 def _yaml_type(value: Any) -> str:
     return {bool: "boolean", int: "integer", float: "number", str: "string", list: "list", dict: "mapping"}.get(
-        type(value), type(value).__name__)
+        type(value), type(value).__name__
+    )
 
 
 def _as_config_string(value: Any) -> str:

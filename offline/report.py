@@ -17,14 +17,26 @@ def _stack_json(stack: StackPreview) -> dict[str, Any]:
     return {
         "name": stack.result.name,
         "resources": [
-            {"type": r.type, "name": r.name, "urn": r.urn, "id": r.id, "parent": r.parent, "protect": r.protect,
-             "retainOnDelete": r.retain_on_delete, "dependencies": r.dependencies,
-             "propertyDependencies": r.property_dependencies, "inputs": r.inputs, "outputs": r.outputs}
+            {
+                "type": r.type,
+                "name": r.name,
+                "urn": r.urn,
+                "id": r.id,
+                "parent": r.parent,
+                "protect": r.protect,
+                "retainOnDelete": r.retain_on_delete,
+                "dependencies": r.dependencies,
+                "propertyDependencies": r.property_dependencies,
+                "inputs": r.inputs,
+                "outputs": r.outputs,
+            }
             for r in stack.result.resources
         ],
         "outputs": stack.result.outputs,
-        "violations": [{"pack": v.pack, "policy": v.policy, "level": v.level, "urn": v.urn, "message": v.message}
-                       for v in stack.violations],
+        "violations": [
+            {"pack": v.pack, "policy": v.policy, "level": v.level, "urn": v.urn, "message": v.message}
+            for v in stack.violations
+        ],
     }
 
 
@@ -36,7 +48,9 @@ def to_text(preview: Preview) -> str:
     mandatory = len(preview.mandatory)
     total = sum(len(s.result.resources) for s in preview.stacks)
     packs = ", ".join(p.name for p in preview.packs) or "none"
-    verdict = f"{mandatory} mandatory violation{'s' if mandatory != 1 else ''}" if mandatory else "no mandatory violation"
+    verdict = (
+        f"{mandatory} mandatory violation{'s' if mandatory != 1 else ''}" if mandatory else "no mandatory violation"
+    )
     lines.append(f"{len(preview.stacks)} stacks, {total} resources, policy packs: {packs}; {verdict}")
     return "\n".join(lines)
 

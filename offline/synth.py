@@ -37,8 +37,9 @@ class ProgramError(EngineError):
     """The program raised: bad configuration, or a bug. The message is the program's own."""
 
 
-def synthesize(project: Project, stack: str, config: dict[str, str],
-               stack_exports: Mapping[str, Mapping[str, Any]]) -> StackResult:
+def synthesize(
+    project: Project, stack: str, config: dict[str, str], stack_exports: Mapping[str, Mapping[str, Any]]
+) -> StackResult:
     """Run ``project.main`` for ``stack``; ``stack_exports`` answers its stack references."""
     region = config.get("aws:region", "us-east-1")
     account_id = _deploy_account(config)
@@ -49,17 +50,28 @@ def synthesize(project: Project, stack: str, config: dict[str, str],
         runtime_settings.ROOT.set(None)
         pulumi.runtime.set_all_config(config)
         pulumi.runtime.set_mocks(mocks, project=project.name, stack=stack, preview=False, monitor=monitor)
+
+        def run_program() -> None:
+            runpy.run_path(str(project.main), run_name="__main__")
+
         try:
-            _sync_await(run_pulumi_func(lambda: runpy.run_path(str(project.main), run_name="__main__")))
+            _sync_await(run_pulumi_func(run_program))
         except EngineError:
             raise
-        except Exception as error:  # noqa: BLE001 (the program's failure is reported, not crashed on)
+        except Exception as error:
             raise ProgramError(f"{stack}: {_one_line(error)}") from error
         root = runtime_settings.get_root_resource()
         raw_outputs = getattr(root, "outputs", {})
         outputs = {key: _sync_await(pulumi.Output.from_input(value).future()) for key, value in raw_outputs.items()}
-    return StackResult(name=stack, project=project.name, account_id=account_id, region=region, config=config,
-                       resources=monitor.records, outputs=json.loads(json.dumps(outputs, default=str)))
+    return StackResult(
+        name=stack,
+        project=project.name,
+        account_id=account_id,
+        region=region,
+        config=config,
+        resources=monitor.records,
+        outputs=json.loads(json.dumps(outputs, default=str)),
+    )
 
 
 def _deploy_account(config: Mapping[str, str]) -> str:

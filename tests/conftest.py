@@ -37,6 +37,11 @@ def raw_config(stack_name: str) -> dict[str, str]:
 
 def run_engine(args: Sequence[str], cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     """``python -m offline`` in a child process, as a person or CI runs it."""
-    return subprocess.run([sys.executable, "-m", "offline", *args], cwd=ROOT if cwd is None else cwd,
-                          capture_output=True, text=True, timeout=120,
-                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    return subprocess.run(
+        [sys.executable, "-m", "offline", *args],
+        cwd=ROOT if cwd is None else cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )

@@ -73,13 +73,16 @@ def test_extra_tags_and_git_revision_reach_the_common_tags() -> None:
 
 
 # (stack, changes, fragments the one-line message must contain)
-BAD = [
+BAD: list[tuple[str, dict[str, object], list[str]]] = [
     ("tooling", {"accountRole": None}, [f"{P}:accountRole", "missing"]),
     ("tooling", {"accountRole": "staging"}, ["'staging'", "one of tooling, datamgmt, datasci"]),
     ("tooling", {"toolingAccountId": "12345"}, [f"{P}:toolingAccountId", "'12345'", "12 digits"]),
     ("tooling", {"datasciAccountId": "22222222222a"}, ["datasciAccountId", "not an AWS account ID"]),
-    ("tooling", {"datamgmtAccountId": "111111111111"}, ["datamgmtAccountId", "also the tooling account",
-                                                        "three different accounts"]),
+    (
+        "tooling",
+        {"datamgmtAccountId": "111111111111"},
+        ["datamgmtAccountId", "also the tooling account", "three different accounts"],
+    ),
     ("tooling", {"aws__region": "eu-westish-1"}, ["aws:region", "'eu-westish-1'", "such as eu-west-1"]),
     ("tooling", {"aws__region": None}, ["aws:region", "missing"]),
     ("tooling", {"aws__allowedAccountIds": ["222222222222"]}, ["aws:allowedAccountIds", "111111111111"]),
@@ -89,15 +92,27 @@ BAD = [
     ("datasci", {"vpcCidr": "10.20.0.300/16"}, ["vpcCidr", "not an IPv4 network", "10.20.0.0/16"]),
     ("datasci", {"vpcCidr": "10.20.0.1/16"}, ["vpcCidr", "not an IPv4 network"]),
     ("datasci", {"vpcCidr": "10.0.0.0/8"}, ["vpcCidr", "/8", "/16 to /28"]),
-    ("datasci", {"vpcCidr": "10.20.0.0/24"}, ["subnetPrefixLength", "too small for 3 subnets of /20",
-                                              "/26 or longer"]),
-    ("datasci", {"subnetCidrs": ["10.20.0.0/20", "10.20.8.0/21", "10.20.64.0/20"]},
-     ["subnetCidrs", "overlap", "disjoint"]),
-    ("datasci", {"subnetCidrs": ["10.20.0.0/20", "10.21.0.0/20", "10.20.64.0/20"]},
-     ["subnetCidrs", "outside VPC 10.20.0.0/16"]),
+    ("datasci", {"vpcCidr": "10.20.0.0/24"}, ["subnetPrefixLength", "too small for 3 subnets of /20", "/26 or longer"]),
+    (
+        "datasci",
+        {"subnetCidrs": ["10.20.0.0/20", "10.20.8.0/21", "10.20.64.0/20"]},
+        ["subnetCidrs", "overlap", "disjoint"],
+    ),
+    (
+        "datasci",
+        {"subnetCidrs": ["10.20.0.0/20", "10.21.0.0/20", "10.20.64.0/20"]},
+        ["subnetCidrs", "outside VPC 10.20.0.0/16"],
+    ),
     ("datasci", {"subnetCidrs": ["10.20.0.0/20"]}, ["subnetCidrs", "1 subnets for 3 zones"]),
-    ("datasci", {"subnetPrefixLength": "28", "dataScientists": [f"user{i}@example.com" for i in range(3)],
-                 "leadDataScientist": "user0@example.com"}, ["holds 2 Studio users", "3 are configured"]),
+    (
+        "datasci",
+        {
+            "subnetPrefixLength": "28",
+            "dataScientists": [f"user{i}@example.com" for i in range(3)],
+            "leadDataScientist": "user0@example.com",
+        },
+        ["holds 2 Studio users", "3 are configured"],
+    ),
     ("datasci", {"availabilityZones": "eu-west-1a"}, ["availabilityZones", "not a list of strings"]),
     ("datasci", {"availabilityZones": ["eu-west-1a"]}, ["availabilityZones", "fewer than two zones"]),
     ("datasci", {"availabilityZones": ["eu-west-1a", "us-east-1b"]}, ["'us-east-1b'", "not a zone of eu-west-1"]),
@@ -108,8 +123,11 @@ BAD = [
     ("tooling", {"dataScientists": "alice@example.com"}, ["dataScientists", "not a list of strings"]),
     ("tooling", {"dataScientists": '{"alice": "alice@example.com"}'}, ["dataScientists", "not a list"]),
     ("tooling", {"dataScientists": ["alice"]}, ["dataScientists", "'alice'", "not an e-mail address"]),
-    ("tooling", {"dataScientists": ["alice@example.com", "Alice@other.org"]},
-     ["gives the Studio profile name 'alice'"]),
+    (
+        "tooling",
+        {"dataScientists": ["alice@example.com", "Alice@other.org"]},
+        ["gives the Studio profile name 'alice'"],
+    ),
     ("tooling", {"leadDataScientist": "carol@example.com"}, ["leadDataScientist", "not a known data scientist"]),
     ("tooling", {"leadDataEngineer": "alice@example.com"}, ["leadDataEngineer", "not a known data engineer"]),
     ("tooling", {"leadDataEngineer": '["dana@example.com"]'}, ["leadDataEngineer", "a single string"]),
@@ -122,8 +140,9 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize(("stack", "changes", "fragments"), BAD, ids=[f"{i}-{next(iter(c))}" for i, (_, c, _) in
-                                                                     enumerate(BAD)])
+@pytest.mark.parametrize(
+    ("stack", "changes", "fragments"), BAD, ids=[f"{i}-{next(iter(changes))}" for i, (_, changes, _) in enumerate(BAD)]
+)
 def test_bad_configuration_gives_one_clear_line(stack: str, changes: dict[str, object], fragments: list[str]) -> None:
     with pytest.raises(ConfigError) as caught:
         parse(with_changes(stack, **changes))
@@ -149,8 +168,10 @@ def test_config_keys_match_the_schema_in_pulumi_yaml() -> None:
 
 def test_stack_files_hold_only_what_differs_per_account() -> None:
     """Shared values live in Pulumi.yaml; a stack file repeating one would drift."""
-    shared = {f"{P}:{key}" for key in ("toolingAccountId", "datasciAccountId", "datamgmtAccountId",
-                                        "dataScientists", "dataEngineers")}
+    shared = {
+        f"{P}:{key}"
+        for key in ("toolingAccountId", "datasciAccountId", "datamgmtAccountId", "dataScientists", "dataEngineers")
+    }
     for path in Path(ROOT).glob("Pulumi.*.yaml"):
         keys = set(yaml.safe_load(path.read_text())["config"])
         assert not keys & shared, path.name

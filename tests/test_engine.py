@@ -58,20 +58,34 @@ def test_json_document_has_every_field(platform: Preview) -> None:
         assert set(stack) == {"name", "resources", "outputs", "violations"}
         assert stack["resources"]
         for resource in stack["resources"]:
-            assert set(resource) == {"type", "name", "urn", "id", "parent", "protect", "retainOnDelete",
-                                     "dependencies", "propertyDependencies", "inputs", "outputs"}
+            assert set(resource) == {
+                "type",
+                "name",
+                "urn",
+                "id",
+                "parent",
+                "protect",
+                "retainOnDelete",
+                "dependencies",
+                "propertyDependencies",
+                "inputs",
+                "outputs",
+            }
     bucket = next(r for r in document["stacks"][0]["resources"] if r["type"] == "aws:s3/bucket:Bucket")
     assert bucket["protect"] is True and bucket["id"] == bucket["outputs"]["bucket"]
     assert "mlops:project" in bucket["inputs"]["tags"]  # inputs stay camelCase / as sent
 
 
 def test_cli_json_for_one_stack_carries_violations() -> None:
-    run = run_engine(["preview", "--json", "--project", str(NONCOMPLIANT), "--policies", str(POLICIES),
-                      "--stack", "tooling"])
+    run = run_engine(
+        ["preview", "--json", "--project", str(NONCOMPLIANT), "--policies", str(POLICIES), "--stack", "tooling"]
+    )
     assert run.returncode == 1
     (stack,) = json.loads(run.stdout)["stacks"]
-    assert {v["policy"] for v in stack["violations"]} == {"studio-domain-vpc-only",
-                                                         "lf-settings-no-iam-allowed-principals"}
+    assert {v["policy"] for v in stack["violations"]} == {
+        "studio-domain-vpc-only",
+        "lf-settings-no-iam-allowed-principals",
+    }
     assert all(set(v) == {"pack", "policy", "level", "urn", "message"} for v in stack["violations"])
 
 
@@ -105,8 +119,10 @@ CORRUPTIONS = [
     ("config:\n  aws:region: [eu-west-1\n", ["Pulumi.datasci.yaml", "line", "expected valid YAML"]),
     ("- just\n- a list\n", ["Pulumi.datasci.yaml", "expected a mapping"]),
     ("config: 42\n", ["Pulumi.datasci.yaml", "expected a mapping"]),
-    ("config:\n  mlops-feature-platform:availabilityZones: eu-west-1a\n",
-     ["availabilityZones", "'eu-west-1a' is a string", "expected a array"]),
+    (
+        "config:\n  mlops-feature-platform:availabilityZones: eu-west-1a\n",
+        ["availabilityZones", "'eu-west-1a' is a string", "expected a array"],
+    ),
     ("config:\n  mlops-feature-platform:subnetPrefixLength: true\n", ["subnetPrefixLength", "expected a integer"]),
     ("config:\n  mlops-feature-platform:vpcCidr: {secure: AAEA}\n", ["encrypted secret"]),
 ]
@@ -129,12 +145,15 @@ def test_bad_configuration_exits_2_with_the_programs_one_line(project_copy: Path
     assert_one_line_error(run.stderr, "datamgmt:", "aws:allowedAccountIds", "333333333333")
 
 
-@pytest.mark.parametrize(("args", "fragment"), [
-    (["preview", "--stack", "prod"], "--stack: 'prod' is not a stack"),
-    (["preview", "--colour"], "unrecognized arguments: --colour"),
-    (["deploy"], "invalid choice: 'deploy'"),
-    (["preview", "--policies", "/nonexistent"], "--policies: '/nonexistent' is not a folder"),
-])
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["preview", "--stack", "prod"], "--stack: 'prod' is not a stack"),
+        (["preview", "--colour"], "unrecognized arguments: --colour"),
+        (["deploy"], "invalid choice: 'deploy'"),
+        (["preview", "--policies", "/nonexistent"], "--policies: '/nonexistent' is not a folder"),
+    ],
+)
 def test_usage_errors_exit_2_with_one_line(args: list[str], fragment: str) -> None:
     run = run_engine(args)
     assert run.returncode == 2

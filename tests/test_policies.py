@@ -34,14 +34,20 @@ STUDIO = load_rules("studio-vpc-only", "studio_rules")
 ALL_POLICIES = [*LF.POLICIES, *STUDIO.POLICIES]
 
 
-def check(policy: ResourceValidationPolicy, resource_type: str, props: dict[str, Any],
-          name: str = "subject") -> list[str]:
+def check(
+    policy: ResourceValidationPolicy, resource_type: str, props: dict[str, Any], name: str = "subject"
+) -> list[str]:
     """Run one resource policy the way the pack does: props behind the unknown-checking proxy."""
     messages: list[str] = []
     opts = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], None)
-    args = ResourceValidationArgs(resource_type, unknown_checking_proxy(props), f"urn:pulumi:s::p::{resource_type}::{name}",
-                                  name, opts, None)
-    policy.validate(args, lambda message, urn=None: messages.append(message))
+    args = ResourceValidationArgs(
+        resource_type, unknown_checking_proxy(props), f"urn:pulumi:s::p::{resource_type}::{name}", name, opts, None
+    )
+
+    def report(message: str, urn: str | None = None) -> None:
+        messages.append(message)
+
+    policy.validate(args, report)
     return messages
 
 

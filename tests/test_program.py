@@ -90,8 +90,10 @@ def test_every_bucket_is_private_encrypted_versioned_and_tls_only(stack: Stack, 
     logging = settings("aws:s3/bucketLogging:BucketLogging")
     for bucket in buckets:
         block = blocks[bucket].inputs
-        assert all(block[flag] for flag in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls",
-                                            "restrictPublicBuckets"))
+        assert all(
+            block[flag]
+            for flag in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+        )
         rule = encryption[bucket].inputs["rules"][0]["applyServerSideEncryptionByDefault"]
         if "access-logs" in bucket:
             assert rule == {"sseAlgorithm": "AES256"}  # S3 cannot deliver access logs to SSE-KMS buckets
@@ -136,7 +138,7 @@ def test_ci_role_may_assume_only_the_two_feature_job_roles(stack: Stack) -> None
 def test_artifact_key_lets_only_the_feature_job_roles_of_other_accounts_decrypt(stack: Stack) -> None:
     (key,) = of_type(stack("tooling"), "aws:kms/key:Key")
     statements = policy(key)["Statement"]
-    cross = [st for st in statements if st["Sid"] == "NamedRolesOfOtherAccountsDecrypt"][0]
+    cross = next(st for st in statements if st["Sid"] == "NamedRolesOfOtherAccountsDecrypt")
     assert cross["Condition"]["ArnEquals"]["aws:PrincipalArn"] == [
         "arn:aws:iam::222222222222:role/mlops/mlops-datasci-feature-runner",
         "arn:aws:iam::333333333333:role/mlops/mlops-datamgmt-feature-deployer",
@@ -144,8 +146,9 @@ def test_artifact_key_lets_only_the_feature_job_roles_of_other_accounts_decrypt(
 
 
 @pytest.mark.parametrize(("name", "role"), [("datasci", "feature-runner"), ("datamgmt", "feature-deployer")])
-def test_feature_job_roles_read_tooling_artifacts_through_the_stack_reference(stack: Stack, name: str,
-                                                                            role: str) -> None:
+def test_feature_job_roles_read_tooling_artifacts_through_the_stack_reference(
+    stack: Stack, name: str, role: str
+) -> None:
     tooling = stack("tooling").result.outputs
     s = stack(name)
     (reference,) = of_type(s, "pulumi:pulumi:StackReference")
@@ -156,5 +159,11 @@ def test_feature_job_roles_read_tooling_artifacts_through_the_stack_reference(st
     assert json.dumps(tooling["artifactBucketArn"]) in resources
     (role_record,) = [r for r in of_type(s, "aws:iam/role:Role") if role in r.name]
     trust = policy(role_record, "assumeRolePolicy")["Statement"]
-    assert trust == [{"Sid": "TrustedRole", "Effect": "Allow", "Principal": {"AWS": tooling["ciRoleArn"]},
-                      "Action": "sts:AssumeRole"}]
+    assert trust == [
+        {
+            "Sid": "TrustedRole",
+            "Effect": "Allow",
+            "Principal": {"AWS": tooling["ciRoleArn"]},
+            "Action": "sts:AssumeRole",
+        }
+    ]

@@ -21,7 +21,7 @@ def test_carve_fills_the_vpc_exactly() -> None:
 
 
 def test_carve_says_when_no_prefix_can_fit() -> None:
-    with pytest.raises(ValueError, match="expected a larger VPC$"):
+    with pytest.raises(ValueError, match=r"expected a larger VPC$"):
         cidr.carve_subnets("10.20.0.0/28", 2, 28)
 
 
@@ -47,9 +47,16 @@ def test_studio_capacity_counts_aws_reserved_addresses() -> None:
 # --- naming -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("region", "partition"), [("eu-west-1", "aws"), ("cn-north-1", "aws-cn"),
-                                                   ("us-gov-west-1", "aws-us-gov"), ("us-isob-east-1", "aws-iso-b"),
-                                                   ("us-iso-east-1", "aws-iso")])
+@pytest.mark.parametrize(
+    ("region", "partition"),
+    [
+        ("eu-west-1", "aws"),
+        ("cn-north-1", "aws-cn"),
+        ("us-gov-west-1", "aws-us-gov"),
+        ("us-isob-east-1", "aws-iso-b"),
+        ("us-iso-east-1", "aws-iso"),
+    ],
+)
 def test_partition_of_region(region: str, partition: str) -> None:
     assert naming.partition(region) == partition
 
@@ -63,8 +70,10 @@ def test_cross_account_roles_are_computed_from_account_ids_alone() -> None:
 
 
 def test_bucket_names_are_unique_per_account_and_region_and_valid() -> None:
-    assert naming.bucket_name("datasci", "snapshots", "222222222222", "eu-west-1") == \
-        "mlops-datasci-snapshots-222222222222-eu-west-1"
+    assert (
+        naming.bucket_name("datasci", "snapshots", "222222222222", "eu-west-1")
+        == "mlops-datasci-snapshots-222222222222-eu-west-1"
+    )
     with pytest.raises(ValueError, match="3-63 lowercase"):
         naming.bucket_name("datasci", "a-purpose-far-too-long-for-s3", "222222222222", "ap-southeast-1")
 
@@ -76,8 +85,15 @@ def test_our_tags_win_over_extra_tags() -> None:
     assert "mlops:git-revision" not in tags
 
 
-@pytest.mark.parametrize(("email", "profile"), [("alice@example.com", "alice"), ("Bob.Smith@x.org", "bob-smith"),
-                                                ("__dev++@x.org", "dev"), ("ünïcode@x.org", "n-code")])
+@pytest.mark.parametrize(
+    ("email", "profile"),
+    [
+        ("alice@example.com", "alice"),
+        ("Bob.Smith@x.org", "bob-smith"),
+        ("__dev++@x.org", "dev"),
+        ("ünïcode@x.org", "n-code"),
+    ],
+)
 def test_studio_profile_names_use_the_allowed_alphabet(email: str, profile: str) -> None:
     assert naming.studio_profile_name(email) == profile
 

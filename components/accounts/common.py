@@ -25,8 +25,9 @@ class AccountBasics:
     access_logs: EncryptedBucket
 
 
-def account_basics(name: str, settings: Settings, parent: pulumi.Resource,
-                   decrypt_roles: Sequence[str] = ()) -> AccountBasics:
+def account_basics(
+    name: str, settings: Settings, parent: pulumi.Resource, decrypt_roles: Sequence[str] = ()
+) -> AccountBasics:
     """The account's key (other accounts' ``decrypt_roles`` may decrypt) and access-log bucket."""
     key = CustomerKey(
         f"{name}-key",
@@ -56,8 +57,14 @@ def account_basics(name: str, settings: Settings, parent: pulumi.Resource,
     return AccountBasics(key=key, access_logs=access_logs)
 
 
-def data_bucket(name: str, purpose: str, settings: Settings, basics: AccountBasics, parent: pulumi.Resource,
-                read_roles: Sequence[str] = ()) -> EncryptedBucket:
+def data_bucket(
+    name: str,
+    purpose: str,
+    settings: Settings,
+    basics: AccountBasics,
+    parent: pulumi.Resource,
+    read_roles: Sequence[str] = (),
+) -> EncryptedBucket:
     """A bucket encrypted with the account key, logging to the account's access-log bucket."""
     return EncryptedBucket(
         f"{name}-{purpose}",
@@ -75,8 +82,9 @@ def data_bucket(name: str, purpose: str, settings: Settings, basics: AccountBasi
     )
 
 
-def feature_job_role(name: str, role_name: str, description: str, settings: Settings, tooling: ToolingOutputs,
-                     parent: pulumi.Resource) -> PlatformRole:
+def feature_job_role(
+    name: str, role_name: str, description: str, settings: Settings, tooling: ToolingOutputs, parent: pulumi.Resource
+) -> PlatformRole:
     """The role the tooling CI assumes in this account to run feature jobs: trusted by the CI role
     alone, and able to read the job's artifacts from the tooling account."""
     return PlatformRole(
@@ -87,7 +95,8 @@ def feature_job_role(name: str, role_name: str, description: str, settings: Sett
             trust_policy=docs.role_trust(settings.cross_account_roles.ci),
             statements=[
                 pulumi.Output.all(tooling.artifact_bucket_arn, tooling.artifact_key_arn).apply(
-                    lambda arns: docs.read_objects(arns[0], arns[1], "ToolingArtifacts")),
+                    lambda arns: docs.read_objects(arns[0], arns[1], "ToolingArtifacts")
+                ),
             ],
             tags=settings.tags,
         ),

@@ -31,8 +31,12 @@ class DatamgmtAccount(pulumi.ComponentResource):
         settings = args.settings
         basics = account_basics(name, settings, self)
         deployer = feature_job_role(
-            f"{name}-feature-deployer", naming.FEATURE_DEPLOYER_ROLE_NAME,
-            "Assumed by the tooling CI to run production feature jobs after review", settings, args.tooling, self,
+            f"{name}-feature-deployer",
+            naming.FEATURE_DEPLOYER_ROLE_NAME,
+            "Assumed by the tooling CI to run production feature jobs after review",
+            settings,
+            args.tooling,
+            self,
         )
         self.exports = {
             "dataKeyArn": basics.key.arn,

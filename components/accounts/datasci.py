@@ -33,8 +33,12 @@ class DatasciAccount(pulumi.ComponentResource):
         # Copies of curated data that data scientists experiment on, never the governed originals.
         snapshots = data_bucket(name, "snapshots", settings, basics, self)
         runner = feature_job_role(
-            f"{name}-feature-runner", naming.FEATURE_RUNNER_ROLE_NAME,
-            "Assumed by the tooling CI to run feature jobs of feature branches", settings, args.tooling, self,
+            f"{name}-feature-runner",
+            naming.FEATURE_RUNNER_ROLE_NAME,
+            "Assumed by the tooling CI to run feature jobs of feature branches",
+            settings,
+            args.tooling,
+            self,
         )
         self.exports = {
             "dataKeyArn": basics.key.arn,

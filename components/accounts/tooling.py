@@ -40,8 +40,7 @@ class ToolingOutputs:
 
     @classmethod
     def from_stack_reference(cls, reference: pulumi.StackReference) -> ToolingOutputs:
-        return cls(**{attribute: reference.require_output(export)
-                      for attribute, export in cls.export_names().items()})
+        return cls(**{attribute: reference.require_output(export) for attribute, export in cls.export_names().items()})
 
 
 @dataclass(frozen=True)
@@ -63,14 +62,17 @@ class ToolingAccount(pulumi.ComponentResource):
             PlatformRoleArgs(
                 role_name=naming.CI_ROLE_NAME,
                 description="Runs the platform's pipelines and builds; assumes the feature-job roles",
-                trust_policy=docs.service_trust(["codebuild.amazonaws.com", "codepipeline.amazonaws.com"],
-                                                settings.account_id),
+                trust_policy=docs.service_trust(
+                    ["codebuild.amazonaws.com", "codepipeline.amazonaws.com"], settings.account_id
+                ),
                 statements=[
                     docs.assume_roles(targets),
                     pulumi.Output.all(artifacts.arn, basics.key.arn).apply(
-                        lambda arns: docs.read_write_objects(arns[0], arns[1], "Artifacts")),
-                    docs.write_logs(settings.partition, settings.region, settings.account_id,
-                                    f"/aws/codebuild/{naming.PREFIX}-"),
+                        lambda arns: docs.read_write_objects(arns[0], arns[1], "Artifacts")
+                    ),
+                    docs.write_logs(
+                        settings.partition, settings.region, settings.account_id, f"/aws/codebuild/{naming.PREFIX}-"
+                    ),
                 ],
                 tags=settings.tags,
             ),

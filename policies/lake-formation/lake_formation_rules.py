@@ -24,14 +24,18 @@ def _no_iam_allowed_principals(args: ResourceValidationArgs, report_violation: R
             # tables, which leaves them governed by IAM alone.
             report_violation(
                 f"{args.name}: {prop} is not set, so Lake Formation keeps its default of ALL to "
-                f"{IAM_ALLOWED_PRINCIPALS}; set {prop} to an empty list.")
+                f"{IAM_ALLOWED_PRINCIPALS}; set {prop} to an empty list.",
+                None,
+            )
             continue
         for grant in grants:
             if grant.get("principal") == IAM_ALLOWED_PRINCIPALS:
                 report_violation(
                     f"{args.name}: {prop} grants {list(grant.get('permissions') or [])} to {IAM_ALLOWED_PRINCIPALS}, "
                     "so IAM policies alone open new databases and tables; remove that entry and grant "
-                    "through Lake Formation.")
+                    "through Lake Formation.",
+                    None,
+                )
 
 
 lf_settings_no_iam_allowed_principals = ResourceValidationPolicy(

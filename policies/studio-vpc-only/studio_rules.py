@@ -21,7 +21,9 @@ def _vpc_only(args: ResourceValidationArgs, report_violation: ReportViolation) -
         shown = "not set (AWS defaults to PublicInternetOnly)" if mode is None else f"{mode!r}"
         report_violation(
             f"{args.name}: appNetworkAccessType is {shown}, which gives Studio apps a path to the "
-            "internet; set appNetworkAccessType to \"VpcOnly\".")
+            'internet; set appNetworkAccessType to "VpcOnly".',
+            None,
+        )
 
 
 studio_domain_vpc_only = ResourceValidationPolicy(
