@@ -175,7 +175,7 @@ def parse(
     reader = _Reader(raw, project)
     reader.reject_unknown_keys()
 
-    role = reader.choice("accountRole", ACCOUNT_ROLES)
+    role = reader.account_role("accountRole", ACCOUNT_ROLES)
     accounts = Accounts(
         tooling=reader.account_id("toolingAccountId"),
         datasci=reader.account_id("datasciAccountId"),
@@ -198,7 +198,7 @@ def parse(
         network=_network(reader, role, region, len(people.data_scientists)),
         people=people,
         feature_catalog_dir=reader.folder("featureCatalogDir", project_dir),
-        log_retention_days=reader.choice_int("logRetentionDays", LOG_RETENTION_DAYS),
+        log_retention_days=reader.log_retention("logRetentionDays", LOG_RETENTION_DAYS),
         protect=reader.boolean("protectResources"),
         extra_tags=MappingProxyType(reader.tags("extraTags")),
         git_revision=_git_revision(environ),
@@ -354,7 +354,7 @@ class _Reader:
         if value:
             self.fail(name, value, f"is set, but {reason}", "it unset")
 
-    def choice(self, name: str, choices: tuple[str, ...]) -> Any:
+    def account_role(self, name: str, choices: tuple[str, ...]) -> Any:
         value = self.string(name)
         if value not in choices:
             self.fail(name, value, "is not an account role", f"one of {', '.join(choices)}")
@@ -430,7 +430,7 @@ class _Reader:
             self.fail(name, value, "is out of range", f"a whole number from {minimum} to {maximum}")
         return number
 
-    def choice_int(self, name: str, choices: tuple[int, ...]) -> int:
+    def log_retention(self, name: str, choices: tuple[int, ...]) -> int:
         value = self.string(name)
         try:
             number = int(value)

@@ -56,8 +56,10 @@ def assume_roles(role_arns: Sequence[str]) -> Statement:
     return {"Sid": "AssumeTargetRoles", "Effect": "Allow", "Action": "sts:AssumeRole", "Resource": sorted(role_arns)}
 
 
-def read_objects(bucket_arn: str, key_arn: str, sid: str) -> list[Statement]:
-    """Read a bucket's objects and decrypt them with its key."""
+def object_access(bucket_arn: str, key_arn: str, sid: str, write: bool = False) -> list[Statement]:
+    """Read (and with ``write``, also put) a bucket's objects, with the key that encrypts them."""
+    objects = ["s3:GetObject", "s3:GetObjectVersion", *(["s3:PutObject"] if write else [])]
+    crypto = ["kms:Decrypt", "kms:DescribeKey", *(["kms:Encrypt", "kms:GenerateDataKey"] if write else [])]
     return [
         {
             "Sid": f"{sid}List",
@@ -65,37 +67,8 @@ def read_objects(bucket_arn: str, key_arn: str, sid: str) -> list[Statement]:
             "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
             "Resource": bucket_arn,
         },
-        {
-            "Sid": f"{sid}Read",
-            "Effect": "Allow",
-            "Action": ["s3:GetObject", "s3:GetObjectVersion"],
-            "Resource": f"{bucket_arn}/*",
-        },
-        {"Sid": f"{sid}Decrypt", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:DescribeKey"], "Resource": key_arn},
-    ]
-
-
-def read_write_objects(bucket_arn: str, key_arn: str, sid: str) -> list[Statement]:
-    """Read and write a bucket's objects, encrypting with its key."""
-    return [
-        {
-            "Sid": f"{sid}List",
-            "Effect": "Allow",
-            "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
-            "Resource": bucket_arn,
-        },
-        {
-            "Sid": f"{sid}ReadWrite",
-            "Effect": "Allow",
-            "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
-            "Resource": f"{bucket_arn}/*",
-        },
-        {
-            "Sid": f"{sid}Crypto",
-            "Effect": "Allow",
-            "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
-            "Resource": key_arn,
-        },
+        {"Sid": f"{sid}Objects", "Effect": "Allow", "Action": objects, "Resource": f"{bucket_arn}/*"},
+        {"Sid": f"{sid}Key", "Effect": "Allow", "Action": crypto, "Resource": key_arn},
     ]
 
 

@@ -132,3 +132,11 @@ def test_service_trust_guards_against_confused_deputies() -> None:
     statement = trust["Statement"][0]
     assert statement["Principal"] == {"Service": ["codebuild.amazonaws.com", "codepipeline.amazonaws.com"]}
     assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": "111111111111"}}
+
+
+def test_object_access_writes_only_when_asked() -> None:
+    read = docs.object_access("arn:aws:s3:::b", "arn:aws:kms:eu-west-1:1:key/k", "A")
+    write = docs.object_access("arn:aws:s3:::b", "arn:aws:kms:eu-west-1:1:key/k", "A", write=True)
+    assert "s3:PutObject" not in read[1]["Action"] and "kms:GenerateDataKey" not in read[2]["Action"]
+    assert "s3:PutObject" in write[1]["Action"] and "kms:GenerateDataKey" in write[2]["Action"]
+    assert read[0]["Resource"] == "arn:aws:s3:::b" and read[1]["Resource"] == "arn:aws:s3:::b/*"

@@ -95,7 +95,7 @@ def feature_job_role(
             trust_policy=docs.role_trust(settings.cross_account_roles.ci),
             statements=[
                 pulumi.Output.all(tooling.artifact_bucket_arn, tooling.artifact_key_arn).apply(
-                    lambda arns: docs.read_objects(arns[0], arns[1], "ToolingArtifacts")
+                    lambda arns: docs.object_access(arns[0], arns[1], "ToolingArtifacts")
                 ),
             ],
             tags=settings.tags,

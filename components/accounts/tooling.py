@@ -68,7 +68,7 @@ class ToolingAccount(pulumi.ComponentResource):
                 statements=[
                     docs.assume_roles(targets),
                     pulumi.Output.all(artifacts.arn, basics.key.arn).apply(
-                        lambda arns: docs.read_write_objects(arns[0], arns[1], "Artifacts")
+                        lambda arns: docs.object_access(arns[0], arns[1], "Artifacts", write=True)
                     ),
                     docs.write_logs(
                         settings.partition, settings.region, settings.account_id, f"/aws/codebuild/{naming.PREFIX}-"
