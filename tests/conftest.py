@@ -35,11 +35,11 @@ def raw_config(stack_name: str) -> dict[str, str]:
     return stack_config(load_project(ROOT), stack_name)
 
 
-def run_engine(args: Sequence[str], cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def run_engine(args: Sequence[str]) -> subprocess.CompletedProcess[str]:
     """``python -m offline`` in a child process, as a person or CI runs it."""
     return subprocess.run(
         [sys.executable, "-m", "offline", *args],
-        cwd=ROOT if cwd is None else cwd,
+        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
