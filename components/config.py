@@ -186,7 +186,7 @@ def parse(
     reader.allowed_account_ids(role, account_id)
     region = reader.region()
     people = _people(reader)
-    settings = Settings(
+    return Settings(
         project=project,
         stack=stack,
         role=role,
@@ -203,7 +203,6 @@ def parse(
         extra_tags=MappingProxyType(reader.tags("extraTags")),
         git_revision=_git_revision(environ),
     )
-    return settings
 
 
 def _check_distinct_accounts(project: str, accounts: Accounts) -> None:
