@@ -1,27 +1,29 @@
 """Wiring only: load this stack's settings, build its account, export what other stacks read."""
 
-from collections.abc import Mapping
-
 import pulumi
 
 from components import config
 from components.accounts.datamgmt import DatamgmtAccount, DatamgmtAccountArgs
 from components.accounts.datasci import DatasciAccount, DatasciAccountArgs
-from components.accounts.tooling import ToolingAccount, ToolingAccountArgs, ToolingOutputs
+from components.accounts.outputs import DatamgmtOutputs, StackOutputs, ToolingOutputs
+from components.accounts.tooling import ToolingAccount, ToolingAccountArgs
+from components.feature_catalog import load_catalog
 
+# Both validate everything before the first resource is registered.
 settings = config.load()
-exports: Mapping[str, pulumi.Input[str]]
+catalog = load_catalog(settings.feature_catalog_dir)
+outputs: StackOutputs
 
 if settings.role == "tooling":
-    exports = ToolingAccount("tooling", ToolingAccountArgs(settings)).outputs.exports()
+    outputs = ToolingAccount("tooling", ToolingAccountArgs(settings)).outputs
 else:
     tooling = ToolingOutputs.from_stack_reference(pulumi.StackReference(settings.stack_references.tooling))
     if settings.role == "datamgmt":
-        exports = DatamgmtAccount("datamgmt", DatamgmtAccountArgs(settings, tooling)).exports
+        outputs = DatamgmtAccount("datamgmt", DatamgmtAccountArgs(settings, tooling)).outputs
     else:
-        exports = DatasciAccount("datasci", DatasciAccountArgs(settings, tooling)).exports
+        datamgmt = DatamgmtOutputs.from_stack_reference(pulumi.StackReference(settings.stack_references.datamgmt))
+        outputs = DatasciAccount("datasci", DatasciAccountArgs(settings, tooling, datamgmt, catalog)).outputs
 
 pulumi.export("accountRole", settings.role)
-pulumi.export("accountId", settings.account_id)
-for export_name, value in exports.items():
+for export_name, value in outputs.exports().items():
     pulumi.export(export_name, value)

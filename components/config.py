@@ -18,6 +18,7 @@ from typing import Any, cast
 
 from components import cidr, naming
 from components.naming import ACCOUNT_ROLES, AccountRole
+from components.network import REQUIRED_INTERFACE_ENDPOINTS
 
 PROJECT = "mlops-feature-platform"
 #: The folder of Pulumi.yaml, whatever the working directory.
@@ -35,6 +36,9 @@ KEYS = (
     "availabilityZones",
     "subnetPrefixLength",
     "subnetCidrs",
+    "interfaceEndpoints",
+    "lakeFormationAdmins",
+    "studioIdleTimeoutMinutes",
     "dataScientists",
     "dataEngineers",
     "leadDataScientist",
@@ -110,6 +114,8 @@ class Network:
     availability_zones: tuple[str, ...]
     #: One private subnet per availability zone, in the same order.
     subnet_cidrs: tuple[str, ...]
+    #: Short names of the interface endpoints (components/network.endpoint_service_name).
+    interface_endpoints: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -131,6 +137,9 @@ class Settings:
     #: None for the tooling account, which has no VPC.
     network: Network | None
     people: People
+    #: Lake Formation admins (IAM role ARNs of this account); empty for the tooling account.
+    lake_formation_admins: tuple[str, ...]
+    studio_idle_timeout_minutes: int
     feature_catalog_dir: Path
     log_retention_days: int
     protect: bool
@@ -197,6 +206,8 @@ def parse(
         ),
         network=_network(reader, role, region, len(people.data_scientists)),
         people=people,
+        lake_formation_admins=_lake_formation_admins(reader, role, naming.partition(region), account_id),
+        studio_idle_timeout_minutes=reader.integer("studioIdleTimeoutMinutes", minimum=60, maximum=525600),
         feature_catalog_dir=reader.folder("featureCatalogDir", project_dir),
         log_retention_days=reader.log_retention("logRetentionDays", LOG_RETENTION_DAYS),
         protect=reader.boolean("protectResources"),
@@ -236,6 +247,20 @@ def _network(reader: _Reader, role: AccountRole, region: str, users: int) -> Net
             reader.fail("availabilityZones", zone, f"is not a zone of {region}", f"a zone name such as {region}a")
     if len(set(zones)) != len(zones):
         reader.fail("availabilityZones", zones, "repeats a zone", "each zone once")
+    endpoints = reader.string_list("interfaceEndpoints", example='["sagemaker.api", "studio", "sts"]')
+    for endpoint in endpoints:
+        if not re.fullmatch(r"[a-z0-9]+([.-][a-z0-9]+)*", endpoint):
+            reader.fail("interfaceEndpoints", endpoint, "is not an endpoint name", "a short name such as sagemaker.api")
+    if len(set(endpoints)) != len(endpoints):
+        reader.fail("interfaceEndpoints", endpoints, "repeats an endpoint", "each endpoint once")
+    missing = [endpoint for endpoint in REQUIRED_INTERFACE_ENDPOINTS if endpoint not in endpoints]
+    if missing:
+        reader.fail(
+            "interfaceEndpoints",
+            endpoints,
+            f"lacks {', '.join(missing)}, which Studio needs",
+            f"a list holding {', '.join(REQUIRED_INTERFACE_ENDPOINTS)}",
+        )
     explicit = reader.string_list("subnetCidrs", example='["10.20.0.0/20", "10.20.16.0/20"]')
     if explicit:
         if len(explicit) != len(zones):
@@ -251,15 +276,41 @@ def _network(reader: _Reader, role: AccountRole, region: str, users: int) -> Net
         prefix = reader.integer("subnetPrefixLength", minimum=16, maximum=28)
         subnets = reader.wrap("subnetPrefixLength", prefix, lambda: cidr.carve_subnets(vpc_cidr, len(zones), prefix))
     for subnet in subnets:
-        if cidr.studio_users_per_subnet(subnet) < users:
+        # Each interface endpoint takes one address in every subnet.
+        capacity = cidr.studio_users_per_subnet(subnet, reserved=len(endpoints))
+        if capacity < users:
             reader.fail(
                 "subnetCidrs" if explicit else "subnetPrefixLength",
                 subnet,
-                f"holds {cidr.studio_users_per_subnet(subnet)} Studio users at "
-                f"{cidr.ADDRESSES_PER_STUDIO_USER} addresses each, but {users} are configured",
+                f"holds {capacity} Studio users at {cidr.ADDRESSES_PER_STUDIO_USER} addresses each after "
+                f"{len(endpoints)} endpoint addresses, but {users} are configured",
                 "larger subnets (a shorter prefix length)",
             )
-    return Network(vpc_cidr=vpc_cidr, availability_zones=zones, subnet_cidrs=subnets)
+    return Network(vpc_cidr=vpc_cidr, availability_zones=zones, subnet_cidrs=subnets, interface_endpoints=endpoints)
+
+
+def _lake_formation_admins(reader: _Reader, role: AccountRole, partition: str, account_id: str) -> tuple[str, ...]:
+    if role not in NETWORK_ROLES:
+        reader.unset("lakeFormationAdmins", f"the {role} account has no data lake")
+        return ()
+    example = f'["arn:{partition}:iam::{account_id}:role/pulumi-deployer"]'
+    admins = reader.string_list("lakeFormationAdmins", example=example)
+    if not admins:
+        reader.fail(
+            "lakeFormationAdmins",
+            admins,
+            "is empty, so nobody could grant or deploy grants",
+            f"the roles that administer Lake Formation, such as {example}",
+        )
+    for admin in admins:
+        if not re.fullmatch(rf"arn:{partition}:iam::{account_id}:role/[\w+=,.@/-]+", admin):
+            reader.fail(
+                "lakeFormationAdmins",
+                admin,
+                f"is not an IAM role of this account ({account_id})",
+                f"a role ARN such as arn:{partition}:iam::{account_id}:role/pulumi-deployer",
+            )
+    return admins
 
 
 def _people(reader: _Reader) -> People:
@@ -350,7 +401,7 @@ class _Reader:
 
     def unset(self, name: str, reason: str) -> None:
         value = self.present(name)
-        if value:
+        if value and value.strip() not in ("[]", ""):
             self.fail(name, value, f"is set, but {reason}", "it unset")
 
     def account_role(self, name: str, choices: tuple[str, ...]) -> Any:

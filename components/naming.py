@@ -53,6 +53,23 @@ CI_ROLE_NAME = physical_name("tooling", "ci")
 FEATURE_RUNNER_ROLE_NAME = physical_name("datasci", "feature-runner")
 #: The role the CI assumes in the data management account to run production feature jobs.
 FEATURE_DEPLOYER_ROLE_NAME = physical_name("datamgmt", "feature-deployer")
+#: The execution role of Studio and of the jobs it starts, in the data science account.
+DATASCI_EXECUTION_ROLE_NAME = physical_name("datasci", "studio-execution")
+#: SageMaker pipelines the feature jobs upsert are named with this prefix; roles are scoped to it.
+FEATURE_PIPELINE_PREFIX = f"{PREFIX}-feature-"
+#: Lake house databases of the data management account that it shares with the data science
+#: account. A contract between the two stacks, like the role names: datasci links to them by name.
+SHARED_LAKE_DATABASES = ("curated",)
+
+
+def lake_database(name: str) -> str:
+    """Glue database names: lowercase with underscores, as Athena and Lake Formation want them."""
+    return f"{PREFIX}_{name}".replace("-", "_")
+
+
+def resource_link(database: str) -> str:
+    """The name of a resource link, in the data science account, to a shared database."""
+    return f"{database}_link"
 
 
 @dataclass(frozen=True)
@@ -62,6 +79,7 @@ class CrossAccountRoles:
     ci: str
     datasci_runner: str
     datamgmt_deployer: str
+    datasci_execution: str
 
     @classmethod
     def for_accounts(cls, partition_name: str, tooling: str, datasci: str, datamgmt: str) -> CrossAccountRoles:
@@ -69,12 +87,19 @@ class CrossAccountRoles:
             ci=role_arn(partition_name, tooling, CI_ROLE_NAME),
             datasci_runner=role_arn(partition_name, datasci, FEATURE_RUNNER_ROLE_NAME),
             datamgmt_deployer=role_arn(partition_name, datamgmt, FEATURE_DEPLOYER_ROLE_NAME),
+            datasci_execution=role_arn(partition_name, datasci, DATASCI_EXECUTION_ROLE_NAME),
         )
 
     @property
     def targets(self) -> tuple[str, str]:
         """The roles the CI may assume."""
         return (self.datasci_runner, self.datamgmt_deployer)
+
+    @property
+    def artifact_readers(self) -> tuple[str, ...]:
+        """Roles of other accounts that read the tooling artifacts: the feature-job roles, and the
+        execution role whose processing jobs read the flow."""
+        return (*self.targets, self.datasci_execution)
 
 
 def bucket_name(account_role: str, purpose: str, account_id: str, region: str) -> str:

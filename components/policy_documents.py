@@ -84,9 +84,11 @@ def write_logs(partition: str, region: str, account_id: str, log_group_prefix: s
     }
 
 
-def kms_key_policy(partition: str, account_id: str, decrypt_roles: Sequence[str] = ()) -> Document:
-    """A key policy that leaves administration to IAM in this account and lets named roles of
-    other accounts decrypt.
+def kms_key_policy(
+    partition: str, account_id: str, decrypt_roles: Sequence[str] = (), logs_region: str | None = None
+) -> Document:
+    """A key policy that leaves administration to IAM in this account, lets named roles of other
+    accounts decrypt, and (with ``logs_region``) lets CloudWatch Logs encrypt this account's log groups.
 
     The cross-account roles may not exist yet when this key is created (the tooling stack deploys
     first), and KMS rejects a policy naming a missing principal. So the statement names each other
@@ -112,6 +114,23 @@ def kms_key_policy(partition: str, account_id: str, decrypt_roles: Sequence[str]
                 "Condition": {"ArnEquals": {"aws:PrincipalArn": sorted(decrypt_roles)}},
             }
         )
+    if logs_region:
+        statements.append(
+            {
+                "Sid": "CloudWatchLogsEncryptsThisAccountsLogGroups",
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{logs_region}.amazonaws.com"},
+                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+                "Resource": "*",
+                "Condition": {
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": (
+                            f"arn:{partition}:logs:{logs_region}:{account_id}:log-group:*"
+                        )
+                    }
+                },
+            }
+        )
     return document(statements)
 
 
@@ -123,6 +142,27 @@ def deny_insecure_transport(bucket_arn: str) -> Statement:
         "Action": "s3:*",
         "Resource": [bucket_arn, f"{bucket_arn}/*"],
         "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
+def deny_outside_vpc_endpoint(bucket_arn: str, vpc_endpoint_id: str, exempt_role_arns: Sequence[str]) -> Statement:
+    """Refuse object access that does not come through the VPC's S3 endpoint. AWS services acting
+    for a caller (Athena, Lake Formation) and the named service roles (the Feature Store writes its
+    offline store from AWS's network) are exempt; bucket management is not object access, so
+    deployments still work from outside."""
+    condition: dict[str, Any] = {
+        "StringNotEquals": {"aws:SourceVpce": vpc_endpoint_id},
+        "Bool": {"aws:ViaAWSService": "false"},
+    }
+    if exempt_role_arns:
+        condition["ArnNotEquals"] = {"aws:PrincipalArn": sorted(exempt_role_arns)}
+    return {
+        "Sid": "DenyObjectAccessOutsideVpcEndpoint",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": ["s3:GetObject*", "s3:PutObject*", "s3:DeleteObject*", "s3:ListBucket*"],
+        "Resource": [bucket_arn, f"{bucket_arn}/*"],
+        "Condition": condition,
     }
 
 
@@ -157,3 +197,309 @@ def allow_roles_read(partition: str, bucket_arn: str, role_arns: Sequence[str]) 
 
 def _account_roots(partition: str, role_arns: Sequence[str]) -> list[str]:
     return [account_root(partition, account) for account in sorted({arn.split(":")[4] for arn in role_arns})]
+
+
+# --- SageMaker, Lake Formation and the network --------------------------------------------------
+
+#: Statements whose ``Resource`` is ``"*"`` because AWS offers no resource-level permission for
+#: their actions. Every other statement names its resources; tests hold the program to this list.
+WILDCARD_RESOURCE_SIDS = {
+    "EcrAuthorizationToken": "ecr:GetAuthorizationToken takes no resource",
+    "LakeFormationDataAccess": "lakeformation:GetDataAccess takes no resource",
+    "NetworkDescribe": "the ec2:Describe* actions take no resource",
+    "FeatureGroupList": "sagemaker:ListFeatureGroups takes no resource",
+}
+
+
+def sagemaker_arn(partition: str, region: str, account_id: str, resource: str) -> str:
+    return f"arn:{partition}:sagemaker:{region}:{account_id}:{resource}"
+
+
+def pass_role_to_sagemaker(role_arn: str) -> Statement:
+    """Pass exactly one role, and only to SageMaker."""
+    return {
+        "Sid": "PassExecutionRoleToSageMaker",
+        "Effect": "Allow",
+        "Action": "iam:PassRole",
+        "Resource": role_arn,
+        "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+    }
+
+
+def vpc_processing_jobs(
+    partition: str,
+    region: str,
+    account_id: str,
+    subnet_ids: Sequence[str],
+    security_group_ids: Sequence[str],
+    kms_key_arn: str,
+) -> list[Statement]:
+    """Start processing jobs (Data Wrangler jobs are processing jobs) only inside the VPC and only
+    with the customer key on their volumes and outputs: a job without them is refused."""
+    jobs = sagemaker_arn(partition, region, account_id, "processing-job/*")
+    return [
+        {
+            "Sid": "ProcessingJobsInVpcWithKms",
+            "Effect": "Allow",
+            "Action": "sagemaker:CreateProcessingJob",
+            "Resource": jobs,
+            "Condition": {
+                # Null=false: the key must be present; ForAllValues alone would pass an absent key.
+                "Null": {
+                    "sagemaker:VpcSubnets": "false",
+                    "sagemaker:VpcSecurityGroupIds": "false",
+                    "sagemaker:VolumeKmsKey": "false",
+                    "sagemaker:OutputKmsKey": "false",
+                },
+                "ForAllValues:StringEquals": {
+                    "sagemaker:VpcSubnets": sorted(subnet_ids),
+                    "sagemaker:VpcSecurityGroupIds": sorted(security_group_ids),
+                },
+                "StringEquals": {"sagemaker:VolumeKmsKey": kms_key_arn, "sagemaker:OutputKmsKey": kms_key_arn},
+            },
+        },
+        {
+            "Sid": "ProcessingJobsFollowUp",
+            "Effect": "Allow",
+            "Action": [
+                "sagemaker:DescribeProcessingJob",
+                "sagemaker:StopProcessingJob",
+                "sagemaker:AddTags",
+                "sagemaker:ListTags",
+            ],
+            "Resource": jobs,
+        },
+    ]
+
+
+def vpc_network_interfaces(partition: str, region: str, account_id: str) -> list[Statement]:
+    """What SageMaker needs, acting as the execution role, to attach jobs to the VPC."""
+    ec2 = f"arn:{partition}:ec2:{region}:{account_id}"
+    return [
+        {
+            "Sid": "NetworkDescribe",
+            "Effect": "Allow",
+            "Action": [
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeVpcs",
+                "ec2:DescribeSubnets",
+                "ec2:DescribeSecurityGroups",
+                "ec2:DescribeDhcpOptions",
+            ],
+            "Resource": "*",
+        },
+        {
+            "Sid": "NetworkInterfaces",
+            "Effect": "Allow",
+            "Action": [
+                "ec2:CreateNetworkInterface",
+                "ec2:CreateNetworkInterfacePermission",
+                "ec2:DeleteNetworkInterface",
+                "ec2:DeleteNetworkInterfacePermission",
+            ],
+            "Resource": [f"{ec2}:network-interface/*", f"{ec2}:subnet/*", f"{ec2}:security-group/*"],
+        },
+    ]
+
+
+def key_use(kms_key_arn: str) -> Statement:
+    """Encrypt and decrypt with one key; grants only for AWS resources (job volumes, Studio storage)."""
+    return {
+        "Sid": "UseDataKey",
+        "Effect": "Allow",
+        "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+        "Resource": kms_key_arn,
+    }
+
+
+def key_grants_for_aws_resources(kms_key_arn: str) -> Statement:
+    return {
+        "Sid": "GrantDataKeyToAwsResources",
+        "Effect": "Allow",
+        "Action": "kms:CreateGrant",
+        "Resource": kms_key_arn,
+        "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+    }
+
+
+def ecr_pull(partition: str, region: str, account_id: str) -> list[Statement]:
+    """Pull this account's images and SageMaker's own (Data Wrangler, processing) images."""
+    return [
+        {"Sid": "EcrAuthorizationToken", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+        {
+            "Sid": "EcrPull",
+            "Effect": "Allow",
+            "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+            # SageMaker's images live in AWS-owned accounts that differ per region.
+            "Resource": [
+                f"arn:{partition}:ecr:{region}:{account_id}:repository/*",
+                f"arn:{partition}:ecr:{region}:*:repository/sagemaker-*",
+            ],
+        },
+    ]
+
+
+def feature_store_records(partition: str, region: str, account_id: str) -> list[Statement]:
+    """Read and write records of this account's feature groups; groups themselves come from Pulumi."""
+    return [
+        {
+            "Sid": "FeatureGroupRecords",
+            "Effect": "Allow",
+            "Action": [
+                "sagemaker:DescribeFeatureGroup",
+                "sagemaker:PutRecord",
+                "sagemaker:GetRecord",
+                "sagemaker:BatchGetRecord",
+                "sagemaker:DeleteRecord",
+            ],
+            "Resource": sagemaker_arn(partition, region, account_id, "feature-group/*"),
+        },
+        {"Sid": "FeatureGroupList", "Effect": "Allow", "Action": "sagemaker:ListFeatureGroups", "Resource": "*"},
+    ]
+
+
+def glue_catalog_read(partition: str, region: str, catalog_ids: Sequence[str]) -> list[Statement]:
+    """Read the Glue catalog (this account's and, through resource links, other accounts'); Lake
+    Formation then decides which data each principal may see."""
+    resources = []
+    for catalog in sorted(catalog_ids):
+        glue = f"arn:{partition}:glue:{region}:{catalog}"
+        resources += [f"{glue}:catalog", f"{glue}:database/*", f"{glue}:table/*/*"]
+    return [
+        {
+            "Sid": "GlueCatalogRead",
+            "Effect": "Allow",
+            "Action": [
+                "glue:GetDatabase",
+                "glue:GetDatabases",
+                "glue:GetTable",
+                "glue:GetTables",
+                "glue:GetPartition",
+                "glue:GetPartitions",
+                "glue:SearchTables",
+            ],
+            "Resource": resources,
+        },
+        lake_formation_data_access(),
+    ]
+
+
+def lake_formation_data_access() -> Statement:
+    """Ask Lake Formation for temporary credentials to data it has granted."""
+    return {
+        "Sid": "LakeFormationDataAccess",
+        "Effect": "Allow",
+        "Action": "lakeformation:GetDataAccess",
+        "Resource": "*",
+    }
+
+
+def glue_tables_write(partition: str, region: str, account_id: str, database: str) -> Statement:
+    """Create and update the tables of one database (the Feature Store's offline tables)."""
+    glue = f"arn:{partition}:glue:{region}:{account_id}"
+    return {
+        "Sid": "GlueOfflineTables",
+        "Effect": "Allow",
+        "Action": ["glue:GetDatabase", "glue:GetTable", "glue:CreateTable", "glue:UpdateTable", "glue:GetPartitions"],
+        "Resource": [f"{glue}:catalog", f"{glue}:database/{database}", f"{glue}:table/{database}/*"],
+    }
+
+
+def feature_pipelines(partition: str, region: str, account_id: str, name_prefix: str) -> Statement:
+    """Upsert, start and follow the platform's SageMaker pipelines, by name prefix."""
+    pipelines = sagemaker_arn(partition, region, account_id, f"pipeline/{name_prefix}*")
+    return {
+        "Sid": "FeaturePipelines",
+        "Effect": "Allow",
+        "Action": [
+            "sagemaker:CreatePipeline",
+            "sagemaker:UpdatePipeline",
+            "sagemaker:DescribePipeline",
+            "sagemaker:DescribePipelineDefinitionForExecution",
+            "sagemaker:StartPipelineExecution",
+            "sagemaker:StopPipelineExecution",
+            "sagemaker:DescribePipelineExecution",
+            "sagemaker:ListPipelineExecutions",
+            "sagemaker:ListPipelineExecutionSteps",
+            "sagemaker:AddTags",
+            "sagemaker:ListTags",
+        ],
+        "Resource": [pipelines, f"{pipelines}/execution/*"],
+    }
+
+
+def studio_apps(partition: str, region: str, account_id: str, domain_id: str) -> Statement:
+    """Manage the apps and spaces of one Studio domain: Studio acts as the execution role."""
+
+    def arn(resource: str) -> str:
+        return sagemaker_arn(partition, region, account_id, resource)
+
+    return {
+        "Sid": "StudioAppsOfThisDomain",
+        "Effect": "Allow",
+        "Action": [
+            "sagemaker:DescribeDomain",
+            "sagemaker:DescribeUserProfile",
+            "sagemaker:CreateApp",
+            "sagemaker:DeleteApp",
+            "sagemaker:DescribeApp",
+            "sagemaker:ListApps",
+            "sagemaker:CreateSpace",
+            "sagemaker:UpdateSpace",
+            "sagemaker:DeleteSpace",
+            "sagemaker:DescribeSpace",
+            "sagemaker:ListSpaces",
+            "sagemaker:AddTags",
+            "sagemaker:ListTags",
+        ],
+        "Resource": [
+            arn(f"domain/{domain_id}"),
+            arn(f"user-profile/{domain_id}/*"),
+            arn(f"app/{domain_id}/*"),
+            arn(f"space/{domain_id}/*"),
+        ],
+    }
+
+
+def s3_gateway_endpoint_policy(partition: str, region: str, bucket_arns: Sequence[str]) -> Document:
+    """The S3 gateway endpoint reaches the platform's buckets and the AWS-owned bucket ECR serves
+    image layers from, and nothing else: no path to arbitrary buckets (exfiltration) from the VPC.
+    Python packages come through the CodeArtifact interface endpoints, which need no S3 bucket."""
+    buckets = sorted(bucket_arns)
+    return document(
+        [
+            {
+                "Sid": "PlatformBuckets",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": [
+                    "s3:GetObject",
+                    "s3:GetObjectVersion",
+                    "s3:PutObject",
+                    "s3:DeleteObject",
+                    "s3:AbortMultipartUpload",
+                    "s3:ListMultipartUploadParts",
+                    "s3:ListBucket",
+                    "s3:GetBucketLocation",
+                ],
+                "Resource": [*buckets, *(f"{bucket}/*" for bucket in buckets)],
+            },
+            {
+                "Sid": "EcrImageLayers",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:{partition}:s3:::prod-{region}-starport-layer-bucket/*",
+            },
+        ]
+    )
+
+
+def flow_logs_delivery(log_group_arn: str) -> Statement:
+    """What VPC Flow Logs, acting as its delivery role, does to one log group."""
+    return {
+        "Sid": "DeliverFlowLogs",
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+        "Resource": [log_group_arn, f"{log_group_arn}:log-stream:*"],
+    }

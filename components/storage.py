@@ -27,6 +27,10 @@ class EncryptedBucketArgs:
     access_log_target: bool = False
     #: Roles of other accounts that may read the objects (their own policies must allow it too).
     read_roles: Sequence[str] = ()
+    #: When set, object access is refused unless it comes through this S3 gateway endpoint.
+    vpc_endpoint_id: pulumi.Input[str] | None = None
+    #: Service roles that reach the objects from AWS's network, exempt from the endpoint rule.
+    outside_vpc_roles: Sequence[pulumi.Input[str]] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
     protect: bool = True
 
@@ -125,12 +129,15 @@ class EncryptedBucket(pulumi.ComponentResource):
 
     @staticmethod
     def _policy(bucket_arn: pulumi.Output[str], args: EncryptedBucketArgs) -> pulumi.Output[str]:
-        def render(arn: str) -> str:
+        def render(values: list[str]) -> str:
+            arn, endpoint, exempt = values[0], values[1], values[2:]
             statements = [docs.deny_insecure_transport(arn)]
+            if endpoint:
+                statements.append(docs.deny_outside_vpc_endpoint(arn, endpoint, exempt))
             if args.access_log_target:
                 statements.append(docs.allow_access_log_delivery(args.partition, arn, args.account_id))
             if args.read_roles:
                 statements.append(docs.allow_roles_read(args.partition, arn, args.read_roles))
             return json.dumps(docs.document(statements))
 
-        return bucket_arn.apply(render)
+        return pulumi.Output.all(bucket_arn, args.vpc_endpoint_id or "", *args.outside_vpc_roles).apply(render)

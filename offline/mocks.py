@@ -115,6 +115,22 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+#: Type token to (id prefix, ARN path before the id, or "" where the resource has no ARN).
+AWS_IDS = {
+    "aws:ec2/vpc:Vpc": ("vpc-", "vpc/"),
+    "aws:ec2/subnet:Subnet": ("subnet-", "subnet/"),
+    "aws:ec2/routeTable:RouteTable": ("rtb-", "route-table/"),
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": ("rtbassoc-", ""),
+    "aws:ec2/securityGroup:SecurityGroup": ("sg-", "security-group/"),
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": ("sg-", "security-group/"),
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ("sgr-", "security-group-rule/"),
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": ("sgr-", "security-group-rule/"),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": ("vpce-", "vpc-endpoint/"),
+    "aws:ec2/flowLog:FlowLog": ("fl-", "vpc-flow-log/"),
+    "aws:sagemaker/domain:Domain": ("d-", "domain/"),
+}
+
+
 class PlatformMocks(Mocks):
     """Computed outputs for the AWS resources, in one account and region; stack references
     answered from the stacks synthesized before."""
@@ -192,6 +208,28 @@ class PlatformMocks(Mocks):
             return {"__id": f"{inputs.get('role')}:{auto_name}", "name": auto_name}
         if typ.startswith("pulumi:providers:"):
             return {"__id": str(uuid.UUID(suffix[:32]))}
+        if typ in AWS_IDS:
+            # EC2 and SageMaker ids have a type prefix and 17 (SageMaker domains 12) hex digits.
+            prefix, arn_path = AWS_IDS[typ]
+            resource_id = prefix + suffix[: 12 if prefix == "d-" else 17]
+            computed: dict[str, Any] = {"__id": resource_id, "id": resource_id}
+            if arn_path:
+                service = "sagemaker" if prefix == "d-" else "ec2"
+                computed["arn"] = f"arn:{p}:{service}:{region}:{account}:{arn_path}{resource_id}"
+            if typ == "aws:ec2/vpcEndpoint:VpcEndpoint" and inputs.get("vpcEndpointType") == "Gateway":
+                computed["prefixListId"] = "pl-" + suffix[20:28]
+            return computed
+        if typ == "aws:cloudwatch/logGroup:LogGroup":
+            return {"__id": auto_name, "arn": f"arn:{p}:logs:{region}:{account}:log-group:{auto_name}"}
+        if typ == "aws:sagemaker/featureGroup:FeatureGroup":
+            group = inputs["featureGroupName"]
+            return {"__id": group, "arn": f"arn:{p}:sagemaker:{region}:{account}:feature-group/{group.lower()}"}
+        if typ == "aws:glue/catalogDatabase:CatalogDatabase":
+            return {
+                "__id": f"{account}:{auto_name}",
+                "catalogId": inputs.get("catalogId") or account,
+                "arn": f"arn:{p}:glue:{region}:{account}:database/{auto_name}",
+            }
         # Anything else: an id and, where the type has one, an ARN in this account and region.
         service = typ.split(":")[1].split("/")[0]
         resource_id = f"{name}-{suffix[:7]}"

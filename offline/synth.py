@@ -85,7 +85,9 @@ def _deploy_account(config: Mapping[str, str]) -> str:
 
 def _one_line(error: BaseException) -> str:
     message = " ".join(str(error).split()) or type(error).__name__
-    return message if type(error).__name__ in ("ConfigError", "ValueError") else f"{type(error).__name__}: {message}"
+    # Input errors (the program's configuration and catalog errors are ValueErrors) speak for
+    # themselves; anything else is a bug, named by its type.
+    return message if isinstance(error, ValueError) else f"{type(error).__name__}: {message}"
 
 
 @contextmanager

@@ -47,6 +47,12 @@ def test_datasci_settings_carve_one_subnet_per_zone() -> None:
     assert settings.network.subnet_cidrs == ("10.20.0.0/20", "10.20.16.0/20", "10.20.32.0/20")
     assert settings.people.lead_data_scientist in settings.people.data_scientists
     assert settings.protect is True
+    assert settings.network.interface_endpoints[:3] == (
+        "sagemaker.api",
+        "sagemaker.runtime",
+        "sagemaker.featurestore-runtime",
+    )
+    assert settings.lake_formation_admins == ("arn:aws:iam::222222222222:role/pulumi-deployer",)
 
 
 def test_explicit_subnets_are_kept_in_zone_order() -> None:
@@ -107,12 +113,28 @@ BAD: list[tuple[str, dict[str, object], list[str]]] = [
     (
         "datasci",
         {
-            "subnetPrefixLength": "28",
-            "dataScientists": [f"user{i}@example.com" for i in range(3)],
+            # A /26 has 59 usable addresses; 16 endpoints leave 43, room for 10 users at 4 each.
+            "subnetPrefixLength": "26",
+            "dataScientists": [f"user{i}@example.com" for i in range(11)],
             "leadDataScientist": "user0@example.com",
         },
-        ["holds 2 Studio users", "3 are configured"],
+        ["holds 10 Studio users", "after 16 endpoint addresses", "11 are configured"],
     ),
+    ("datasci", {"interfaceEndpoints": ["sagemaker.api", "sts"]}, ["interfaceEndpoints", "lacks sagemaker.runtime"]),
+    ("datasci", {"interfaceEndpoints": ["Sagemaker API"]}, ["'Sagemaker API'", "not an endpoint name"]),
+    ("datasci", {"lakeFormationAdmins": []}, ["lakeFormationAdmins", "is empty"]),
+    (
+        "datasci",
+        {"lakeFormationAdmins": ["arn:aws:iam::333333333333:role/pulumi-deployer"]},
+        ["lakeFormationAdmins", "not an IAM role of this account (222222222222)"],
+    ),
+    (
+        "datasci",
+        {"lakeFormationAdmins": ["arn:aws:iam::222222222222:user/alice"]},
+        ["lakeFormationAdmins", "not an IAM role"],
+    ),
+    ("tooling", {"lakeFormationAdmins": ["arn:aws:iam::111111111111:role/x"]}, ["tooling account has no data lake"]),
+    ("datasci", {"studioIdleTimeoutMinutes": "30"}, ["studioIdleTimeoutMinutes", "'30'", "from 60 to 525600"]),
     ("datasci", {"availabilityZones": "eu-west-1a"}, ["availabilityZones", "not a list of strings"]),
     ("datasci", {"availabilityZones": ["eu-west-1a"]}, ["availabilityZones", "fewer than two zones"]),
     ("datasci", {"availabilityZones": ["eu-west-1a", "us-east-1b"]}, ["'us-east-1b'", "not a zone of eu-west-1"]),
@@ -175,3 +197,10 @@ def test_stack_files_hold_only_what_differs_per_account() -> None:
     for path in Path(ROOT).glob("Pulumi.*.yaml"):
         keys = set(yaml.safe_load(path.read_text())["config"])
         assert not keys & shared, path.name
+
+
+def test_default_interface_endpoints_match_the_network_defaults() -> None:
+    from components.network import DEFAULT_INTERFACE_ENDPOINTS
+
+    declared = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]["interfaceEndpoints"]["default"]
+    assert tuple(declared) == DEFAULT_INTERFACE_ENDPOINTS

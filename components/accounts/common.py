@@ -1,20 +1,19 @@
-"""What every account has: its customer key and its access-log bucket."""
+"""What every account has (its customer key and access-log bucket), and the pieces the accounts
+share: their data buckets and the roles the tooling CI assumes."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import pulumi
 
-if TYPE_CHECKING:
-    from components.accounts.tooling import ToolingOutputs
 from components import naming
 from components import policy_documents as docs
+from components.accounts.outputs import ToolingOutputs
 from components.config import Settings
-from components.iam import PlatformRole, PlatformRoleArgs
+from components.iam import PlatformRole, PlatformRoleArgs, Statements
 from components.kms import CustomerKey, CustomerKeyArgs
 from components.storage import EncryptedBucket, EncryptedBucketArgs
 
@@ -28,13 +27,16 @@ class AccountBasics:
 def account_basics(
     name: str, settings: Settings, parent: pulumi.Resource, decrypt_roles: Sequence[str] = ()
 ) -> AccountBasics:
-    """The account's key (other accounts' ``decrypt_roles`` may decrypt) and access-log bucket."""
+    """The account's key (other accounts' ``decrypt_roles`` may decrypt; this account's log groups
+    are encrypted with it) and its access-log bucket."""
     key = CustomerKey(
         f"{name}-key",
         CustomerKeyArgs(
             description=f"Encrypts the {settings.role} account's platform data",
             alias=naming.physical_name(settings.role, "data"),
-            policy=json.dumps(docs.kms_key_policy(settings.partition, settings.account_id, decrypt_roles)),
+            policy=json.dumps(
+                docs.kms_key_policy(settings.partition, settings.account_id, decrypt_roles, settings.region)
+            ),
             tags=settings.tags,
             protect=settings.protect,
         ),
@@ -57,6 +59,12 @@ def account_basics(
     return AccountBasics(key=key, access_logs=access_logs)
 
 
+def bucket_arn(settings: Settings, purpose: str) -> str:
+    """A data bucket's ARN, known before the bucket exists (its name is deterministic)."""
+    name = naming.bucket_name(settings.role, purpose, settings.account_id, settings.region)
+    return f"arn:{settings.partition}:s3:::{name}"
+
+
 def data_bucket(
     name: str,
     purpose: str,
@@ -64,6 +72,8 @@ def data_bucket(
     basics: AccountBasics,
     parent: pulumi.Resource,
     read_roles: Sequence[str] = (),
+    vpc_endpoint_id: pulumi.Input[str] | None = None,
+    outside_vpc_roles: Sequence[pulumi.Input[str]] = (),
 ) -> EncryptedBucket:
     """A bucket encrypted with the account key, logging to the account's access-log bucket."""
     return EncryptedBucket(
@@ -75,6 +85,8 @@ def data_bucket(
             kms_key_arn=basics.key.arn,
             access_log_bucket=basics.access_logs.bucket,
             read_roles=read_roles,
+            vpc_endpoint_id=vpc_endpoint_id,
+            outside_vpc_roles=outside_vpc_roles,
             tags=settings.tags,
             protect=settings.protect,
         ),
@@ -83,10 +95,16 @@ def data_bucket(
 
 
 def feature_job_role(
-    name: str, role_name: str, description: str, settings: Settings, tooling: ToolingOutputs, parent: pulumi.Resource
+    name: str,
+    role_name: str,
+    description: str,
+    settings: Settings,
+    tooling: ToolingOutputs,
+    parent: pulumi.Resource,
+    statements: Sequence[pulumi.Input[Statements]] = (),
 ) -> PlatformRole:
     """The role the tooling CI assumes in this account to run feature jobs: trusted by the CI role
-    alone, and able to read the job's artifacts from the tooling account."""
+    alone, able to read the job's flow from the tooling artifacts, plus ``statements``."""
     return PlatformRole(
         name,
         PlatformRoleArgs(
@@ -97,6 +115,7 @@ def feature_job_role(
                 pulumi.Output.all(tooling.artifact_bucket_arn, tooling.artifact_key_arn).apply(
                     lambda arns: docs.object_access(arns[0], arns[1], "ToolingArtifacts")
                 ),
+                *statements,
             ],
             tags=settings.tags,
         ),

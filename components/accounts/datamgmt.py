@@ -12,7 +12,7 @@ import pulumi
 
 from components import naming
 from components.accounts.common import account_basics, feature_job_role
-from components.accounts.tooling import ToolingOutputs
+from components.accounts.outputs import DatamgmtOutputs, ToolingOutputs
 from components.config import Settings
 
 
@@ -24,7 +24,7 @@ class DatamgmtAccountArgs:
 
 
 class DatamgmtAccount(pulumi.ComponentResource):
-    exports: dict[str, pulumi.Output[str]]
+    outputs: DatamgmtOutputs
 
     def __init__(self, name: str, args: DatamgmtAccountArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlops:account:Datamgmt", name, None, opts)
@@ -38,9 +38,10 @@ class DatamgmtAccount(pulumi.ComponentResource):
             args.tooling,
             self,
         )
-        self.exports = {
-            "dataKeyArn": basics.key.arn,
-            "accessLogBucketName": basics.access_logs.bucket,
-            "featureDeployerRoleArn": deployer.arn,
-        }
-        self.register_outputs(self.exports)
+        self.outputs = DatamgmtOutputs(
+            account_id=settings.account_id,
+            data_key_arn=basics.key.arn,
+            access_log_bucket_name=basics.access_logs.bucket,
+            feature_deployer_role_arn=deployer.arn,
+        )
+        self.register_outputs(self.outputs.exports())

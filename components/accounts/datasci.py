@@ -1,37 +1,114 @@
 """The data science account: where data scientists experiment and feature branches run.
 
-The private network, VPC-only Studio, execution roles and the experimentation Feature Store
-arrive with the data science issue (#3).
+Studio runs in VPC-only mode in an internet-free VPC. Data scientists work on snapshots and on
+governed, read-only links to the curated data of the data management account; their feature jobs
+write to the experimentation Feature Store. The tooling CI runs feature-branch jobs here by
+assuming the runner role.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
+import pulumi_aws as aws
 
 from components import naming
-from components.accounts.common import account_basics, data_bucket, feature_job_role
-from components.accounts.tooling import ToolingOutputs
-from components.config import Settings
+from components import policy_documents as docs
+from components.accounts.common import AccountBasics, account_basics, bucket_arn, data_bucket, feature_job_role
+from components.accounts.outputs import DatamgmtOutputs, DatasciOutputs, ToolingOutputs
+from components.config import Network, Settings
+from components.feature_catalog import FeatureGroupSpec
+from components.feature_store import FeatureStore, FeatureStoreArgs
+from components.iam import PlatformRole, PlatformRoleArgs
+from components.lake_formation import LakeFormationSettings, LakeFormationSettingsArgs
+from components.network import PrivateNetwork, PrivateNetworkArgs
+from components.studio import StudioDomain, StudioDomainArgs
+
+SAGEMAKER = "sagemaker.amazonaws.com"
 
 
 @dataclass(frozen=True)
 class DatasciAccountArgs:
     settings: Settings
-    #: The tooling stack's exports, read through a stack reference.
+    #: The tooling stack's exports (artifact bucket and key, CI role), through a stack reference.
     tooling: ToolingOutputs
+    #: The data management stack's exports (its account, whose shared databases are linked).
+    datamgmt: DatamgmtOutputs
+    #: The feature catalog: each group becomes an experimentation feature group here.
+    catalog: Sequence[FeatureGroupSpec]
+
+    def __post_init__(self) -> None:
+        if self.settings.role != "datasci" or self.settings.network is None:
+            raise ValueError(f"settings: role {self.settings.role!r}; expected the datasci settings with a network")
 
 
 class DatasciAccount(pulumi.ComponentResource):
-    exports: dict[str, pulumi.Output[str]]
+    outputs: DatasciOutputs
 
     def __init__(self, name: str, args: DatasciAccountArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlops:account:Datasci", name, None, opts)
-        settings = args.settings
+        self._name = name
+        self._settings = settings = args.settings
+        assert settings.network is not None  # checked by DatasciAccountArgs
         basics = account_basics(name, settings, self)
+        network = self._create_network(settings.network, basics, args.tooling)
+
+        feature_store_role = self._create_feature_store_role(basics)
         # Copies of curated data that data scientists experiment on, never the governed originals.
-        snapshots = data_bucket(name, "snapshots", settings, basics, self)
+        snapshots = data_bucket(name, "snapshots", settings, basics, self, vpc_endpoint_id=network.s3_endpoint_id)
+        feature_bucket = data_bucket(
+            name,
+            "feature-store",
+            settings,
+            basics,
+            self,
+            vpc_endpoint_id=network.s3_endpoint_id,
+            outside_vpc_roles=[feature_store_role.arn],
+        )
+        execution_role = self._create_execution_role(network, basics, args.tooling)
+        studio = StudioDomain(
+            f"{name}-studio",
+            StudioDomainArgs(
+                domain_name=naming.physical_name(settings.role, "studio"),
+                vpc_id=network.vpc_id,
+                subnet_ids=network.subnet_ids,
+                security_group_id=network.studio_security_group_id,
+                kms_key_arn=basics.key.arn,
+                execution_role_name=execution_role.name,
+                execution_role_arn=execution_role.arn,
+                user_profiles=[naming.studio_profile_name(email) for email in settings.people.data_scientists],
+                region=settings.region,
+                partition=settings.partition,
+                account_id=settings.account_id,
+                idle_timeout_minutes=settings.studio_idle_timeout_minutes,
+                tags=settings.tags,
+                protect=settings.protect,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        lake_formation = LakeFormationSettings(
+            f"{name}-lake-formation",
+            LakeFormationSettingsArgs(admins=settings.lake_formation_admins),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        governed = pulumi.ResourceOptions(parent=self, depends_on=[lake_formation.settings])
+        feature_database = self._create_feature_database(feature_store_role, execution_role, governed)
+        self._link_shared_databases(args.datamgmt, execution_role, governed)
+        feature_store = FeatureStore(
+            f"{name}-feature-store",
+            FeatureStoreArgs(
+                specs=args.catalog,
+                offline_bucket=feature_bucket.bucket,
+                kms_key_arn=basics.key.arn,
+                role_arn=feature_store_role.arn,
+                glue_database=feature_database.name,
+                tags=settings.tags,
+                protect=settings.protect,
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[feature_database]),
+        )
         runner = feature_job_role(
             f"{name}-feature-runner",
             naming.FEATURE_RUNNER_ROLE_NAME,
@@ -39,11 +116,178 @@ class DatasciAccount(pulumi.ComponentResource):
             settings,
             args.tooling,
             self,
+            statements=[
+                docs.feature_pipelines(
+                    settings.partition, settings.region, settings.account_id, naming.FEATURE_PIPELINE_PREFIX
+                ),
+                execution_role.arn.apply(docs.pass_role_to_sagemaker),
+            ],
         )
-        self.exports = {
-            "dataKeyArn": basics.key.arn,
-            "accessLogBucketName": basics.access_logs.bucket,
-            "snapshotBucketName": snapshots.bucket,
-            "featureRunnerRoleArn": runner.arn,
-        }
-        self.register_outputs(self.exports)
+        self.outputs = DatasciOutputs(
+            account_id=settings.account_id,
+            data_key_arn=basics.key.arn,
+            access_log_bucket_name=basics.access_logs.bucket,
+            vpc_id=network.vpc_id,
+            subnet_ids=network.subnet_ids,
+            studio_domain_id=studio.domain_id,
+            execution_role_arn=execution_role.arn,
+            feature_runner_role_arn=runner.arn,
+            snapshot_bucket_name=snapshots.bucket,
+            feature_store_bucket_name=feature_bucket.bucket,
+            feature_group_names=feature_store.feature_group_names,
+        )
+        self.register_outputs(self.outputs.exports())
+
+    def _create_network(self, network: Network, basics: AccountBasics, tooling: ToolingOutputs) -> PrivateNetwork:
+        settings = self._settings
+        return PrivateNetwork(
+            f"{self._name}-network",
+            PrivateNetworkArgs(
+                vpc_cidr=network.vpc_cidr,
+                availability_zones=network.availability_zones,
+                subnet_cidrs=network.subnet_cidrs,
+                region=settings.region,
+                partition=settings.partition,
+                account_id=settings.account_id,
+                interface_endpoints=network.interface_endpoints,
+                flow_log_key_arn=basics.key.arn,
+                log_retention_days=settings.log_retention_days,
+                # Bucket ARNs are known from their names, so the endpoint does not wait for them.
+                gateway_bucket_arns=[
+                    bucket_arn(settings, "snapshots"),
+                    bucket_arn(settings, "feature-store"),
+                    tooling.artifact_bucket_arn,
+                ],
+                tags=settings.tags,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _create_feature_store_role(self, basics: AccountBasics) -> PlatformRole:
+        """The role SageMaker assumes to write the offline store and register its Glue tables."""
+        s = self._settings
+        database = self._feature_database_name()
+        return PlatformRole(
+            f"{self._name}-feature-store-role",
+            PlatformRoleArgs(
+                role_name=naming.physical_name(s.role, "feature-store"),
+                description="Assumed by SageMaker Feature Store to write the offline store",
+                trust_policy=docs.service_trust([SAGEMAKER], s.account_id),
+                statements=[
+                    basics.key.arn.apply(
+                        lambda key: docs.object_access(bucket_arn(s, "feature-store"), key, "OfflineStore", write=True)
+                    ),
+                    docs.glue_tables_write(s.partition, s.region, s.account_id, database),
+                    docs.lake_formation_data_access(),
+                ],
+                tags=s.tags,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _create_execution_role(
+        self, network: PrivateNetwork, basics: AccountBasics, tooling: ToolingOutputs
+    ) -> PlatformRole:
+        """Studio's and its jobs' role: least privilege, jobs only in the VPC and with the key."""
+        s = self._settings
+        p, region, account = s.partition, s.region, s.account_id
+        vpc_jobs = pulumi.Output.all(network.subnet_ids, network.studio_security_group_id, basics.key.arn).apply(
+            lambda v: docs.vpc_processing_jobs(p, region, account, v[0], [v[1]], v[2])
+        )
+        data = basics.key.arn.apply(
+            lambda key: [
+                *docs.object_access(bucket_arn(s, "snapshots"), key, "Snapshots", write=True),
+                *docs.object_access(bucket_arn(s, "feature-store"), key, "OfflineStore"),
+                docs.key_use(key),
+                docs.key_grants_for_aws_resources(key),
+            ]
+        )
+        artifacts = pulumi.Output.all(tooling.artifact_bucket_arn, tooling.artifact_key_arn).apply(
+            lambda arns: docs.object_access(arns[0], arns[1], "ToolingArtifacts")
+        )
+        execution_role_arn = s.cross_account_roles.datasci_execution
+        return PlatformRole(
+            f"{self._name}-studio-execution",
+            PlatformRoleArgs(
+                role_name=naming.DATASCI_EXECUTION_ROLE_NAME,
+                description="Execution role of Studio and of the Data Wrangler and processing jobs it starts",
+                trust_policy=docs.service_trust([SAGEMAKER], account),
+                statements=[
+                    vpc_jobs,
+                    docs.vpc_network_interfaces(p, region, account),
+                    data,
+                    artifacts,
+                    docs.ecr_pull(p, region, account),
+                    docs.feature_store_records(p, region, account),
+                    docs.glue_catalog_read(p, region, [account, s.accounts.datamgmt]),
+                    docs.write_logs(p, region, account, "/aws/sagemaker/"),
+                    docs.pass_role_to_sagemaker(execution_role_arn),
+                ],
+                tags=s.tags,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _feature_database_name(self) -> str:
+        return naming.lake_database(f"{self._settings.role}_feature_store")
+
+    def _create_feature_database(
+        self, feature_store_role: PlatformRole, execution_role: PlatformRole, governed: pulumi.ResourceOptions
+    ) -> aws.glue.CatalogDatabase:
+        """The Glue database of the offline store's tables, governed by Lake Formation."""
+        name = self._name
+        database = aws.glue.CatalogDatabase(
+            f"{name}-feature-store-db",
+            name=self._feature_database_name(),
+            description="Offline store tables of the experimentation Feature Store",
+            # No IAM_ALLOWED_PRINCIPALS grant on new tables: Lake Formation decides.
+            create_table_default_permissions=[],
+            tags=self._settings.tags,
+            opts=pulumi.ResourceOptions.merge(governed, pulumi.ResourceOptions(protect=self._settings.protect)),
+        )
+        aws.lakeformation.Permissions(
+            f"{name}-feature-store-db-writer",
+            principal=feature_store_role.arn,
+            permissions=["CREATE_TABLE", "ALTER", "DESCRIBE"],
+            database={"name": database.name},
+            opts=governed,
+        )
+        aws.lakeformation.Permissions(
+            f"{name}-feature-store-tables-reader",
+            principal=execution_role.arn,
+            permissions=["SELECT", "DESCRIBE"],
+            table={"database_name": database.name, "wildcard": True},
+            opts=governed,
+        )
+        return database
+
+    def _link_shared_databases(
+        self, datamgmt: DatamgmtOutputs, execution_role: PlatformRole, governed: pulumi.ResourceOptions
+    ) -> None:
+        """Resource links to the databases the data management account shares (through RAM) with
+        this account, and read-only grants on them to the execution role."""
+        s = self._settings
+        for shared in naming.SHARED_LAKE_DATABASES:
+            target = naming.lake_database(shared)
+            link = aws.glue.CatalogDatabase(
+                f"{self._name}-link-{shared}",
+                name=naming.resource_link(target),
+                description=f"Link to the shared {target} database of the data management account",
+                target_database={"catalog_id": datamgmt.account_id, "database_name": target, "region": s.region},
+                tags=s.tags,
+                opts=governed,
+            )
+            aws.lakeformation.Permissions(
+                f"{self._name}-link-{shared}-describe",
+                principal=execution_role.arn,
+                permissions=["DESCRIBE"],
+                database={"name": link.name},
+                opts=governed,
+            )
+            aws.lakeformation.Permissions(
+                f"{self._name}-link-{shared}-select",
+                principal=execution_role.arn,
+                permissions=["SELECT", "DESCRIBE"],
+                table={"catalog_id": datamgmt.account_id, "database_name": target, "wildcard": True},
+                opts=governed,
+            )

@@ -12,35 +12,9 @@ import pulumi
 from components import naming
 from components import policy_documents as docs
 from components.accounts.common import account_basics, data_bucket
+from components.accounts.outputs import ToolingOutputs
 from components.config import Settings
 from components.iam import PlatformRole, PlatformRoleArgs
-
-
-@dataclass(frozen=True)
-class ToolingOutputs:
-    """What the tooling stack exports for the other stacks, under one set of export names."""
-
-    artifact_bucket_name: pulumi.Input[str]
-    artifact_bucket_arn: pulumi.Input[str]
-    artifact_key_arn: pulumi.Input[str]
-    ci_role_arn: pulumi.Input[str]
-
-    @staticmethod
-    def export_names() -> dict[str, str]:
-        """Attribute name to export name (camelCase, as stack outputs are read by people)."""
-        return {
-            "artifact_bucket_name": "artifactBucketName",
-            "artifact_bucket_arn": "artifactBucketArn",
-            "artifact_key_arn": "artifactKeyArn",
-            "ci_role_arn": "ciRoleArn",
-        }
-
-    def exports(self) -> dict[str, pulumi.Input[str]]:
-        return {export: getattr(self, attribute) for attribute, export in self.export_names().items()}
-
-    @classmethod
-    def from_stack_reference(cls, reference: pulumi.StackReference) -> ToolingOutputs:
-        return cls(**{attribute: reference.require_output(export) for attribute, export in cls.export_names().items()})
 
 
 @dataclass(frozen=True)
@@ -54,9 +28,9 @@ class ToolingAccount(pulumi.ComponentResource):
     def __init__(self, name: str, args: ToolingAccountArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlops:account:Tooling", name, None, opts)
         settings = args.settings
-        targets = settings.cross_account_roles.targets
-        basics = account_basics(name, settings, self, decrypt_roles=targets)
-        artifacts = data_bucket(name, "artifacts", settings, basics, self, read_roles=targets)
+        roles = settings.cross_account_roles
+        basics = account_basics(name, settings, self, decrypt_roles=roles.artifact_readers)
+        artifacts = data_bucket(name, "artifacts", settings, basics, self, read_roles=roles.artifact_readers)
         ci_role = PlatformRole(
             f"{name}-ci",
             PlatformRoleArgs(
@@ -66,7 +40,7 @@ class ToolingAccount(pulumi.ComponentResource):
                     ["codebuild.amazonaws.com", "codepipeline.amazonaws.com"], settings.account_id
                 ),
                 statements=[
-                    docs.assume_roles(targets),
+                    docs.assume_roles(roles.targets),
                     pulumi.Output.all(artifacts.arn, basics.key.arn).apply(
                         lambda arns: docs.object_access(arns[0], arns[1], "Artifacts", write=True)
                     ),
@@ -79,6 +53,7 @@ class ToolingAccount(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.outputs = ToolingOutputs(
+            account_id=settings.account_id,
             artifact_bucket_name=artifacts.bucket,
             artifact_bucket_arn=artifacts.arn,
             artifact_key_arn=basics.key.arn,

@@ -1,0 +1,341 @@
+"""The data science account, synthesized: one small test per guarantee it makes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from components import naming
+from components import policy_documents as docs
+from components.network import DEFAULT_INTERFACE_ENDPOINTS
+from offline.engine import Preview, StackPreview
+from offline.mocks import ResourceRecord
+from tests.conftest import raw_config
+
+Stack = Callable[[str], StackPreview]
+REGION = "eu-west-1"
+
+
+@pytest.fixture(scope="module")
+def datasci(stack: Stack) -> StackPreview:
+    return stack("datasci")
+
+
+def of_type(stack: StackPreview, token: str) -> list[ResourceRecord]:
+    return [r for r in stack.result.resources if r.type == token]
+
+
+def one(stack: StackPreview, token: str, name_part: str = "") -> ResourceRecord:
+    (record,) = [r for r in of_type(stack, token) if name_part in r.name]
+    return record
+
+
+def outputs(stack: StackPreview) -> dict[str, Any]:
+    return stack.result.outputs
+
+
+def test_studio_domain_is_vpc_only_with_iam_auth_and_the_account_key(datasci: StackPreview) -> None:
+    domain = one(datasci, "aws:sagemaker/domain:Domain").inputs
+    assert domain["appNetworkAccessType"] == "VpcOnly"
+    assert domain["authMode"] == "IAM"
+    assert domain["kmsKeyId"] == outputs(datasci)["dataKeyArn"]
+    assert domain["vpcId"] == outputs(datasci)["vpcId"]
+    assert domain["subnetIds"] == outputs(datasci)["subnetIds"]
+
+
+def test_studio_apps_spaces_and_profiles_use_only_the_studio_security_group(datasci: StackPreview) -> None:
+    studio_sg = one(datasci, "aws:ec2/securityGroup:SecurityGroup", "studio-sg").id
+    domain = one(datasci, "aws:sagemaker/domain:Domain").inputs
+    assert domain["defaultUserSettings"]["securityGroups"] == [studio_sg]
+    assert domain["defaultSpaceSettings"]["securityGroups"] == [studio_sg]
+    for profile in of_type(datasci, "aws:sagemaker/userProfile:UserProfile"):
+        assert profile.inputs["userSettings"]["securityGroups"] == [studio_sg]
+
+
+def test_idle_apps_shut_down(datasci: StackPreview) -> None:
+    settings = one(datasci, "aws:sagemaker/domain:Domain").inputs["defaultUserSettings"]
+    for app in ("jupyterLabAppSettings", "codeEditorAppSettings"):
+        idle = settings[app]["appLifecycleManagement"]["idleSettings"]
+        assert idle == {"lifecycleManagement": "ENABLED", "idleTimeoutInMinutes": 60}
+
+
+def test_user_profiles_follow_the_configured_data_scientists(datasci: StackPreview) -> None:
+    scientists = json.loads(raw_config("datasci")["mlops-feature-platform:dataScientists"])
+    profiles = of_type(datasci, "aws:sagemaker/userProfile:UserProfile")
+    assert sorted(p.inputs["userProfileName"] for p in profiles) == sorted(
+        naming.studio_profile_name(email) for email in scientists
+    )
+    execution = outputs(datasci)["executionRoleArn"]
+    assert all(p.inputs["userSettings"]["executionRole"] == execution for p in profiles)
+    assert all(p.inputs["domainId"] == outputs(datasci)["studioDomainId"] for p in profiles)
+
+
+def test_no_internet_gateway_nat_or_route_out(datasci: StackPreview) -> None:
+    types = {r.type for r in datasci.result.resources}
+    forbidden = {
+        "aws:ec2/internetGateway:InternetGateway",
+        "aws:ec2/natGateway:NatGateway",
+        "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway",
+        "aws:ec2/route:Route",
+        "aws:ec2/eip:Eip",
+    }
+    assert not types & forbidden
+    tables = of_type(datasci, "aws:ec2/routeTable:RouteTable")
+    assert len(tables) == 3
+    assert all(not table.inputs.get("routes") for table in tables)
+    subnets = of_type(datasci, "aws:ec2/subnet:Subnet")
+    assert all(subnet.inputs["mapPublicIpOnLaunch"] is False for subnet in subnets)
+
+
+def test_one_private_subnet_per_zone_each_with_its_route_table(datasci: StackPreview) -> None:
+    subnets = {s.inputs["availabilityZone"]: s.inputs["cidrBlock"] for s in of_type(datasci, "aws:ec2/subnet:Subnet")}
+    assert subnets == {"eu-west-1a": "10.20.0.0/20", "eu-west-1b": "10.20.16.0/20", "eu-west-1c": "10.20.32.0/20"}
+    associations = of_type(datasci, "aws:ec2/routeTableAssociation:RouteTableAssociation")
+    assert {a.inputs["subnetId"] for a in associations} == set(outputs(datasci)["subnetIds"])
+    assert len({a.inputs["routeTableId"] for a in associations}) == 3
+
+
+@pytest.mark.parametrize("endpoint", DEFAULT_INTERFACE_ENDPOINTS)
+def test_each_default_interface_endpoint_has_private_dns_in_every_subnet(datasci: StackPreview, endpoint: str) -> None:
+    service = f"aws.sagemaker.{REGION}.studio" if endpoint == "studio" else f"com.amazonaws.{REGION}.{endpoint}"
+    (record,) = [r for r in of_type(datasci, "aws:ec2/vpcEndpoint:VpcEndpoint") if r.inputs["serviceName"] == service]
+    assert record.inputs["vpcEndpointType"] == "Interface"
+    assert record.inputs["privateDnsEnabled"] is True
+    assert record.inputs["subnetIds"] == outputs(datasci)["subnetIds"]
+    assert record.inputs["securityGroupIds"] == [one(datasci, "aws:ec2/securityGroup:SecurityGroup", "endpoints-sg").id]
+
+
+def test_endpoint_security_group_admits_https_from_studio_only(datasci: StackPreview) -> None:
+    endpoint_sg = one(datasci, "aws:ec2/securityGroup:SecurityGroup", "endpoints-sg")
+    studio_sg = one(datasci, "aws:ec2/securityGroup:SecurityGroup", "studio-sg")
+    ingress = [
+        r.inputs
+        for r in of_type(datasci, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.inputs["securityGroupId"] == endpoint_sg.id
+    ]
+    assert ingress == [
+        {**ingress[0], "ipProtocol": "tcp", "fromPort": 443, "toPort": 443, "referencedSecurityGroupId": studio_sg.id}
+    ]
+    assert "cidrIpv4" not in ingress[0]
+    assert not endpoint_sg.inputs.get("ingress") and not endpoint_sg.inputs.get("egress")
+
+
+def test_no_security_group_rule_opens_to_an_address_range(datasci: StackPreview) -> None:
+    rules = [
+        *of_type(datasci, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"),
+        *of_type(datasci, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"),
+    ]
+    assert rules
+    for rule in rules:
+        assert "cidrIpv4" not in rule.inputs and "cidrIpv6" not in rule.inputs, rule.name
+        assert rule.inputs.get("referencedSecurityGroupId") or rule.inputs.get("prefixListId"), rule.name
+
+
+def test_studio_reaches_s3_only_through_the_gateway_prefix_list(datasci: StackPreview) -> None:
+    gateway = one(datasci, "aws:ec2/vpcEndpoint:VpcEndpoint", "network-s3")
+    to_s3 = one(datasci, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "studio-to-s3")
+    assert to_s3.inputs["prefixListId"] == gateway.outputs["prefixListId"]
+    assert to_s3.inputs["fromPort"] == to_s3.inputs["toPort"] == 443
+
+
+def test_default_security_group_is_closed(datasci: StackPreview) -> None:
+    default = one(datasci, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup").inputs
+    assert default["vpcId"] == outputs(datasci)["vpcId"]
+    assert default["ingress"] == [] and default["egress"] == []
+
+
+def test_flow_logs_go_to_a_kms_encrypted_log_group(datasci: StackPreview) -> None:
+    flow = one(datasci, "aws:ec2/flowLog:FlowLog").inputs
+    group = one(datasci, "aws:cloudwatch/logGroup:LogGroup")
+    assert flow["vpcId"] == outputs(datasci)["vpcId"] and flow["trafficType"] == "ALL"
+    assert flow["logDestination"] == group.outputs["arn"]
+    assert group.inputs["kmsKeyId"] == outputs(datasci)["dataKeyArn"]
+    assert group.inputs["retentionInDays"] == 365
+    key = json.loads(one(datasci, "aws:kms/key:Key").inputs["policy"])
+    logs = next(s for s in key["Statement"] if s["Sid"] == "CloudWatchLogsEncryptsThisAccountsLogGroups")
+    assert logs["Principal"] == {"Service": f"logs.{REGION}.amazonaws.com"}
+
+
+def test_s3_gateway_endpoint_reaches_only_platform_buckets_and_ecr_layers(datasci: StackPreview, stack: Stack) -> None:
+    gateway = one(datasci, "aws:ec2/vpcEndpoint:VpcEndpoint", "network-s3").inputs
+    assert gateway["vpcEndpointType"] == "Gateway"
+    assert len(gateway["routeTableIds"]) == 3
+    statements = json.loads(gateway["policy"])["Statement"]
+    resources = {r for s in statements for r in ([s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"])}
+    artifacts = stack("tooling").result.outputs["artifactBucketArn"]
+    expected_buckets = {
+        f"arn:aws:s3:::{outputs(datasci)['snapshotBucketName']}",
+        f"arn:aws:s3:::{outputs(datasci)['featureStoreBucketName']}",
+        artifacts,
+    }
+    assert resources == {
+        *expected_buckets,
+        *(f"{b}/*" for b in expected_buckets),
+        f"arn:aws:s3:::prod-{REGION}-starport-layer-bucket/*",
+    }
+
+
+@pytest.mark.parametrize("purpose", ["snapshots", "feature-store"])
+def test_data_buckets_refuse_object_access_from_outside_the_vpc_endpoint(datasci: StackPreview, purpose: str) -> None:
+    gateway = one(datasci, "aws:ec2/vpcEndpoint:VpcEndpoint", "network-s3")
+    policy = json.loads(one(datasci, "aws:s3/bucketPolicy:BucketPolicy", f"datasci-{purpose}-").inputs["policy"])
+    deny = next(s for s in policy["Statement"] if s["Sid"] == "DenyObjectAccessOutsideVpcEndpoint")
+    assert deny["Effect"] == "Deny" and deny["Condition"]["StringNotEquals"] == {"aws:SourceVpce": gateway.id}
+    exempt = deny["Condition"].get("ArnNotEquals", {}).get("aws:PrincipalArn", [])
+    assert exempt == (
+        ["arn:aws:iam::222222222222:role/mlops/mlops-datasci-feature-store"] if purpose == "feature-store" else []
+    )
+
+
+def test_kms_on_every_store(datasci: StackPreview) -> None:
+    key = outputs(datasci)["dataKeyArn"]
+    (group,) = of_type(datasci, "aws:sagemaker/featureGroup:FeatureGroup")
+    offline = group.inputs["offlineStoreConfig"]
+    assert offline["s3StorageConfig"]["kmsKeyId"] == key
+    assert offline["s3StorageConfig"]["s3Uri"] == f"s3://{outputs(datasci)['featureStoreBucketName']}/offline-store"
+    assert group.inputs["onlineStoreConfig"]["securityConfig"] == {"kmsKeyId": key}
+    assert one(datasci, "aws:sagemaker/domain:Domain").inputs["kmsKeyId"] == key
+    for encryption in of_type(
+        datasci, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    ):
+        rule = encryption.inputs["rules"][0]["applyServerSideEncryptionByDefault"]
+        assert rule.get("kmsMasterKeyId") == key or "access-logs" in encryption.name
+
+
+def test_feature_groups_come_from_the_catalog(datasci: StackPreview) -> None:
+    (group,) = of_type(datasci, "aws:sagemaker/featureGroup:FeatureGroup")
+    inputs = group.inputs
+    assert inputs["featureGroupName"] == "customer-churn"
+    assert outputs(datasci)["featureGroupNames"] == ["customer-churn"]
+    assert inputs["recordIdentifierFeatureName"] == "customer_id"
+    assert inputs["eventTimeFeatureName"] == "event_time"
+    assert {"featureName": "customer_id", "featureType": "String"} in inputs["featureDefinitions"]
+    assert inputs["onlineStoreConfig"]["ttlDuration"] == {"unit": "Days", "value": 30}
+    assert inputs["offlineStoreConfig"]["dataCatalogConfig"]["database"] == "mlops_datasci_feature_store"
+    assert inputs["roleArn"] == "arn:aws:iam::222222222222:role/mlops/mlops-datasci-feature-store"
+    assert group.inputs["tags"]["mlops:classification"] == "internal"
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "aws:sagemaker/domain:Domain",
+        "aws:sagemaker/featureGroup:FeatureGroup",
+        "aws:s3/bucket:Bucket",
+        "aws:kms/key:Key",
+    ],
+)
+def test_stateful_resources_are_protected(datasci: StackPreview, token: str) -> None:
+    records = of_type(datasci, token)
+    assert records and all(r.protect for r in records)
+    assert one(datasci, "aws:glue/catalogDatabase:CatalogDatabase", "feature-store-db").protect
+
+
+def test_lake_formation_governs_new_databases_and_tables(datasci: StackPreview) -> None:
+    settings = one(datasci, "aws:lakeformation/dataLakeSettings:DataLakeSettings")
+    assert settings.inputs["admins"] == ["arn:aws:iam::222222222222:role/pulumi-deployer"]
+    assert settings.inputs["createDatabaseDefaultPermissions"] == []
+    assert settings.inputs["createTableDefaultPermissions"] == []
+    database = one(datasci, "aws:glue/catalogDatabase:CatalogDatabase", "feature-store-db")
+    assert database.inputs["createTableDefaultPermissions"] == []
+    grants = of_type(datasci, "aws:lakeformation/permissions:Permissions")
+    assert grants and all(settings.urn in g.dependencies for g in grants)
+
+
+def test_resource_links_point_at_the_shared_databases_of_the_datamgmt_stack(
+    datasci: StackPreview, stack: Stack
+) -> None:
+    datamgmt_account = stack("datamgmt").result.outputs["accountId"]
+    link = one(datasci, "aws:glue/catalogDatabase:CatalogDatabase", "link-curated").inputs
+    assert link["name"] == "mlops_curated_link"
+    assert link["targetDatabase"] == {"catalogId": datamgmt_account, "databaseName": "mlops_curated", "region": REGION}
+    execution = outputs(datasci)["executionRoleArn"]
+    grants = {g.name: g.inputs for g in of_type(datasci, "aws:lakeformation/permissions:Permissions")}
+    assert grants["datasci-link-curated-describe"] == {
+        "principal": execution,
+        "permissions": ["DESCRIBE"],
+        "database": {"name": "mlops_curated_link"},
+    }
+    select = grants["datasci-link-curated-select"]
+    assert select["permissions"] == ["SELECT", "DESCRIBE"]
+    assert select["table"] == {"catalogId": datamgmt_account, "databaseName": "mlops_curated", "wildcard": True}
+
+
+def role_policy(stack: StackPreview, role_part: str) -> list[dict[str, Any]]:
+    record = one(stack, "aws:iam/rolePolicy:RolePolicy", f"{role_part}-policy")
+    return json.loads(record.inputs["policy"])["Statement"]  # type: ignore[no-any-return]
+
+
+def test_jobs_started_by_the_execution_role_must_run_in_the_vpc_with_kms(datasci: StackPreview) -> None:
+    statements = role_policy(datasci, "studio-execution")
+    create = next(s for s in statements if s["Sid"] == "ProcessingJobsInVpcWithKms")
+    condition = create["Condition"]
+    assert condition["ForAllValues:StringEquals"] == {
+        "sagemaker:VpcSubnets": sorted(outputs(datasci)["subnetIds"]),
+        "sagemaker:VpcSecurityGroupIds": [one(datasci, "aws:ec2/securityGroup:SecurityGroup", "studio-sg").id],
+    }
+    key = outputs(datasci)["dataKeyArn"]
+    assert condition["StringEquals"] == {"sagemaker:VolumeKmsKey": key, "sagemaker:OutputKmsKey": key}
+    assert set(condition["Null"].values()) == {"false"} and len(condition["Null"]) == 4
+
+
+def test_execution_role_passes_only_itself_and_only_to_sagemaker(datasci: StackPreview) -> None:
+    statements = role_policy(datasci, "studio-execution")
+    passes = [s for s in statements if "iam:PassRole" in json.dumps(s["Action"])]
+    assert passes == [docs.pass_role_to_sagemaker(outputs(datasci)["executionRoleArn"])]
+
+
+def test_studio_app_rights_are_scoped_to_this_domain(datasci: StackPreview) -> None:
+    record = one(datasci, "aws:iam/rolePolicy:RolePolicy", "studio-execution-apps")
+    assert record.inputs["role"] == naming.DATASCI_EXECUTION_ROLE_NAME
+    (statement,) = json.loads(record.inputs["policy"])["Statement"]
+    domain = outputs(datasci)["studioDomainId"]
+    assert all(f"/{domain}" in resource for resource in statement["Resource"])
+
+
+def test_runner_role_trusts_only_the_ci_role_and_runs_only_feature_pipelines(
+    datasci: StackPreview, stack: Stack
+) -> None:
+    runner = one(datasci, "aws:iam/role:Role", "feature-runner")
+    trust = json.loads(runner.inputs["assumeRolePolicy"])["Statement"]
+    assert [s["Principal"] for s in trust] == [{"AWS": stack("tooling").result.outputs["ciRoleArn"]}]
+    statements = role_policy(datasci, "feature-runner")
+    pipelines = next(s for s in statements if s["Sid"] == "FeaturePipelines")
+    assert pipelines["Resource"] == [
+        "arn:aws:sagemaker:eu-west-1:222222222222:pipeline/mlops-feature-*",
+        "arn:aws:sagemaker:eu-west-1:222222222222:pipeline/mlops-feature-*/execution/*",
+    ]
+    assert {s["Sid"] for s in statements} == {
+        "ToolingArtifactsList",
+        "ToolingArtifactsObjects",
+        "ToolingArtifactsKey",
+        "FeaturePipelines",
+        "PassExecutionRoleToSageMaker",
+    }
+
+
+def all_statements(platform: Preview) -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for stack in platform.stacks:
+        for record in stack.result.resources:
+            if record.type == "aws:iam/rolePolicy:RolePolicy":
+                found += [(record.name, s) for s in json.loads(record.inputs["policy"])["Statement"]]
+    return found
+
+
+def test_no_iam_statement_allows_every_action_of_a_service(platform: Preview) -> None:
+    statements = all_statements(platform)
+    assert len(statements) > 30
+    for name, statement in statements:
+        actions = [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+        assert all(action != "*" and not action.endswith(":*") for action in actions), (name, statement["Sid"])
+
+
+def test_resource_wildcards_only_where_aws_offers_no_resource_level_permission(platform: Preview) -> None:
+    for name, statement in all_statements(platform):
+        resources = [statement["Resource"]] if isinstance(statement["Resource"], str) else statement["Resource"]
+        if "*" in resources:
+            assert statement["Sid"] in docs.WILDCARD_RESOURCE_SIDS, (name, statement["Sid"])
