@@ -34,6 +34,9 @@ class FeatureStore(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: FeatureStoreArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlops:featurestore:FeatureStore", name, None, opts)
+        # A component's depends_on does not hold its children back; the groups must wait for what
+        # the caller waits for (the grants that let SageMaker register their tables).
+        waits_for = opts.depends_on if opts is not None else None
         groups = []
         for spec in args.specs:
             online: aws.sagemaker.FeatureGroupOnlineStoreConfigArgsDict = {
@@ -69,7 +72,7 @@ class FeatureStore(pulumi.ComponentResource):
                 offline_store_config=offline,
                 online_store_config=online,
                 tags={**args.tags, "mlops:classification": spec.classification, "mlops:owner": spec.owner},
-                opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=waits_for),
             )
             groups.append(group)
         self.feature_group_names = [spec.name for spec in args.specs]

@@ -94,7 +94,7 @@ class DatasciAccount(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         governed = pulumi.ResourceOptions(parent=self, depends_on=[lake_formation.settings])
-        feature_database = self._create_feature_database(feature_store_role, execution_role, governed)
+        feature_database, feature_writer = self._create_feature_database(feature_store_role, execution_role, governed)
         self._link_shared_databases(args.datamgmt, execution_role, governed)
         feature_store = FeatureStore(
             f"{name}-feature-store",
@@ -107,7 +107,8 @@ class DatasciAccount(pulumi.ComponentResource):
                 tags=settings.tags,
                 protect=settings.protect,
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[feature_database]),
+            # SageMaker registers each group's offline table as the writer role: the grant comes first.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[feature_database, feature_writer]),
         )
         runner = feature_job_role(
             f"{name}-feature-runner",
@@ -233,8 +234,9 @@ class DatasciAccount(pulumi.ComponentResource):
 
     def _create_feature_database(
         self, feature_store_role: PlatformRole, execution_role: PlatformRole, governed: pulumi.ResourceOptions
-    ) -> aws.glue.CatalogDatabase:
-        """The Glue database of the offline store's tables, governed by Lake Formation."""
+    ) -> tuple[aws.glue.CatalogDatabase, aws.lakeformation.Permissions]:
+        """The Glue database of the offline store's tables, governed by Lake Formation, and the
+        grant that lets the Feature Store's role create tables in it."""
         name = self._name
         database = aws.glue.CatalogDatabase(
             f"{name}-feature-store-db",
@@ -245,7 +247,7 @@ class DatasciAccount(pulumi.ComponentResource):
             tags=self._settings.tags,
             opts=pulumi.ResourceOptions.merge(governed, pulumi.ResourceOptions(protect=self._settings.protect)),
         )
-        aws.lakeformation.Permissions(
+        writer = aws.lakeformation.Permissions(
             f"{name}-feature-store-db-writer",
             principal=feature_store_role.arn,
             permissions=["CREATE_TABLE", "ALTER", "DESCRIBE"],
@@ -259,7 +261,7 @@ class DatasciAccount(pulumi.ComponentResource):
             table={"database_name": database.name, "wildcard": True},
             opts=governed,
         )
-        return database
+        return database, writer
 
     def _link_shared_databases(
         self, datamgmt: DatamgmtOutputs, execution_role: PlatformRole, governed: pulumi.ResourceOptions
