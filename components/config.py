@@ -39,6 +39,10 @@ KEYS = (
     "interfaceEndpoints",
     "lakeFormationAdmins",
     "studioIdleTimeoutMinutes",
+    "lakeDatabases",
+    "lfTags",
+    "lfTagAssignments",
+    "redshiftBaseCapacity",
     "dataScientists",
     "dataEngineers",
     "leadDataScientist",
@@ -119,6 +123,26 @@ class Network:
 
 
 @dataclass(frozen=True)
+class TagAssignment:
+    """One LF-tag on a database, a table or a column of the data management catalog."""
+
+    database: str
+    table: str | None
+    column: str | None
+    key: str
+    value: str
+
+
+@dataclass(frozen=True)
+class LakeHouse:
+    #: Short names of the lake databases (``raw``, ``curated``, ...); ``features`` is the Feature Store's.
+    databases: tuple[str, ...]
+    #: The LF-tag vocabulary: each key with its allowed values.
+    tags: Mapping[str, tuple[str, ...]]
+    assignments: tuple[TagAssignment, ...]
+
+
+@dataclass(frozen=True)
 class People:
     data_scientists: tuple[str, ...]
     data_engineers: tuple[str, ...]
@@ -140,6 +164,9 @@ class Settings:
     #: Lake Formation admins (IAM role ARNs of this account); empty for the tooling account.
     lake_formation_admins: tuple[str, ...]
     studio_idle_timeout_minutes: int
+    lake: LakeHouse
+    #: Redshift Serverless base capacity in RPUs.
+    redshift_base_capacity: int
     feature_catalog_dir: Path
     log_retention_days: int
     protect: bool
@@ -208,6 +235,8 @@ def parse(
         people=people,
         lake_formation_admins=_lake_formation_admins(reader, role, naming.partition(region), account_id),
         studio_idle_timeout_minutes=reader.integer("studioIdleTimeoutMinutes", minimum=60, maximum=525600),
+        lake=_lake_house(reader),
+        redshift_base_capacity=_redshift_capacity(reader),
         feature_catalog_dir=reader.folder("featureCatalogDir", project_dir),
         log_retention_days=reader.log_retention("logRetentionDays", LOG_RETENTION_DAYS),
         protect=reader.boolean("protectResources"),
@@ -235,6 +264,13 @@ def _network(reader: _Reader, role: AccountRole, region: str, users: int) -> Net
     vpc_cidr = reader.string("vpcCidr")
     reader.wrap("vpcCidr", vpc_cidr, lambda: cidr.parse_network(vpc_cidr))
     zones = reader.string_list("availabilityZones", example='["eu-west-1a", "eu-west-1b"]')
+    if role == "datamgmt" and len(zones) < 3:
+        reader.fail(
+            "availabilityZones",
+            zones,
+            "has fewer than three zones, which Redshift Serverless needs",
+            f'three zones of {region}, such as ["{region}a", "{region}b", "{region}c"]',
+        )
     if len(zones) < 2:
         reader.fail(
             "availabilityZones",
@@ -311,6 +347,110 @@ def _lake_formation_admins(reader: _Reader, role: AccountRole, partition: str, a
                 f"a role ARN such as arn:{partition}:iam::{account_id}:role/pulumi-deployer",
             )
     return admins
+
+
+#: The Feature Store's offline database, always part of the lake (the name is not configurable).
+FEATURES_DATABASE = "features"
+#: LF-tag keys the platform's grants rely on, with the values each must have.
+REQUIRED_TAG_VALUES = {"classification": ("public", "internal", "sensitive"), "layer": ("raw", "curated", "features")}
+_LAKE_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
+_TAG_KEY = re.compile(r"[a-z][a-z0-9_-]{0,127}")
+_ASSIGNMENT = re.compile(r"(?P<path>[^:\s]+)\s*:\s*(?P<key>[^=\s]+)\s*=\s*(?P<value>\S+)")
+
+
+def _lake_house(reader: _Reader) -> LakeHouse:
+    databases = reader.string_list("lakeDatabases", example='["raw", "curated"]')
+    for database in databases:
+        if not _LAKE_NAME.fullmatch(database) or database == FEATURES_DATABASE:
+            reader.fail(
+                "lakeDatabases",
+                database,
+                "is not a lake database name",
+                f"lowercase letters, digits and _, not {FEATURES_DATABASE!r} (the Feature Store's)",
+            )
+    missing = [name for name in ("raw", "curated") if name not in databases]
+    if missing or len(set(databases)) != len(databases):
+        reader.fail(
+            "lakeDatabases",
+            databases,
+            "lacks raw or curated, or repeats a name",
+            'a list holding "raw" and "curated", each name once',
+        )
+    tags = _lf_tags(reader)
+    all_databases = (*databases, FEATURES_DATABASE)
+    assignments = tuple(
+        _tag_assignment(reader, item, all_databases, tags)
+        for item in reader.string_list("lfTagAssignments", example='["curated: layer=curated"]')
+    )
+    for database in databases:
+        for key in REQUIRED_TAG_VALUES:
+            if not any(a.database == database and a.table is None and a.key == key for a in assignments):
+                reader.fail(
+                    "lfTagAssignments",
+                    f"{database}: {key}=?",
+                    "is missing",
+                    f"every lake database tagged with {' and '.join(REQUIRED_TAG_VALUES)}, "
+                    f'such as "{database}: {key}={REQUIRED_TAG_VALUES[key][1]}"',
+                )
+    return LakeHouse(databases=databases, tags=MappingProxyType(tags), assignments=assignments)
+
+
+def _lf_tags(reader: _Reader) -> dict[str, tuple[str, ...]]:
+    tags: dict[str, tuple[str, ...]] = {}
+    for item in reader.string_list("lfTags", example='["classification=public,internal,sensitive"]'):
+        key, separator, values_text = (part.strip() for part in item.partition("="))
+        values = tuple(value.strip() for value in values_text.split(","))
+        if not separator or not _TAG_KEY.fullmatch(key) or not all(values) or len(set(values)) != len(values):
+            reader.fail("lfTags", item, "is not an LF-tag", "key=value1,value2 such as layer=raw,curated,features")
+        if key in tags:
+            reader.fail("lfTags", item, "repeats a tag key", "each key once")
+        tags[key] = values
+    for key, required in REQUIRED_TAG_VALUES.items():
+        if not set(required) <= set(tags.get(key, ())):
+            reader.fail(
+                "lfTags",
+                list(f"{k}={','.join(v)}" for k, v in tags.items()),
+                f"lacks {key} with {', '.join(required)}",
+                f"a tag {key}={','.join(required)}, on which the platform's grants rely",
+            )
+    return tags
+
+
+def _tag_assignment(
+    reader: _Reader, item: str, databases: tuple[str, ...], tags: Mapping[str, tuple[str, ...]]
+) -> TagAssignment:
+    match = _ASSIGNMENT.fullmatch(item.strip())
+    if match is None or len(match["path"].split(".")) > 3:
+        return cast(
+            TagAssignment,
+            reader.fail(
+                "lfTagAssignments",
+                item,
+                "is not a tag assignment",
+                "DATABASE[.TABLE[.COLUMN]]: key=value such as curated: layer=curated",
+            ),
+        )
+    parts = match["path"].split(".")
+    database = parts[0]
+    table = parts[1] if len(parts) > 1 else None
+    column = parts[2] if len(parts) > 2 else None
+    if database not in databases:
+        reader.fail(
+            "lfTagAssignments", item, f"names the unknown database {database!r}", f"one of {', '.join(databases)}"
+        )
+    if match["key"] not in tags or match["value"] not in tags[match["key"]]:
+        vocabulary = "; ".join(f"{key}={','.join(values)}" for key, values in tags.items())
+        reader.fail(
+            "lfTagAssignments", item, "uses a tag outside the vocabulary", f"a key=value from lfTags ({vocabulary})"
+        )
+    return TagAssignment(database=database, table=table, column=column, key=match["key"], value=match["value"])
+
+
+def _redshift_capacity(reader: _Reader) -> int:
+    capacity = reader.integer("redshiftBaseCapacity", minimum=8, maximum=512)
+    if capacity % 8:
+        reader.fail("redshiftBaseCapacity", str(capacity), "is not a multiple of 8", "8, 16, 24, ... 512 RPUs")
+    return capacity
 
 
 def _people(reader: _Reader) -> People:

@@ -55,11 +55,13 @@ FEATURE_RUNNER_ROLE_NAME = physical_name("datasci", "feature-runner")
 FEATURE_DEPLOYER_ROLE_NAME = physical_name("datamgmt", "feature-deployer")
 #: The execution role of Studio and of the jobs it starts, in the data science account.
 DATASCI_EXECUTION_ROLE_NAME = physical_name("datasci", "studio-execution")
+#: The execution role of production feature jobs, in the data management account.
+DATAMGMT_FEATURE_JOB_ROLE_NAME = physical_name("datamgmt", "feature-job")
 #: SageMaker pipelines the feature jobs upsert are named with this prefix; roles are scoped to it.
 FEATURE_PIPELINE_PREFIX = f"{PREFIX}-feature-"
 #: Lake house databases of the data management account that it shares with the data science
 #: account. A contract between the two stacks, like the role names: datasci links to them by name.
-SHARED_LAKE_DATABASES = ("curated",)
+SHARED_LAKE_DATABASES = ("curated", "features")
 
 
 def lake_database(name: str) -> str:
@@ -80,6 +82,7 @@ class CrossAccountRoles:
     datasci_runner: str
     datamgmt_deployer: str
     datasci_execution: str
+    datamgmt_feature_job: str
 
     @classmethod
     def for_accounts(cls, partition_name: str, tooling: str, datasci: str, datamgmt: str) -> CrossAccountRoles:
@@ -88,6 +91,7 @@ class CrossAccountRoles:
             datasci_runner=role_arn(partition_name, datasci, FEATURE_RUNNER_ROLE_NAME),
             datamgmt_deployer=role_arn(partition_name, datamgmt, FEATURE_DEPLOYER_ROLE_NAME),
             datasci_execution=role_arn(partition_name, datasci, DATASCI_EXECUTION_ROLE_NAME),
+            datamgmt_feature_job=role_arn(partition_name, datamgmt, DATAMGMT_FEATURE_JOB_ROLE_NAME),
         )
 
     @property
@@ -98,8 +102,8 @@ class CrossAccountRoles:
     @property
     def artifact_readers(self) -> tuple[str, ...]:
         """Roles of other accounts that read the tooling artifacts: the feature-job roles, and the
-        execution role whose processing jobs read the flow."""
-        return (*self.targets, self.datasci_execution)
+        execution roles whose processing jobs read the flow."""
+        return (*self.targets, self.datasci_execution, self.datamgmt_feature_job)
 
 
 def bucket_name(account_role: str, purpose: str, account_id: str, region: str) -> str:

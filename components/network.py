@@ -96,6 +96,8 @@ class PrivateNetwork(pulumi.ComponentResource):
     studio_security_group_id: pulumi.Output[str]
     endpoint_security_group_id: pulumi.Output[str]
     s3_endpoint_id: pulumi.Output[str]
+    #: The S3 gateway endpoint's prefix list, for security group rules that reach S3.
+    s3_prefix_list_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: PrivateNetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlops:network:PrivateNetwork", name, None, opts)
@@ -135,6 +137,7 @@ class PrivateNetwork(pulumi.ComponentResource):
         self.studio_security_group_id = studio_sg.id
         self.endpoint_security_group_id = endpoint_sg.id
         self.s3_endpoint_id = s3_endpoint.id
+        self.s3_prefix_list_id = s3_endpoint.prefix_list_id
         self.register_outputs(
             {
                 "vpcId": self.vpc_id,

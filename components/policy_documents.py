@@ -312,6 +312,16 @@ def key_use(kms_key_arn: str) -> Statement:
     }
 
 
+def key_decrypt(kms_key_arn: str) -> Statement:
+    """Read what one key encrypts, and nothing more."""
+    return {
+        "Sid": "DecryptWithDataKey",
+        "Effect": "Allow",
+        "Action": ["kms:Decrypt", "kms:DescribeKey"],
+        "Resource": kms_key_arn,
+    }
+
+
 def key_grants_for_aws_resources(kms_key_arn: str) -> Statement:
     return {
         "Sid": "GrantDataKeyToAwsResources",
@@ -339,19 +349,15 @@ def ecr_pull(partition: str, region: str, account_id: str) -> list[Statement]:
     ]
 
 
-def feature_store_records(partition: str, region: str, account_id: str) -> list[Statement]:
-    """Read and write records of this account's feature groups; groups themselves come from Pulumi."""
+def feature_store_records(partition: str, region: str, account_id: str, write: bool = True) -> list[Statement]:
+    """Read (and with ``write``, put and delete) records of this account's feature groups; the
+    groups themselves come from Pulumi."""
+    actions = ["sagemaker:DescribeFeatureGroup", "sagemaker:GetRecord", "sagemaker:BatchGetRecord"]
     return [
         {
             "Sid": "FeatureGroupRecords",
             "Effect": "Allow",
-            "Action": [
-                "sagemaker:DescribeFeatureGroup",
-                "sagemaker:PutRecord",
-                "sagemaker:GetRecord",
-                "sagemaker:BatchGetRecord",
-                "sagemaker:DeleteRecord",
-            ],
+            "Action": [*actions, *(["sagemaker:PutRecord", "sagemaker:DeleteRecord"] if write else [])],
             "Resource": sagemaker_arn(partition, region, account_id, "feature-group/*"),
         },
         {"Sid": "FeatureGroupList", "Effect": "Allow", "Action": "sagemaker:ListFeatureGroups", "Resource": "*"},

@@ -56,8 +56,8 @@ def test_datasci_settings_carve_one_subnet_per_zone() -> None:
 
 
 def test_explicit_subnets_are_kept_in_zone_order() -> None:
-    raw = with_changes("datamgmt", subnetCidrs=["10.30.64.0/24", "10.30.8.0/24"])
-    assert parse(raw).network.subnet_cidrs == ("10.30.64.0/24", "10.30.8.0/24")  # type: ignore[union-attr]
+    raw = with_changes("datamgmt", subnetCidrs=["10.30.64.0/24", "10.30.8.0/24", "10.30.9.0/24"])
+    assert parse(raw).network.subnet_cidrs == ("10.30.64.0/24", "10.30.8.0/24", "10.30.9.0/24")  # type: ignore[union-attr]
 
 
 def test_settings_are_frozen() -> None:

@@ -146,6 +146,7 @@ def test_artifact_key_lets_only_the_artifact_readers_of_other_accounts_decrypt(s
         "arn:aws:iam::222222222222:role/mlops/mlops-datasci-feature-runner",
         "arn:aws:iam::222222222222:role/mlops/mlops-datasci-studio-execution",
         "arn:aws:iam::333333333333:role/mlops/mlops-datamgmt-feature-deployer",
+        "arn:aws:iam::333333333333:role/mlops/mlops-datamgmt-feature-job",
     ]
 
 

@@ -15,6 +15,7 @@ from components.accounts.outputs import ToolingOutputs
 from components.config import Settings
 from components.iam import PlatformRole, PlatformRoleArgs, Statements
 from components.kms import CustomerKey, CustomerKeyArgs
+from components.network import PrivateNetwork
 from components.storage import EncryptedBucket, EncryptedBucketArgs
 
 
@@ -116,6 +117,56 @@ def feature_job_role(
                     lambda arns: docs.object_access(arns[0], arns[1], "ToolingArtifacts")
                 ),
                 *statements,
+            ],
+            tags=settings.tags,
+        ),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
+def job_execution_role(
+    name: str,
+    role_name: str,
+    description: str,
+    settings: Settings,
+    network: PrivateNetwork,
+    key_arn: pulumi.Output[str],
+    tooling: ToolingOutputs,
+    parent: pulumi.Resource,
+    catalog_accounts: Sequence[str],
+    data: Sequence[pulumi.Input[Statements]] = (),
+) -> PlatformRole:
+    """The execution role of SageMaker jobs (and of Studio): least privilege, and any processing
+    job it starts must run in this VPC with the account key on its volumes and outputs.
+
+    It reads the job's flow from the tooling artifacts, pulls SageMaker's images, reads and writes
+    this account's feature group records, reads the catalog of ``catalog_accounts`` through Lake
+    Formation, writes its logs, may pass itself (and only itself) to SageMaker, plus ``data``.
+    """
+    p, region, account = settings.partition, settings.region, settings.account_id
+    vpc_jobs = pulumi.Output.all(network.subnet_ids, network.studio_security_group_id, key_arn).apply(
+        lambda v: docs.vpc_processing_jobs(p, region, account, v[0], [v[1]], v[2])
+    )
+    artifacts = pulumi.Output.all(tooling.artifact_bucket_arn, tooling.artifact_key_arn).apply(
+        lambda arns: docs.object_access(arns[0], arns[1], "ToolingArtifacts")
+    )
+    return PlatformRole(
+        name,
+        PlatformRoleArgs(
+            role_name=role_name,
+            description=description,
+            trust_policy=docs.service_trust(["sagemaker.amazonaws.com"], account),
+            statements=[
+                vpc_jobs,
+                docs.vpc_network_interfaces(p, region, account),
+                key_arn.apply(lambda key: [docs.key_use(key), docs.key_grants_for_aws_resources(key)]),
+                artifacts,
+                docs.ecr_pull(p, region, account),
+                docs.feature_store_records(p, region, account),
+                docs.glue_catalog_read(p, region, catalog_accounts),
+                docs.write_logs(p, region, account, "/aws/sagemaker/"),
+                docs.pass_role_to_sagemaker(naming.role_arn(p, account, role_name)),
+                *data,
             ],
             tags=settings.tags,
         ),

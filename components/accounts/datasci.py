@@ -16,7 +16,14 @@ import pulumi_aws as aws
 
 from components import naming
 from components import policy_documents as docs
-from components.accounts.common import AccountBasics, account_basics, bucket_arn, data_bucket, feature_job_role
+from components.accounts.common import (
+    AccountBasics,
+    account_basics,
+    bucket_arn,
+    data_bucket,
+    feature_job_role,
+    job_execution_role,
+)
 from components.accounts.outputs import DatamgmtOutputs, DatasciOutputs, ToolingOutputs
 from components.config import Network, Settings
 from components.feature_catalog import FeatureGroupSpec
@@ -189,44 +196,26 @@ class DatasciAccount(pulumi.ComponentResource):
     def _create_execution_role(
         self, network: PrivateNetwork, basics: AccountBasics, tooling: ToolingOutputs
     ) -> PlatformRole:
-        """Studio's and its jobs' role: least privilege, jobs only in the VPC and with the key."""
+        """Studio's and its jobs' role; data scientists write snapshots and read the offline store."""
         s = self._settings
-        p, region, account = s.partition, s.region, s.account_id
-        vpc_jobs = pulumi.Output.all(network.subnet_ids, network.studio_security_group_id, basics.key.arn).apply(
-            lambda v: docs.vpc_processing_jobs(p, region, account, v[0], [v[1]], v[2])
-        )
-        data = basics.key.arn.apply(
-            lambda key: [
-                *docs.object_access(bucket_arn(s, "snapshots"), key, "Snapshots", write=True),
-                *docs.object_access(bucket_arn(s, "feature-store"), key, "OfflineStore"),
-                docs.key_use(key),
-                docs.key_grants_for_aws_resources(key),
-            ]
-        )
-        artifacts = pulumi.Output.all(tooling.artifact_bucket_arn, tooling.artifact_key_arn).apply(
-            lambda arns: docs.object_access(arns[0], arns[1], "ToolingArtifacts")
-        )
-        execution_role_arn = s.cross_account_roles.datasci_execution
-        return PlatformRole(
+        return job_execution_role(
             f"{self._name}-studio-execution",
-            PlatformRoleArgs(
-                role_name=naming.DATASCI_EXECUTION_ROLE_NAME,
-                description="Execution role of Studio and of the Data Wrangler and processing jobs it starts",
-                trust_policy=docs.service_trust([SAGEMAKER], account),
-                statements=[
-                    vpc_jobs,
-                    docs.vpc_network_interfaces(p, region, account),
-                    data,
-                    artifacts,
-                    docs.ecr_pull(p, region, account),
-                    docs.feature_store_records(p, region, account),
-                    docs.glue_catalog_read(p, region, [account, s.accounts.datamgmt]),
-                    docs.write_logs(p, region, account, "/aws/sagemaker/"),
-                    docs.pass_role_to_sagemaker(execution_role_arn),
-                ],
-                tags=s.tags,
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
+            naming.DATASCI_EXECUTION_ROLE_NAME,
+            "Execution role of Studio and of the Data Wrangler and processing jobs it starts",
+            s,
+            network,
+            basics.key.arn,
+            tooling,
+            self,
+            catalog_accounts=[s.account_id, s.accounts.datamgmt],
+            data=[
+                basics.key.arn.apply(
+                    lambda key: [
+                        *docs.object_access(bucket_arn(s, "snapshots"), key, "Snapshots", write=True),
+                        *docs.object_access(bucket_arn(s, "feature-store"), key, "OfflineStore"),
+                    ]
+                )
+            ],
         )
 
     def _feature_database_name(self) -> str:
