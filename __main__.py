@@ -19,7 +19,7 @@ if settings.role == "tooling":
 else:
     tooling = ToolingOutputs.from_stack_reference(pulumi.StackReference(settings.stack_references.tooling))
     if settings.role == "datamgmt":
-        outputs = DatamgmtAccount("datamgmt", DatamgmtAccountArgs(settings, tooling)).outputs
+        outputs = DatamgmtAccount("datamgmt", DatamgmtAccountArgs(settings, tooling, catalog)).outputs
     else:
         datamgmt = DatamgmtOutputs.from_stack_reference(pulumi.StackReference(settings.stack_references.datamgmt))
         outputs = DatasciAccount("datasci", DatasciAccountArgs(settings, tooling, datamgmt, catalog)).outputs

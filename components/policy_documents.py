@@ -400,11 +400,11 @@ def lake_formation_data_access() -> Statement:
     }
 
 
-def glue_tables_write(partition: str, region: str, account_id: str, database: str) -> Statement:
-    """Create and update the tables of one database (the Feature Store's offline tables)."""
+def glue_tables_write(partition: str, region: str, account_id: str, database: str, sid: str) -> Statement:
+    """Create and update the tables of one database (the Feature Store's offline tables, a lake layer)."""
     glue = f"arn:{partition}:glue:{region}:{account_id}"
     return {
-        "Sid": "GlueOfflineTables",
+        "Sid": sid,
         "Effect": "Allow",
         "Action": ["glue:GetDatabase", "glue:GetTable", "glue:CreateTable", "glue:UpdateTable", "glue:GetPartitions"],
         "Resource": [f"{glue}:catalog", f"{glue}:database/{database}", f"{glue}:table/{database}/*"],

@@ -342,7 +342,7 @@ def test_resource_wildcards_only_where_aws_offers_no_resource_level_permission(p
 
 
 def test_feature_groups_wait_for_the_grant_that_lets_sagemaker_register_their_tables(datasci: StackPreview) -> None:
-    writer = one(datasci, "aws:lakeformation/permissions:Permissions", "feature-store-db-writer")
+    writer = one(datasci, "aws:lakeformation/permissions:Permissions", "feature-store-table-writer")
     assert writer.inputs["permissions"] == ["CREATE_TABLE", "ALTER", "DESCRIBE"]
     assert writer.inputs["principal"] == "arn:aws:iam::222222222222:role/mlops/mlops-datasci-feature-store"
     for group in of_type(datasci, "aws:sagemaker/featureGroup:FeatureGroup"):

@@ -1,26 +1,66 @@
 """The data management account: the governed lake house and the production Feature Store.
 
-Lake buckets, the Glue catalog, Lake Formation, Redshift and the production Feature Store arrive
-with the data management issue (#4).
+Lake Formation governs every database and table with LF-tags; the data science account receives,
+through RAM, read access to curated data and production features that are not sensitive. Feature
+jobs that passed review run here, as the deploy role the tooling CI assumes, and write production
+features. Data scientists inspect them in a read-only, VPC-only Studio.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
 
 from components import naming
-from components.accounts.common import account_basics, feature_job_role
+from components import policy_documents as docs
+from components.accounts.common import (
+    AccountBasics,
+    account_basics,
+    bucket_arn,
+    data_bucket,
+    feature_job_role,
+    job_execution_role,
+)
 from components.accounts.outputs import DatamgmtOutputs, ToolingOutputs
-from components.config import Settings
+from components.catalog import GlueCatalog, GlueCatalogArgs
+from components.config import FEATURES_DATABASE, Settings
+from components.feature_catalog import FeatureGroupSpec
+from components.feature_store import FeatureStore, FeatureStoreArgs, offline_table_name
+from components.iam import PlatformRole, PlatformRoleArgs, Statements
+from components.lake_formation import (
+    LakeFormationSettings,
+    LakeFormationSettingsArgs,
+    LakeGovernance,
+    LakeGovernanceArgs,
+    TagGrant,
+    TagTarget,
+)
+from components.network import PrivateNetwork, PrivateNetworkArgs
+from components.studio import StudioDomain, StudioDomainArgs
+from components.warehouse import Warehouse, WarehouseArgs
+
+#: Only data that is not sensitive leaves the data engineers' hands.
+SHAREABLE_CLASSIFICATIONS = ("public", "internal")
+#: What data engineers' jobs do to the tables of the layers they own.
+ENGINEER_TABLE_PERMISSIONS = ("SELECT", "INSERT", "DELETE", "DESCRIBE", "ALTER")
+READ = ("SELECT", "DESCRIBE")
+#: Lake Formation cross-account grants through RAM, by LF-tag and by named resource.
+CROSS_ACCOUNT_VERSION = 4
 
 
 @dataclass(frozen=True)
 class DatamgmtAccountArgs:
     settings: Settings
-    #: The tooling stack's exports, read through a stack reference.
+    #: The tooling stack's exports (artifact bucket and key, CI role), through a stack reference.
     tooling: ToolingOutputs
+    #: The feature catalog: each group becomes a production feature group here.
+    catalog: Sequence[FeatureGroupSpec]
+
+    def __post_init__(self) -> None:
+        if self.settings.role != "datamgmt" or self.settings.network is None:
+            raise ValueError(f"settings: role {self.settings.role!r}; expected the datamgmt settings with a network")
 
 
 class DatamgmtAccount(pulumi.ComponentResource):
@@ -28,20 +68,317 @@ class DatamgmtAccount(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: DatamgmtAccountArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlops:account:Datamgmt", name, None, opts)
-        settings = args.settings
-        basics = account_basics(name, settings, self)
+        self._name = name
+        self._settings = s = args.settings
+        network_settings = s.network
+        assert network_settings is not None  # checked by DatamgmtAccountArgs
+        roles = s.cross_account_roles
+        # The catalog is encrypted with this key, so the data science account's role that reads the
+        # shared catalog must be able to decrypt its metadata.
+        basics = account_basics(name, s, self, decrypt_roles=[roles.datasci_execution])
+        # Lake database (short name) to its bucket's purpose; the Feature Store's offline store is one.
+        layers = {database: database.replace("_", "-") for database in (*s.lake.databases, FEATURES_DATABASE)}
+        lake_arns = [bucket_arn(s, purpose) for purpose in layers.values()]
+        network = PrivateNetwork(
+            f"{name}-network",
+            PrivateNetworkArgs(
+                vpc_cidr=network_settings.vpc_cidr,
+                availability_zones=network_settings.availability_zones,
+                subnet_cidrs=network_settings.subnet_cidrs,
+                region=s.region,
+                partition=s.partition,
+                account_id=s.account_id,
+                interface_endpoints=network_settings.interface_endpoints,
+                flow_log_key_arn=basics.key.arn,
+                log_retention_days=s.log_retention_days,
+                gateway_bucket_arns=[*lake_arns, args.tooling.artifact_bucket_arn],
+                tags=s.tags,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        data_access = self._create_data_access_role(basics, lake_arns)
+        engineering = self._create_engineering_role(basics)
+        feature_store_role = naming.role_arn(s.partition, s.account_id, naming.physical_name(s.role, "feature-store"))
+        buckets = {
+            database: data_bucket(
+                name,
+                purpose,
+                s,
+                basics,
+                self,
+                vpc_endpoint_id=network.s3_endpoint_id,
+                # These reach the data from AWS's network: Lake Formation's credential vending (as the
+                # data-access role), Glue jobs, and the Feature Store writing its offline store.
+                outside_vpc_roles=[data_access.arn, engineering.arn, feature_store_role],
+            )
+            for database, purpose in layers.items()
+        }
+        lake_formation = LakeFormationSettings(
+            f"{name}-lake-formation",
+            LakeFormationSettingsArgs(admins=s.lake_formation_admins, cross_account_version=CROSS_ACCOUNT_VERSION),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        catalog = GlueCatalog(
+            f"{name}-catalog",
+            GlueCatalogArgs(
+                databases={
+                    naming.lake_database(database): pulumi.Output.concat("s3://", bucket.bucket, "/")
+                    for database, bucket in buckets.items()
+                },
+                kms_key_arn=basics.key.arn,
+                security_configuration_name=naming.physical_name(s.role, "glue"),
+                tags=s.tags,
+                protect=s.protect,
+                wait_for=(lake_formation.settings,),
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        feature_database = catalog.databases[naming.lake_database(FEATURES_DATABASE)]
+        feature_store = FeatureStore(
+            f"{name}-feature-store",
+            FeatureStoreArgs(
+                specs=args.catalog,
+                offline_bucket=buckets[FEATURES_DATABASE].bucket,
+                offline_bucket_arn=bucket_arn(s, layers[FEATURES_DATABASE]),
+                kms_key_arn=basics.key.arn,
+                glue_database=feature_database.name,
+                role_name=naming.physical_name(s.role, "feature-store"),
+                partition=s.partition,
+                region=s.region,
+                account_id=s.account_id,
+                tags=s.tags,
+                protect=s.protect,
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[lake_formation.settings, feature_database]),
+        )
+        feature_job = job_execution_role(
+            f"{name}-feature-job",
+            naming.DATAMGMT_FEATURE_JOB_ROLE_NAME,
+            "Execution role of production feature jobs: reads curated data, writes production features",
+            s,
+            network,
+            basics.key.arn,
+            args.tooling,
+            self,
+            catalog_accounts=[s.account_id],
+        )
+        readonly = self._create_readonly_role(basics)
+        studio = StudioDomain(
+            f"{name}-studio",
+            StudioDomainArgs(
+                domain_name=naming.physical_name(s.role, "studio-readonly"),
+                vpc_id=network.vpc_id,
+                subnet_ids=network.subnet_ids,
+                security_group_id=network.studio_security_group_id,
+                kms_key_arn=basics.key.arn,
+                execution_role_name=readonly.name,
+                execution_role_arn=readonly.arn,
+                user_profiles=[naming.studio_profile_name(email) for email in s.people.data_scientists],
+                region=s.region,
+                partition=s.partition,
+                account_id=s.account_id,
+                idle_timeout_minutes=s.studio_idle_timeout_minutes,
+                tags=s.tags,
+                protect=s.protect,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        LakeGovernance(
+            f"{name}-governance",
+            LakeGovernanceArgs(
+                tags=s.lake.tags,
+                targets=self._tag_targets(catalog, args.catalog),
+                locations=[bucket.arn for bucket in buckets.values()],
+                data_access_role_arn=data_access.arn,
+                grants=self._grants(engineering.arn, feature_job.arn, readonly.arn),
+                wait_for=[lake_formation.settings, catalog, feature_store],
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        warehouse = Warehouse(
+            f"{name}-warehouse",
+            WarehouseArgs(
+                namespace_name=naming.physical_name(s.role, "warehouse"),
+                vpc_id=network.vpc_id,
+                subnet_ids=network.subnet_ids,
+                client_security_group_id=network.studio_security_group_id,
+                s3_prefix_list_id=network.s3_prefix_list_id,
+                kms_key_arn=basics.key.arn,
+                iam_role_arn=self._create_warehouse_role(basics).arn,
+                base_capacity=s.redshift_base_capacity,
+                tags=s.tags,
+                protect=s.protect,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         deployer = feature_job_role(
             f"{name}-feature-deployer",
             naming.FEATURE_DEPLOYER_ROLE_NAME,
             "Assumed by the tooling CI to run production feature jobs after review",
-            settings,
+            s,
             args.tooling,
             self,
+            statements=[
+                docs.feature_pipelines(s.partition, s.region, s.account_id, naming.FEATURE_PIPELINE_PREFIX),
+                feature_job.arn.apply(docs.pass_role_to_sagemaker),
+            ],
         )
         self.outputs = DatamgmtOutputs(
-            account_id=settings.account_id,
+            account_id=s.account_id,
             data_key_arn=basics.key.arn,
             access_log_bucket_name=basics.access_logs.bucket,
+            vpc_id=network.vpc_id,
+            subnet_ids=network.subnet_ids,
+            shared_database_names=[naming.lake_database(database) for database in naming.SHARED_LAKE_DATABASES],
+            lake_bucket_names=pulumi.Output.all(**{db: bucket.bucket for db, bucket in buckets.items()}),
+            glue_security_configuration_name=catalog.security_configuration_name,
+            feature_group_names=feature_store.feature_group_names,
             feature_deployer_role_arn=deployer.arn,
+            feature_job_role_arn=feature_job.arn,
+            studio_domain_id=studio.domain_id,
+            readonly_role_arn=readonly.arn,
+            redshift_workgroup_name=warehouse.workgroup_name,
         )
         self.register_outputs(self.outputs.exports())
+
+    def _role(
+        self, suffix: str, description: str, service: str, statements: Sequence[pulumi.Input[Statements]]
+    ) -> PlatformRole:
+        s = self._settings
+        return PlatformRole(
+            f"{self._name}-{suffix}",
+            PlatformRoleArgs(
+                role_name=naming.physical_name(s.role, suffix),
+                description=description,
+                trust_policy=docs.service_trust([service], s.account_id),
+                statements=statements,
+                tags=s.tags,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _create_data_access_role(self, basics: AccountBasics, lake_arns: Sequence[str]) -> PlatformRole:
+        """The role Lake Formation reads and writes the registered locations with, instead of the
+        service-linked role: its access is visible here and limited to the lake buckets."""
+        return self._role(
+            "lake-data-access",
+            "Assumed by Lake Formation to reach the lake's registered locations",
+            "lakeformation.amazonaws.com",
+            [
+                basics.key.arn.apply(
+                    lambda key: [
+                        statement
+                        for index, arn in enumerate(lake_arns)
+                        for statement in docs.object_access(arn, key, f"Lake{index}", write=True)
+                    ]
+                )
+            ],
+        )
+
+    def _create_engineering_role(self, basics: AccountBasics) -> PlatformRole:
+        """The role of the data engineers' Glue jobs: raw and curated, nothing else."""
+        s = self._settings
+        p, region, account = s.partition, s.region, s.account_id
+        return self._role(
+            "data-engineering",
+            "Data engineers' Glue jobs: read raw, write curated",
+            "glue.amazonaws.com",
+            [
+                basics.key.arn.apply(
+                    lambda key: [
+                        *docs.object_access(bucket_arn(s, "raw"), key, "Raw", write=True),
+                        *docs.object_access(bucket_arn(s, "curated"), key, "Curated", write=True),
+                    ]
+                ),
+                docs.glue_tables_write(p, region, account, naming.lake_database("raw"), "GlueRawTables"),
+                docs.glue_tables_write(p, region, account, naming.lake_database("curated"), "GlueCuratedTables"),
+                docs.lake_formation_data_access(),
+                docs.write_logs(p, region, account, "/aws-glue/"),
+            ],
+        )
+
+    def _create_readonly_role(self, basics: AccountBasics) -> PlatformRole:
+        """Studio's role here: read production features and non-sensitive curated data; no write."""
+        s = self._settings
+        p, region, account = s.partition, s.region, s.account_id
+        return self._role(
+            "studio-readonly",
+            "Execution role of the read-only Studio: inspect production features",
+            "sagemaker.amazonaws.com",
+            [
+                docs.feature_store_records(p, region, account, write=False),
+                docs.glue_catalog_read(p, region, [account]),
+                basics.key.arn.apply(docs.key_decrypt),
+            ],
+        )
+
+    def _create_warehouse_role(self, basics: AccountBasics) -> PlatformRole:
+        """The role Redshift assumes for COPY and UNLOAD: read curated data and production features."""
+        s = self._settings
+        return self._role(
+            "warehouse",
+            "Assumed by Redshift Serverless to load curated data and features",
+            "redshift.amazonaws.com",
+            [
+                basics.key.arn.apply(
+                    lambda key: [
+                        *docs.object_access(bucket_arn(s, "curated"), key, "Curated"),
+                        *docs.object_access(bucket_arn(s, FEATURES_DATABASE), key, "Features"),
+                    ]
+                )
+            ],
+        )
+
+    def _tag_targets(self, catalog: GlueCatalog, specs: Sequence[FeatureGroupSpec]) -> list[TagTarget]:
+        """Where the LF-tags go: as configured, plus the Feature Store's database and its tables,
+        each table with the classification its catalog spec gives."""
+        s = self._settings
+        database = {
+            short: catalog.databases[naming.lake_database(short)].name
+            for short in (*s.lake.databases, FEATURES_DATABASE)
+        }
+        targets = [
+            TagTarget(
+                database=database[a.database],
+                key=a.key,
+                value=a.value,
+                table=a.table,
+                columns=[a.column] if a.column else [],
+            )
+            for a in s.lake.assignments
+        ]
+        features = database[FEATURES_DATABASE]
+        targets += [
+            TagTarget(database=features, key="layer", value=FEATURES_DATABASE),
+            TagTarget(database=features, key="classification", value="internal"),
+        ]
+        targets += [
+            TagTarget(
+                database=features, key="classification", value=spec.classification, table=offline_table_name(spec)
+            )
+            for spec in specs
+        ]
+        return targets
+
+    def _grants(
+        self, engineering: pulumi.Output[str], feature_job: pulumi.Output[str], readonly: pulumi.Output[str]
+    ) -> list[TagGrant]:
+        """Tag-based grants. The data science account gets curated data and features that are not
+        sensitive, by account (RAM), with the grant option its admin needs to grant its own roles."""
+        owned = {"layer": ("raw", "curated")}
+        shared: Mapping[str, Sequence[str]] = {
+            "layer": ("curated", FEATURES_DATABASE),
+            "classification": SHAREABLE_CLASSIFICATIONS,
+        }
+        curated = {"layer": ("curated",), "classification": SHAREABLE_CLASSIFICATIONS}
+        datasci = self._settings.accounts.datasci
+        return [
+            TagGrant(engineering, ENGINEER_TABLE_PERMISSIONS, "TABLE", owned),
+            TagGrant(engineering, ("CREATE_TABLE", "DESCRIBE"), "DATABASE", owned),
+            TagGrant(datasci, READ, "TABLE", shared, grantable=READ),
+            TagGrant(datasci, ("DESCRIBE",), "DATABASE", shared, grantable=("DESCRIBE",)),
+            TagGrant(readonly, READ, "TABLE", shared),
+            TagGrant(readonly, ("DESCRIBE",), "DATABASE", shared),
+            TagGrant(feature_job, READ, "TABLE", curated),
+            TagGrant(feature_job, ("DESCRIBE",), "DATABASE", curated),
+        ]

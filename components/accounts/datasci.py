@@ -28,7 +28,7 @@ from components.accounts.outputs import DatamgmtOutputs, DatasciOutputs, Tooling
 from components.config import Network, Settings
 from components.feature_catalog import FeatureGroupSpec
 from components.feature_store import FeatureStore, FeatureStoreArgs
-from components.iam import PlatformRole, PlatformRoleArgs
+from components.iam import PlatformRole
 from components.lake_formation import LakeFormationSettings, LakeFormationSettingsArgs
 from components.network import PrivateNetwork, PrivateNetworkArgs
 from components.studio import StudioDomain, StudioDomainArgs
@@ -62,7 +62,9 @@ class DatasciAccount(pulumi.ComponentResource):
         basics = account_basics(name, settings, self)
         network = self._create_network(settings.network, basics, args.tooling)
 
-        feature_store_role = self._create_feature_store_role(basics)
+        feature_store_role_arn = naming.role_arn(
+            settings.partition, settings.account_id, naming.physical_name(settings.role, "feature-store")
+        )
         # Copies of curated data that data scientists experiment on, never the governed originals.
         snapshots = data_bucket(name, "snapshots", settings, basics, self, vpc_endpoint_id=network.s3_endpoint_id)
         feature_bucket = data_bucket(
@@ -72,7 +74,7 @@ class DatasciAccount(pulumi.ComponentResource):
             basics,
             self,
             vpc_endpoint_id=network.s3_endpoint_id,
-            outside_vpc_roles=[feature_store_role.arn],
+            outside_vpc_roles=[feature_store_role_arn],
         )
         execution_role = self._create_execution_role(network, basics, args.tooling)
         studio = StudioDomain(
@@ -101,21 +103,24 @@ class DatasciAccount(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         governed = pulumi.ResourceOptions(parent=self, depends_on=[lake_formation.settings])
-        feature_database, feature_writer = self._create_feature_database(feature_store_role, execution_role, governed)
+        feature_database = self._create_feature_database(execution_role, governed)
         self._link_shared_databases(args.datamgmt, execution_role, governed)
         feature_store = FeatureStore(
             f"{name}-feature-store",
             FeatureStoreArgs(
                 specs=args.catalog,
                 offline_bucket=feature_bucket.bucket,
+                offline_bucket_arn=bucket_arn(settings, "feature-store"),
                 kms_key_arn=basics.key.arn,
-                role_arn=feature_store_role.arn,
                 glue_database=feature_database.name,
+                role_name=naming.physical_name(settings.role, "feature-store"),
+                partition=settings.partition,
+                region=settings.region,
+                account_id=settings.account_id,
                 tags=settings.tags,
                 protect=settings.protect,
             ),
-            # SageMaker registers each group's offline table as the writer role: the grant comes first.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[feature_database, feature_writer]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[lake_formation.settings, feature_database]),
         )
         runner = feature_job_role(
             f"{name}-feature-runner",
@@ -171,28 +176,6 @@ class DatasciAccount(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def _create_feature_store_role(self, basics: AccountBasics) -> PlatformRole:
-        """The role SageMaker assumes to write the offline store and register its Glue tables."""
-        s = self._settings
-        database = self._feature_database_name()
-        return PlatformRole(
-            f"{self._name}-feature-store-role",
-            PlatformRoleArgs(
-                role_name=naming.physical_name(s.role, "feature-store"),
-                description="Assumed by SageMaker Feature Store to write the offline store",
-                trust_policy=docs.service_trust([SAGEMAKER], s.account_id),
-                statements=[
-                    basics.key.arn.apply(
-                        lambda key: docs.object_access(bucket_arn(s, "feature-store"), key, "OfflineStore", write=True)
-                    ),
-                    docs.glue_tables_write(s.partition, s.region, s.account_id, database),
-                    docs.lake_formation_data_access(),
-                ],
-                tags=s.tags,
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-
     def _create_execution_role(
         self, network: PrivateNetwork, basics: AccountBasics, tooling: ToolingOutputs
     ) -> PlatformRole:
@@ -222,10 +205,10 @@ class DatasciAccount(pulumi.ComponentResource):
         return naming.lake_database(f"{self._settings.role}_feature_store")
 
     def _create_feature_database(
-        self, feature_store_role: PlatformRole, execution_role: PlatformRole, governed: pulumi.ResourceOptions
-    ) -> tuple[aws.glue.CatalogDatabase, aws.lakeformation.Permissions]:
-        """The Glue database of the offline store's tables, governed by Lake Formation, and the
-        grant that lets the Feature Store's role create tables in it."""
+        self, execution_role: PlatformRole, governed: pulumi.ResourceOptions
+    ) -> aws.glue.CatalogDatabase:
+        """The Glue database of the offline store's tables, governed by Lake Formation; data
+        scientists read its tables."""
         name = self._name
         database = aws.glue.CatalogDatabase(
             f"{name}-feature-store-db",
@@ -236,13 +219,6 @@ class DatasciAccount(pulumi.ComponentResource):
             tags=self._settings.tags,
             opts=pulumi.ResourceOptions.merge(governed, pulumi.ResourceOptions(protect=self._settings.protect)),
         )
-        writer = aws.lakeformation.Permissions(
-            f"{name}-feature-store-db-writer",
-            principal=feature_store_role.arn,
-            permissions=["CREATE_TABLE", "ALTER", "DESCRIBE"],
-            database={"name": database.name},
-            opts=governed,
-        )
         aws.lakeformation.Permissions(
             f"{name}-feature-store-tables-reader",
             principal=execution_role.arn,
@@ -250,7 +226,7 @@ class DatasciAccount(pulumi.ComponentResource):
             table={"database_name": database.name, "wildcard": True},
             opts=governed,
         )
-        return database, writer
+        return database
 
     def _link_shared_databases(
         self, datamgmt: DatamgmtOutputs, execution_role: PlatformRole, governed: pulumi.ResourceOptions

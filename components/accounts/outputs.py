@@ -39,7 +39,19 @@ class DatamgmtOutputs(StackOutputs):
     account_id: pulumi.Input[str]
     data_key_arn: pulumi.Input[str]
     access_log_bucket_name: pulumi.Input[str]
+    vpc_id: pulumi.Input[str]
+    subnet_ids: pulumi.Input[list[str]]
+    #: Glue databases shared with the data science account through Lake Formation (RAM).
+    shared_database_names: pulumi.Input[list[str]]
+    #: Lake database (short name) to its bucket.
+    lake_bucket_names: pulumi.Input[dict[str, str]]
+    glue_security_configuration_name: pulumi.Input[str]
+    feature_group_names: pulumi.Input[list[str]]
     feature_deployer_role_arn: pulumi.Input[str]
+    feature_job_role_arn: pulumi.Input[str]
+    studio_domain_id: pulumi.Input[str]
+    readonly_role_arn: pulumi.Input[str]
+    redshift_workgroup_name: pulumi.Input[str]
 
 
 @dataclass(frozen=True)
