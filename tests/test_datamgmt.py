@@ -1,0 +1,243 @@
+"""The data management account, synthesized: one small test per guarantee it makes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from offline.engine import StackPreview
+from offline.mocks import ResourceRecord
+
+Stack = Callable[[str], StackPreview]
+DATASCI_ACCOUNT = "222222222222"
+READ_VERBS = ("Get", "List", "Describe", "BatchGet", "Search", "Decrypt")
+
+
+@pytest.fixture(scope="module")
+def datamgmt(stack: Stack) -> StackPreview:
+    return stack("datamgmt")
+
+
+def of_type(stack: StackPreview, token: str) -> list[ResourceRecord]:
+    return [r for r in stack.result.resources if r.type == token]
+
+
+def one(stack: StackPreview, token: str, name_part: str = "") -> ResourceRecord:
+    (record,) = [r for r in of_type(stack, token) if name_part in r.name]
+    return record
+
+
+def outputs(stack: StackPreview) -> dict[str, Any]:
+    return stack.result.outputs
+
+
+def grants(stack: StackPreview) -> list[dict[str, Any]]:
+    return [r.inputs for r in of_type(stack, "aws:lakeformation/permissions:Permissions")]
+
+
+def expression(grant: dict[str, Any]) -> dict[str, list[str]]:
+    return {e["key"]: e["values"] for e in grant["lfTagPolicy"]["expressions"]}
+
+
+def test_settings_keep_iam_allowed_principals_out_and_share_through_ram(datamgmt: StackPreview) -> None:
+    settings = one(datamgmt, "aws:lakeformation/dataLakeSettings:DataLakeSettings").inputs
+    assert settings["createDatabaseDefaultPermissions"] == []
+    assert settings["createTableDefaultPermissions"] == []
+    assert settings["parameters"] == {"CROSS_ACCOUNT_VERSION": "4"}
+
+
+def test_admins_are_as_configured(datamgmt: StackPreview) -> None:
+    settings = one(datamgmt, "aws:lakeformation/dataLakeSettings:DataLakeSettings").inputs
+    assert settings["admins"] == ["arn:aws:iam::333333333333:role/pulumi-deployer"]
+
+
+def test_every_lake_location_is_registered_with_the_platforms_role(datamgmt: StackPreview) -> None:
+    data_access = one(datamgmt, "aws:iam/role:Role", "lake-data-access").outputs["arn"]
+    locations = of_type(datamgmt, "aws:lakeformation/resource:Resource")
+    lake = {f"arn:aws:s3:::{bucket}" for bucket in outputs(datamgmt)["lakeBucketNames"].values()}
+    assert {location.inputs["arn"] for location in locations} == lake
+    for location in locations:
+        assert location.inputs["roleArn"] == data_access
+        assert location.inputs["useServiceLinkedRole"] is False
+        assert location.inputs["hybridAccessEnabled"] is False
+
+
+def test_lake_databases_follow_config_with_the_feature_store_database(datamgmt: StackPreview) -> None:
+    databases = {d.inputs["name"]: d for d in of_type(datamgmt, "aws:glue/catalogDatabase:CatalogDatabase")}
+    assert set(databases) == {"mlops_raw", "mlops_curated", "mlops_features"}
+    buckets = outputs(datamgmt)["lakeBucketNames"]
+    assert databases["mlops_curated"].inputs["locationUri"] == f"s3://{buckets['curated']}/"
+    assert all(d.inputs["createTableDefaultPermissions"] == [] and d.protect for d in databases.values())
+    assert outputs(datamgmt)["sharedDatabaseNames"] == ["mlops_curated", "mlops_features"]
+
+
+def test_catalog_is_encrypted_and_jobs_get_an_encrypting_security_configuration(datamgmt: StackPreview) -> None:
+    key = outputs(datamgmt)["dataKeyArn"]
+    settings = one(datamgmt, "aws:glue/dataCatalogEncryptionSettings:DataCatalogEncryptionSettings").inputs
+    at_rest = settings["dataCatalogEncryptionSettings"]["encryptionAtRest"]
+    passwords = settings["dataCatalogEncryptionSettings"]["connectionPasswordEncryption"]
+    assert at_rest == {"catalogEncryptionMode": "SSE-KMS", "sseAwsKmsKeyId": key}
+    assert passwords == {"returnConnectionPasswordEncrypted": True, "awsKmsKeyId": key}
+    security = one(datamgmt, "aws:glue/securityConfiguration:SecurityConfiguration").inputs
+    encryption = security["encryptionConfiguration"]
+    assert encryption["s3Encryption"] == {"s3EncryptionMode": "SSE-KMS", "kmsKeyArn": key}
+    assert encryption["cloudwatchEncryption"] == {"cloudwatchEncryptionMode": "SSE-KMS", "kmsKeyArn": key}
+    assert encryption["jobBookmarksEncryption"] == {"jobBookmarksEncryptionMode": "CSE-KMS", "kmsKeyArn": key}
+    assert security["name"] == outputs(datamgmt)["glueSecurityConfigurationName"]
+
+
+def test_lf_tags_come_from_config_and_land_on_databases_and_feature_tables(datamgmt: StackPreview) -> None:
+    tags = {t.inputs["key"]: t.inputs["values"] for t in of_type(datamgmt, "aws:lakeformation/lfTag:LfTag")}
+    assert tags == {"classification": ["public", "internal", "sensitive"], "layer": ["raw", "curated", "features"]}
+    assigned = set()
+    for record in of_type(datamgmt, "aws:lakeformation/resourceLfTags:ResourceLfTags"):
+        (tag,) = record.inputs["lfTags"]
+        where = record.inputs.get("database", {}).get("name") or "{databaseName}.{name}".format(
+            **record.inputs["table"]
+        )
+        assigned.add((where, tag["key"], tag["value"]))
+    assert assigned == {
+        ("mlops_raw", "layer", "raw"),
+        ("mlops_raw", "classification", "internal"),
+        ("mlops_curated", "layer", "curated"),
+        ("mlops_curated", "classification", "internal"),
+        ("mlops_features", "layer", "features"),
+        ("mlops_features", "classification", "internal"),
+        ("mlops_features.customer_churn", "classification", "internal"),
+    }
+
+
+def test_the_sensitive_value_is_never_granted_to_data_science(datamgmt: StackPreview) -> None:
+    readonly = outputs(datamgmt)["readonlyRoleArn"]
+    to_data_science = [g for g in grants(datamgmt) if g["principal"] in (DATASCI_ACCOUNT, readonly)]
+    assert len(to_data_science) == 4
+    for grant in to_data_science:
+        classification = expression(grant)["classification"]  # a missing key would match every value
+        assert "sensitive" not in classification and classification
+        assert set(expression(grant)["layer"]) <= {"curated", "features"}
+
+
+def test_cross_account_grants_go_to_the_datasci_account_id_with_grant_option(datamgmt: StackPreview) -> None:
+    foreign = [g for g in grants(datamgmt) if not g["principal"].startswith("arn:aws:iam::333333333333:")]
+    assert foreign and all(g["principal"] == DATASCI_ACCOUNT for g in foreign)
+    by_type = {g["lfTagPolicy"]["resourceType"]: g for g in foreign}
+    assert by_type["TABLE"]["permissions"] == ["SELECT", "DESCRIBE"]
+    assert by_type["TABLE"]["permissionsWithGrantOptions"] == ["SELECT", "DESCRIBE"]
+    assert by_type["DATABASE"]["permissions"] == ["DESCRIBE"]
+
+
+def test_no_grant_is_all_or_data_location_access(datamgmt: StackPreview) -> None:
+    for grant in grants(datamgmt):
+        assert not {"ALL", "DATA_LOCATION_ACCESS"} & set(grant["permissions"])
+
+
+def test_data_engineers_work_on_raw_and_curated_only(datamgmt: StackPreview) -> None:
+    engineering = one(datamgmt, "aws:iam/role:Role", "data-engineering").outputs["arn"]
+    theirs = [g for g in grants(datamgmt) if g["principal"] == engineering]
+    assert {g["lfTagPolicy"]["resourceType"] for g in theirs} == {"TABLE", "DATABASE"}
+    assert all(expression(g) == {"layer": ["raw", "curated"]} for g in theirs)
+
+
+def test_redshift_is_private_encrypted_routed_through_the_vpc_and_ssl_only(datamgmt: StackPreview) -> None:
+    workgroup = one(datamgmt, "aws:redshiftserverless/workgroup:Workgroup").inputs
+    namespace = one(datamgmt, "aws:redshiftserverless/namespace:Namespace")
+    assert workgroup["publiclyAccessible"] is False
+    assert workgroup["enhancedVpcRouting"] is True
+    assert {"parameterKey": "require_ssl", "parameterValue": "true"} in workgroup["configParameters"]
+    assert workgroup["subnetIds"] == outputs(datamgmt)["subnetIds"]
+    assert workgroup["securityGroupIds"] == [one(datamgmt, "aws:ec2/securityGroup:SecurityGroup", "warehouse-sg").id]
+    assert namespace.inputs["kmsKeyId"] == outputs(datamgmt)["dataKeyArn"]
+    assert namespace.inputs["manageAdminPassword"] is True and "adminUserPassword" not in namespace.inputs
+    assert namespace.protect
+
+
+def test_redshift_admits_only_studio(datamgmt: StackPreview) -> None:
+    sg = one(datamgmt, "aws:ec2/securityGroup:SecurityGroup", "warehouse-sg").id
+    studio = one(datamgmt, "aws:ec2/securityGroup:SecurityGroup", "studio-sg").id
+    ingress = [
+        r.inputs
+        for r in of_type(datamgmt, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.inputs["securityGroupId"] == sg
+    ]
+    assert [(i["referencedSecurityGroupId"], i["fromPort"]) for i in ingress] == [(studio, 5439)]
+
+
+def test_online_and_offline_stores_are_encrypted(datamgmt: StackPreview) -> None:
+    key = outputs(datamgmt)["dataKeyArn"]
+    for group in of_type(datamgmt, "aws:sagemaker/featureGroup:FeatureGroup"):
+        assert group.inputs["onlineStoreConfig"]["securityConfig"] == {"kmsKeyId": key}
+        assert group.inputs["offlineStoreConfig"]["s3StorageConfig"]["kmsKeyId"] == key
+        assert group.inputs["offlineStoreConfig"]["dataCatalogConfig"]["database"] == "mlops_features"
+        assert group.protect
+
+
+def test_read_only_role_has_no_write_action(datamgmt: StackPreview) -> None:
+    policy = one(datamgmt, "aws:iam/rolePolicy:RolePolicy", "studio-readonly-policy")
+    statements = json.loads(policy.inputs["policy"])["Statement"]
+    actions = [a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])]
+    assert actions
+    for action in actions:
+        verb = action.split(":", 1)[1]
+        assert verb.startswith(READ_VERBS), action
+
+
+def test_read_only_studio_is_vpc_only_for_every_data_scientist(datamgmt: StackPreview) -> None:
+    domain = one(datamgmt, "aws:sagemaker/domain:Domain").inputs
+    assert domain["appNetworkAccessType"] == "VpcOnly"
+    assert domain["defaultUserSettings"]["executionRole"] == outputs(datamgmt)["readonlyRoleArn"]
+    profiles = of_type(datamgmt, "aws:sagemaker/userProfile:UserProfile")
+    assert sorted(p.inputs["userProfileName"] for p in profiles) == ["alice", "bob"]
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "aws:s3/bucket:Bucket",
+        "aws:kms/key:Key",
+        "aws:glue/catalogDatabase:CatalogDatabase",
+        "aws:sagemaker/featureGroup:FeatureGroup",
+        "aws:sagemaker/domain:Domain",
+        "aws:redshiftserverless/namespace:Namespace",
+    ],
+)
+def test_stateful_resources_are_protected(datamgmt: StackPreview, token: str) -> None:
+    records = of_type(datamgmt, token)
+    assert records and all(r.protect for r in records)
+
+
+def test_deploy_role_trusts_only_the_ci_role_and_passes_only_the_feature_job_role(
+    datamgmt: StackPreview, stack: Stack
+) -> None:
+    deployer = one(datamgmt, "aws:iam/role:Role", "feature-deployer")
+    trust = json.loads(deployer.inputs["assumeRolePolicy"])["Statement"]
+    assert [s["Principal"] for s in trust] == [{"AWS": stack("tooling").result.outputs["ciRoleArn"]}]
+    statements = json.loads(one(datamgmt, "aws:iam/rolePolicy:RolePolicy", "feature-deployer-policy").inputs["policy"])[
+        "Statement"
+    ]
+    passes = [s for s in statements if s["Action"] == "iam:PassRole"]
+    assert [s["Resource"] for s in passes] == [outputs(datamgmt)["featureJobRoleArn"]]
+
+
+def test_lake_buckets_refuse_object_access_from_outside_the_vpc_endpoint(datamgmt: StackPreview) -> None:
+    gateway = one(datamgmt, "aws:ec2/vpcEndpoint:VpcEndpoint", "network-s3")
+    for bucket in outputs(datamgmt)["lakeBucketNames"]:
+        policy = json.loads(one(datamgmt, "aws:s3/bucketPolicy:BucketPolicy", f"datamgmt-{bucket}-").inputs["policy"])
+        deny = next(s for s in policy["Statement"] if s["Sid"] == "DenyObjectAccessOutsideVpcEndpoint")
+        assert deny["Condition"]["StringNotEquals"] == {"aws:SourceVpce": gateway.id}
+        exempt = deny["Condition"]["ArnNotEquals"]["aws:PrincipalArn"]
+        assert {arn.rsplit("/", 1)[-1] for arn in exempt} == {
+            "mlops-datamgmt-lake-data-access",
+            "mlops-datamgmt-data-engineering",
+            "mlops-datamgmt-feature-store",
+        }
+
+
+def test_catalog_key_lets_the_data_science_role_read_shared_metadata(datamgmt: StackPreview) -> None:
+    key = json.loads(one(datamgmt, "aws:kms/key:Key").inputs["policy"])
+    cross = next(s for s in key["Statement"] if s["Sid"] == "NamedRolesOfOtherAccountsDecrypt")
+    assert cross["Condition"]["ArnEquals"]["aws:PrincipalArn"] == [
+        "arn:aws:iam::222222222222:role/mlops/mlops-datasci-studio-execution"
+    ]
