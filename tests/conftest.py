@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -45,3 +46,13 @@ def run_engine(args: Sequence[str]) -> subprocess.CompletedProcess[str]:
         timeout=120,
         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
     )
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Path:
+    """The real project in a scratch folder, to corrupt."""
+    for name in ("Pulumi.yaml", "Pulumi.tooling.yaml", "Pulumi.datamgmt.yaml", "Pulumi.datasci.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    for folder in ("components", "features", "policies"):
+        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    return tmp_path

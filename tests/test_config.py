@@ -134,6 +134,26 @@ BAD: list[tuple[str, dict[str, object], list[str]]] = [
         ["lakeFormationAdmins", "not an IAM role"],
     ),
     ("tooling", {"lakeFormationAdmins": ["arn:aws:iam::111111111111:role/x"]}, ["tooling account has no data lake"]),
+    ("datamgmt", {"availabilityZones": ["eu-west-1a", "eu-west-1b"]}, ["fewer than three zones", "Redshift"]),
+    ("datamgmt", {"lakeDatabases": ["raw"]}, ["lakeDatabases", "lacks raw or curated"]),
+    ("datamgmt", {"lakeDatabases": ["raw", "curated", "Gold"]}, ["'Gold'", "not a lake database name"]),
+    ("datamgmt", {"lakeDatabases": ["raw", "curated", "features"]}, ["'features'", "the Feature Store's"]),
+    ("datamgmt", {"lfTags": ["layer=raw,curated,features"]}, ["lfTags", "lacks classification"]),
+    (
+        "datamgmt",
+        {"lfTags": ["classification=public,internal", "layer=raw,curated,features"]},
+        ["lacks classification with public, internal, sensitive"],
+    ),
+    ("datamgmt", {"lfTags": ["classification public"]}, ["'classification public'", "not an LF-tag"]),
+    ("datamgmt", {"lfTagAssignments": ["curated layer curated"]}, ["not a tag assignment", "DATABASE[.TABLE"]),
+    ("datamgmt", {"lfTagAssignments": ["gold: layer=curated"]}, ["unknown database 'gold'"]),
+    ("datamgmt", {"lfTagAssignments": ["curated: layer=gold"]}, ["'curated: layer=gold'", "outside the vocabulary"]),
+    (
+        "datamgmt",
+        {"lfTagAssignments": ["raw: layer=raw", "raw: classification=internal", "curated: layer=curated"]},
+        ["'curated: classification=?' is missing", "every lake database tagged"],
+    ),
+    ("datamgmt", {"redshiftBaseCapacity": "12"}, ["redshiftBaseCapacity", "not a multiple of 8"]),
     ("datasci", {"studioIdleTimeoutMinutes": "30"}, ["studioIdleTimeoutMinutes", "'30'", "from 60 to 525600"]),
     ("datasci", {"availabilityZones": "eu-west-1a"}, ["availabilityZones", "not a list of strings"]),
     ("datasci", {"availabilityZones": ["eu-west-1a"]}, ["availabilityZones", "fewer than two zones"]),
@@ -204,3 +224,27 @@ def test_default_interface_endpoints_match_the_network_defaults() -> None:
 
     declared = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]["interfaceEndpoints"]["default"]
     assert tuple(declared) == DEFAULT_INTERFACE_ENDPOINTS
+
+
+def test_lake_settings_parse_tags_and_assignments() -> None:
+    raw = with_changes(
+        "datamgmt",
+        lfTagAssignments=[
+            "raw: layer=raw",
+            "raw: classification=internal",
+            "curated: layer=curated",
+            "curated: classification=internal",
+            "curated.customers.email: classification=sensitive",
+        ],
+    )
+    lake = parse(raw).lake
+    assert lake.databases == ("raw", "curated")
+    assert lake.tags["classification"] == ("public", "internal", "sensitive")
+    column = lake.assignments[-1]
+    assert (column.database, column.table, column.column, column.key, column.value) == (
+        "curated",
+        "customers",
+        "email",
+        "classification",
+        "sensitive",
+    )

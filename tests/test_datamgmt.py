@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from offline.engine import StackPreview
+from offline.engine import StackPreview, preview
 from offline.mocks import ResourceRecord
 
 Stack = Callable[[str], StackPreview]
@@ -240,4 +241,30 @@ def test_catalog_key_lets_the_data_science_role_read_shared_metadata(datamgmt: S
     cross = next(s for s in key["Statement"] if s["Sid"] == "NamedRolesOfOtherAccountsDecrypt")
     assert cross["Condition"]["ArnEquals"]["aws:PrincipalArn"] == [
         "arn:aws:iam::222222222222:role/mlops/mlops-datasci-studio-execution"
+    ]
+
+
+def test_a_configured_column_tag_lands_on_those_columns(project_copy: Path) -> None:
+    stack_file = project_copy / "Pulumi.datamgmt.yaml"
+    stack_file.write_text(
+        stack_file.read_text()
+        + """  mlops-feature-platform:lfTagAssignments:
+    - "raw: layer=raw"
+    - "raw: classification=internal"
+    - "curated: layer=curated"
+    - "curated: classification=internal"
+    - "curated.customers.email: classification=sensitive"
+"""
+    )
+    (result,) = preview(project_copy, ["datamgmt"], policies=False).stacks
+    columns = [
+        r.inputs
+        for r in of_type(result, "aws:lakeformation/resourceLfTags:ResourceLfTags")
+        if "tableWithColumns" in r.inputs
+    ]
+    assert columns == [
+        {
+            "tableWithColumns": {"databaseName": "mlops_curated", "name": "customers", "columnNames": ["email"]},
+            "lfTags": [{"key": "classification", "value": "sensitive"}],
+        }
     ]

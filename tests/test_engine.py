@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -95,16 +94,6 @@ def test_one_stack_alone_still_resolves_its_references() -> None:
     assert only.result.name == "datasci"
     assert "featureRunnerRoleArn" in only.result.outputs
     assert "1 stacks" in to_text(result)
-
-
-@pytest.fixture
-def project_copy(tmp_path: Path) -> Path:
-    """The real project in a scratch folder, to corrupt."""
-    for name in ("Pulumi.yaml", "Pulumi.tooling.yaml", "Pulumi.datamgmt.yaml", "Pulumi.datasci.yaml", "__main__.py"):
-        shutil.copy(ROOT / name, tmp_path / name)
-    for folder in ("components", "features", "policies"):
-        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    return tmp_path
 
 
 def assert_one_line_error(run_stderr: str, *fragments: str) -> None:
