@@ -99,12 +99,6 @@ class CrossAccountRoles:
         """The roles the CI may assume."""
         return (self.datasci_runner, self.datamgmt_deployer)
 
-    @property
-    def artifact_readers(self) -> tuple[str, ...]:
-        """Roles of other accounts that read the tooling artifacts: the feature-job roles, and the
-        execution roles whose processing jobs read the flow."""
-        return (*self.targets, self.datasci_execution, self.datamgmt_feature_job)
-
 
 def bucket_name(account_role: str, purpose: str, account_id: str, region: str) -> str:
     """A globally unique, predictable bucket name; other accounts can name it in policies."""

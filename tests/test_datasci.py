@@ -159,17 +159,15 @@ def test_flow_logs_go_to_a_kms_encrypted_log_group(datasci: StackPreview) -> Non
     assert logs["Principal"] == {"Service": f"logs.{REGION}.amazonaws.com"}
 
 
-def test_s3_gateway_endpoint_reaches_only_platform_buckets_and_ecr_layers(datasci: StackPreview, stack: Stack) -> None:
+def test_s3_gateway_endpoint_reaches_only_platform_buckets_and_ecr_layers(datasci: StackPreview) -> None:
     gateway = one(datasci, "aws:ec2/vpcEndpoint:VpcEndpoint", "network-s3").inputs
     assert gateway["vpcEndpointType"] == "Gateway"
     assert len(gateway["routeTableIds"]) == 3
     statements = json.loads(gateway["policy"])["Statement"]
     resources = {r for s in statements for r in ([s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"])}
-    artifacts = stack("tooling").result.outputs["artifactBucketArn"]
     expected_buckets = {
-        f"arn:aws:s3:::{outputs(datasci)['snapshotBucketName']}",
-        f"arn:aws:s3:::{outputs(datasci)['featureStoreBucketName']}",
-        artifacts,
+        f"arn:aws:s3:::mlops-datasci-{purpose}-222222222222-eu-west-1"
+        for purpose in ("snapshots", "feature-store", "feature-jobs")
     }
     assert resources == {
         *expected_buckets,
@@ -178,16 +176,15 @@ def test_s3_gateway_endpoint_reaches_only_platform_buckets_and_ecr_layers(datasc
     }
 
 
-@pytest.mark.parametrize("purpose", ["snapshots", "feature-store"])
+@pytest.mark.parametrize("purpose", ["snapshots", "feature-store", "feature-jobs"])
 def test_data_buckets_refuse_object_access_from_outside_the_vpc_endpoint(datasci: StackPreview, purpose: str) -> None:
     gateway = one(datasci, "aws:ec2/vpcEndpoint:VpcEndpoint", "network-s3")
     policy = json.loads(one(datasci, "aws:s3/bucketPolicy:BucketPolicy", f"datasci-{purpose}-").inputs["policy"])
     deny = next(s for s in policy["Statement"] if s["Sid"] == "DenyObjectAccessOutsideVpcEndpoint")
     assert deny["Effect"] == "Deny" and deny["Condition"]["StringNotEquals"] == {"aws:SourceVpce": gateway.id}
     exempt = deny["Condition"].get("ArnNotEquals", {}).get("aws:PrincipalArn", [])
-    assert exempt == (
-        ["arn:aws:iam::222222222222:role/mlops/mlops-datasci-feature-store"] if purpose == "feature-store" else []
-    )
+    outside = {"feature-store": "mlops-datasci-feature-store", "feature-jobs": "mlops-datasci-feature-runner"}
+    assert exempt == ([f"arn:aws:iam::222222222222:role/mlops/{outside[purpose]}"] if purpose in outside else [])
 
 
 def test_kms_on_every_store(datasci: StackPreview) -> None:
@@ -312,6 +309,9 @@ def test_runner_role_trusts_only_the_ci_role_and_runs_only_feature_pipelines(
         "ToolingArtifactsList",
         "ToolingArtifactsObjects",
         "ToolingArtifactsKey",
+        "FeatureJobsList",
+        "FeatureJobsObjects",
+        "FeatureJobsKey",
         "FeaturePipelines",
         "PassExecutionRoleToSageMaker",
     }

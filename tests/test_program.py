@@ -138,15 +138,13 @@ def test_ci_role_may_assume_only_the_two_feature_job_roles(stack: Stack) -> None
     assert len(assume) == 1 and assume[0]["Resource"] == sorted(roles.targets)
 
 
-def test_artifact_key_lets_only_the_artifact_readers_of_other_accounts_decrypt(stack: Stack) -> None:
+def test_artifact_key_lets_only_the_feature_job_roles_of_other_accounts_decrypt(stack: Stack) -> None:
     (key,) = of_type(stack("tooling"), "aws:kms/key:Key")
     statements = policy(key)["Statement"]
     cross = next(st for st in statements if st["Sid"] == "NamedRolesOfOtherAccountsDecrypt")
     assert cross["Condition"]["ArnEquals"]["aws:PrincipalArn"] == [
         "arn:aws:iam::222222222222:role/mlops/mlops-datasci-feature-runner",
-        "arn:aws:iam::222222222222:role/mlops/mlops-datasci-studio-execution",
         "arn:aws:iam::333333333333:role/mlops/mlops-datamgmt-feature-deployer",
-        "arn:aws:iam::333333333333:role/mlops/mlops-datamgmt-feature-job",
     ]
 
 

@@ -95,17 +95,25 @@ def data_bucket(
     )
 
 
+#: Each target account's bucket for feature-job inputs (the flow or script the CI hands over).
+FEATURE_JOBS_BUCKET = "feature-jobs"
+
+
 def feature_job_role(
     name: str,
     role_name: str,
     description: str,
     settings: Settings,
     tooling: ToolingOutputs,
+    key_arn: pulumi.Output[str],
     parent: pulumi.Resource,
     statements: Sequence[pulumi.Input[Statements]] = (),
 ) -> PlatformRole:
     """The role the tooling CI assumes in this account to run feature jobs: trusted by the CI role
-    alone, able to read the job's flow from the tooling artifacts, plus ``statements``."""
+    alone; it reads the job's flow from the tooling artifacts and hands it to the job through this
+    account's feature-jobs bucket (the job's execution role cannot reach the tooling account),
+    plus ``statements``."""
+    jobs_bucket = bucket_arn(settings, FEATURE_JOBS_BUCKET)
     return PlatformRole(
         name,
         PlatformRoleArgs(
@@ -116,6 +124,7 @@ def feature_job_role(
                 pulumi.Output.all(tooling.artifact_bucket_arn, tooling.artifact_key_arn).apply(
                     lambda arns: docs.object_access(arns[0], arns[1], "ToolingArtifacts")
                 ),
+                key_arn.apply(lambda key: docs.object_access(jobs_bucket, key, "FeatureJobs", write=True)),
                 *statements,
             ],
             tags=settings.tags,
@@ -131,7 +140,6 @@ def job_execution_role(
     settings: Settings,
     network: PrivateNetwork,
     key_arn: pulumi.Output[str],
-    tooling: ToolingOutputs,
     parent: pulumi.Resource,
     catalog_accounts: Sequence[str],
     data: Sequence[pulumi.Input[Statements]] = (),
@@ -139,17 +147,15 @@ def job_execution_role(
     """The execution role of SageMaker jobs (and of Studio): least privilege, and any processing
     job it starts must run in this VPC with the account key on its volumes and outputs.
 
-    It reads the job's flow from the tooling artifacts, pulls SageMaker's images, reads and writes
-    this account's feature group records, reads the catalog of ``catalog_accounts`` through Lake
-    Formation, writes its logs, may pass itself (and only itself) to SageMaker, plus ``data``.
+    It reads the job's inputs from the feature-jobs bucket, pulls SageMaker's images, reads and
+    writes this account's feature group records, reads the catalog of ``catalog_accounts`` through
+    Lake Formation, writes its logs, may pass itself (and only itself) to SageMaker, plus ``data``.
     """
     p, region, account = settings.partition, settings.region, settings.account_id
     vpc_jobs = pulumi.Output.all(network.subnet_ids, network.studio_security_group_id, key_arn).apply(
         lambda v: docs.vpc_processing_jobs(p, region, account, v[0], [v[1]], v[2])
     )
-    artifacts = pulumi.Output.all(tooling.artifact_bucket_arn, tooling.artifact_key_arn).apply(
-        lambda arns: docs.object_access(arns[0], arns[1], "ToolingArtifacts")
-    )
+    jobs_bucket = bucket_arn(settings, FEATURE_JOBS_BUCKET)
     return PlatformRole(
         name,
         PlatformRoleArgs(
@@ -159,8 +165,13 @@ def job_execution_role(
             statements=[
                 vpc_jobs,
                 docs.vpc_network_interfaces(p, region, account),
-                key_arn.apply(lambda key: [docs.key_use(key), docs.key_grants_for_aws_resources(key)]),
-                artifacts,
+                key_arn.apply(
+                    lambda key: [
+                        docs.key_use(key),
+                        docs.key_grants_for_aws_resources(key),
+                        *docs.object_access(jobs_bucket, key, "FeatureJobInputs"),
+                    ]
+                ),
                 docs.ecr_pull(p, region, account),
                 docs.feature_store_records(p, region, account),
                 docs.glue_catalog_read(p, region, catalog_accounts),

@@ -16,6 +16,7 @@ import pulumi
 from components import naming
 from components import policy_documents as docs
 from components.accounts.common import (
+    FEATURE_JOBS_BUCKET,
     AccountBasics,
     account_basics,
     bucket_arn,
@@ -91,7 +92,7 @@ class DatamgmtAccount(pulumi.ComponentResource):
                 interface_endpoints=network_settings.interface_endpoints,
                 flow_log_key_arn=basics.key.arn,
                 log_retention_days=s.log_retention_days,
-                gateway_bucket_arns=[*lake_arns, args.tooling.artifact_bucket_arn],
+                gateway_bucket_arns=[*lake_arns, bucket_arn(s, FEATURE_JOBS_BUCKET)],
                 tags=s.tags,
             ),
             opts=pulumi.ResourceOptions(parent=self),
@@ -113,6 +114,16 @@ class DatamgmtAccount(pulumi.ComponentResource):
             )
             for database, purpose in layers.items()
         }
+        # The CI's deployer hands each production job its flow here, from outside the VPC.
+        data_bucket(
+            name,
+            FEATURE_JOBS_BUCKET,
+            s,
+            basics,
+            self,
+            vpc_endpoint_id=network.s3_endpoint_id,
+            outside_vpc_roles=[naming.role_arn(s.partition, s.account_id, naming.FEATURE_DEPLOYER_ROLE_NAME)],
+        )
         lake_formation = LakeFormationSettings(
             f"{name}-lake-formation",
             LakeFormationSettingsArgs(admins=s.lake_formation_admins, cross_account_version=CROSS_ACCOUNT_VERSION),
@@ -158,7 +169,6 @@ class DatamgmtAccount(pulumi.ComponentResource):
             s,
             network,
             basics.key.arn,
-            args.tooling,
             self,
             catalog_accounts=[s.account_id],
         )
@@ -217,6 +227,7 @@ class DatamgmtAccount(pulumi.ComponentResource):
             "Assumed by the tooling CI to run production feature jobs after review",
             s,
             args.tooling,
+            basics.key.arn,
             self,
             statements=[
                 docs.feature_pipelines(s.partition, s.region, s.account_id, naming.FEATURE_PIPELINE_PREFIX),

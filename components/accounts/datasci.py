@@ -17,6 +17,7 @@ import pulumi_aws as aws
 from components import naming
 from components import policy_documents as docs
 from components.accounts.common import (
+    FEATURE_JOBS_BUCKET,
     AccountBasics,
     account_basics,
     bucket_arn,
@@ -60,7 +61,7 @@ class DatasciAccount(pulumi.ComponentResource):
         self._settings = settings = args.settings
         assert settings.network is not None  # checked by DatasciAccountArgs
         basics = account_basics(name, settings, self)
-        network = self._create_network(settings.network, basics, args.tooling)
+        network = self._create_network(settings.network, basics)
 
         feature_store_role_arn = naming.role_arn(
             settings.partition, settings.account_id, naming.physical_name(settings.role, "feature-store")
@@ -76,7 +77,18 @@ class DatasciAccount(pulumi.ComponentResource):
             vpc_endpoint_id=network.s3_endpoint_id,
             outside_vpc_roles=[feature_store_role_arn],
         )
-        execution_role = self._create_execution_role(network, basics, args.tooling)
+        # The CI's runner hands each job its flow here, from outside the VPC.
+        runner_arn = naming.role_arn(settings.partition, settings.account_id, naming.FEATURE_RUNNER_ROLE_NAME)
+        data_bucket(
+            name,
+            FEATURE_JOBS_BUCKET,
+            settings,
+            basics,
+            self,
+            vpc_endpoint_id=network.s3_endpoint_id,
+            outside_vpc_roles=[runner_arn],
+        )
+        execution_role = self._create_execution_role(network, basics)
         studio = StudioDomain(
             f"{name}-studio",
             StudioDomainArgs(
@@ -128,6 +140,7 @@ class DatasciAccount(pulumi.ComponentResource):
             "Assumed by the tooling CI to run feature jobs of feature branches",
             settings,
             args.tooling,
+            basics.key.arn,
             self,
             statements=[
                 docs.feature_pipelines(
@@ -151,7 +164,7 @@ class DatasciAccount(pulumi.ComponentResource):
         )
         self.register_outputs(self.outputs.exports())
 
-    def _create_network(self, network: Network, basics: AccountBasics, tooling: ToolingOutputs) -> PrivateNetwork:
+    def _create_network(self, network: Network, basics: AccountBasics) -> PrivateNetwork:
         settings = self._settings
         return PrivateNetwork(
             f"{self._name}-network",
@@ -169,16 +182,14 @@ class DatasciAccount(pulumi.ComponentResource):
                 gateway_bucket_arns=[
                     bucket_arn(settings, "snapshots"),
                     bucket_arn(settings, "feature-store"),
-                    tooling.artifact_bucket_arn,
+                    bucket_arn(settings, FEATURE_JOBS_BUCKET),
                 ],
                 tags=settings.tags,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def _create_execution_role(
-        self, network: PrivateNetwork, basics: AccountBasics, tooling: ToolingOutputs
-    ) -> PlatformRole:
+    def _create_execution_role(self, network: PrivateNetwork, basics: AccountBasics) -> PlatformRole:
         """Studio's and its jobs' role; data scientists write snapshots and read the offline store."""
         s = self._settings
         return job_execution_role(
@@ -188,7 +199,6 @@ class DatasciAccount(pulumi.ComponentResource):
             s,
             network,
             basics.key.arn,
-            tooling,
             self,
             catalog_accounts=[s.account_id, s.accounts.datamgmt],
             data=[

@@ -29,8 +29,9 @@ class ToolingAccount(pulumi.ComponentResource):
         super().__init__("mlops:account:Tooling", name, None, opts)
         settings = args.settings
         roles = settings.cross_account_roles
-        basics = account_basics(name, settings, self, decrypt_roles=roles.artifact_readers)
-        artifacts = data_bucket(name, "artifacts", settings, basics, self, read_roles=roles.artifact_readers)
+        # Outside this account, only the two feature-job roles may read the artifacts.
+        basics = account_basics(name, settings, self, decrypt_roles=roles.targets)
+        artifacts = data_bucket(name, "artifacts", settings, basics, self, read_roles=roles.targets)
         ci_role = PlatformRole(
             f"{name}-ci",
             PlatformRoleArgs(
