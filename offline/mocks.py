@@ -131,6 +131,17 @@ AWS_IDS = {
 }
 
 
+#: Type token to (ARN service, path before the name) for resources whose ARN ends in their name.
+NAMED_ARNS = {
+    "aws:sns/topic:Topic": ("sns", ""),
+    "aws:codebuild/project:Project": ("codebuild", "project/"),
+    "aws:codepipeline/pipeline:Pipeline": ("codepipeline", ""),
+    "aws:ecr/repository:Repository": ("ecr", "repository/"),
+    "aws:codecommit/repository:Repository": ("codecommit", ""),
+    "aws:cloudwatch/eventRule:EventRule": ("events", "rule/"),
+}
+
+
 class PlatformMocks(Mocks):
     """Computed outputs for the AWS resources, in one account and region; stack references
     answered from the stacks synthesized before."""
@@ -229,6 +240,20 @@ class PlatformMocks(Mocks):
                 "__id": f"{account}:{auto_name}",
                 "catalogId": inputs.get("catalogId") or account,
                 "arn": f"arn:{p}:glue:{region}:{account}:database/{auto_name}",
+            }
+        if typ in NAMED_ARNS:
+            service, path = NAMED_ARNS[typ]
+            named = inputs.get("name") or inputs.get("repositoryName") or auto_name
+            computed = {"__id": named, "arn": f"arn:{p}:{service}:{region}:{account}:{path}{named}"}
+            if typ == "aws:ecr/repository:Repository":
+                computed["repositoryUrl"] = f"{account}.dkr.ecr.{region}.amazonaws.com/{named}"
+            return computed
+        if typ == "aws:codestarconnections/connection:Connection":
+            connection = str(uuid.UUID(suffix[:32]))
+            return {
+                "__id": connection,
+                "connectionStatus": "PENDING",
+                "arn": f"arn:{p}:codestar-connections:{region}:{account}:connection/{connection}",
             }
         # Anything else: an id and, where the type has one, an ARN in this account and region.
         service = typ.split(":")[1].split("/")[0]

@@ -132,7 +132,9 @@ def test_exported_role_arns_match_the_deterministic_names(stack: Stack) -> None:
 
 
 def test_ci_role_may_assume_only_the_two_feature_job_roles(stack: Stack) -> None:
-    (ci_policy,) = of_type(stack("tooling"), "aws:iam/rolePolicy:RolePolicy")
+    (ci_policy,) = [
+        r for r in of_type(stack("tooling"), "aws:iam/rolePolicy:RolePolicy") if r.name == "tooling-ci-policy"
+    ]
     assume = [st for st in policy(ci_policy)["Statement"] if "sts:AssumeRole" in st["Action"]]
     roles = naming.CrossAccountRoles.for_accounts("aws", "111111111111", "222222222222", "333333333333")
     assert len(assume) == 1 and assume[0]["Resource"] == sorted(roles.targets)

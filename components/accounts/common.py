@@ -172,7 +172,7 @@ def job_execution_role(
                         *docs.object_access(jobs_bucket, key, "FeatureJobInputs"),
                     ]
                 ),
-                docs.ecr_pull(p, region, account),
+                docs.ecr_pull(p, region, account, settings.accounts.tooling, naming.ECR_REPOSITORY),
                 docs.feature_store_records(p, region, account),
                 docs.glue_catalog_read(p, region, catalog_accounts),
                 docs.write_logs(p, region, account, "/aws/sagemaker/"),

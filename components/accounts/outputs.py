@@ -32,6 +32,12 @@ class ToolingOutputs(StackOutputs):
     artifact_bucket_arn: pulumi.Input[str]
     artifact_key_arn: pulumi.Input[str]
     ci_role_arn: pulumi.Input[str]
+    #: The CodeConnections connection (GitHub) or the CodeCommit repository.
+    source_arn: pulumi.Input[str]
+    ecr_repository_url: pulumi.Input[str]
+    model_package_group_name: pulumi.Input[str]
+    pipeline_names: pulumi.Input[list[str]]
+    approval_topic_arn: pulumi.Input[str]
 
 
 @dataclass(frozen=True)

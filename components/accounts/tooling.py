@@ -1,25 +1,33 @@
-"""The tooling account: shared artifacts and the CI role that reaches into the other accounts.
-
-CodePipeline, CodeBuild, the source connection and ECR arrive with the CI/CD issue (#5).
-"""
+"""The tooling account: source, CI/CD, shared artifacts, images and the model registry, and the CI
+role that reaches into the other accounts."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
+import pulumi_aws as aws
 
 from components import naming
 from components import policy_documents as docs
 from components.accounts.common import account_basics, data_bucket
 from components.accounts.outputs import ToolingOutputs
+from components.ci_cd import CiCd, CiCdArgs, FeatureJobTarget
 from components.config import Settings
+from components.feature_catalog import FeatureGroupSpec
 from components.iam import PlatformRole, PlatformRoleArgs
+
+#: Images kept in the processing repository; older ones expire.
+KEEP_IMAGES = 50
 
 
 @dataclass(frozen=True)
 class ToolingAccountArgs:
     settings: Settings
+    #: The feature catalog: its first group is what a pipeline run processes by default.
+    catalog: Sequence[FeatureGroupSpec]
 
 
 class ToolingAccount(pulumi.ComponentResource):
@@ -27,37 +35,136 @@ class ToolingAccount(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ToolingAccountArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlops:account:Tooling", name, None, opts)
-        settings = args.settings
-        roles = settings.cross_account_roles
+        self._name = name
+        s = self._settings = args.settings
+        roles = s.cross_account_roles
         # Outside this account, only the two feature-job roles may read the artifacts.
-        basics = account_basics(name, settings, self, decrypt_roles=roles.targets)
-        artifacts = data_bucket(name, "artifacts", settings, basics, self, read_roles=roles.targets)
+        basics = account_basics(name, s, self, decrypt_roles=roles.targets)
+        artifacts = data_bucket(name, "artifacts", s, basics, self, read_roles=roles.targets)
         ci_role = PlatformRole(
             f"{name}-ci",
             PlatformRoleArgs(
                 role_name=naming.CI_ROLE_NAME,
                 description="Runs the platform's pipelines and builds; assumes the feature-job roles",
                 trust_policy=docs.service_trust(
-                    ["codebuild.amazonaws.com", "codepipeline.amazonaws.com"], settings.account_id
+                    ["codebuild.amazonaws.com", "codepipeline.amazonaws.com"], s.account_id
                 ),
                 statements=[
                     docs.assume_roles(roles.targets),
                     pulumi.Output.all(artifacts.arn, basics.key.arn).apply(
                         lambda arns: docs.object_access(arns[0], arns[1], "Artifacts", write=True)
                     ),
-                    docs.write_logs(
-                        settings.partition, settings.region, settings.account_id, f"/aws/codebuild/{naming.PREFIX}-"
-                    ),
+                    docs.write_logs(s.partition, s.region, s.account_id, f"/aws/codebuild/{naming.PREFIX}-"),
                 ],
-                tags=settings.tags,
+                tags=s.tags,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        repository = self._create_repository(basics.key.arn)
+        models = aws.sagemaker.ModelPackageGroup(
+            f"{name}-models",
+            model_package_group_name=naming.MODEL_PACKAGE_GROUP,
+            model_package_group_description="Models trained on the platform's production features",
+            tags=s.tags,
+            opts=pulumi.ResourceOptions(parent=self, protect=s.protect),
+        )
+        people = s.people
+        ci_cd = CiCd(
+            f"{name}-cicd",
+            CiCdArgs(
+                source=s.source,
+                artifact_bucket=artifacts.bucket,
+                kms_key_arn=basics.key.arn,
+                ci_role_arn=ci_role.arn,
+                ci_role_name=ci_role.name,
+                experiment=FeatureJobTarget("datasci", roles.datasci_runner),
+                production=FeatureJobTarget("datamgmt", roles.datamgmt_deployer),
+                approvers=[people.lead_data_scientist, people.lead_data_engineer],
+                default_feature_group=args.catalog[0].name if args.catalog else None,
+                log_retention_days=s.log_retention_days,
+                partition=s.partition,
+                region=s.region,
+                account_id=s.account_id,
+                tags=s.tags,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.outputs = ToolingOutputs(
-            account_id=settings.account_id,
+            account_id=s.account_id,
             artifact_bucket_name=artifacts.bucket,
             artifact_bucket_arn=artifacts.arn,
             artifact_key_arn=basics.key.arn,
             ci_role_arn=ci_role.arn,
+            source_arn=ci_cd.source_arn,
+            ecr_repository_url=repository.repository_url,
+            model_package_group_name=models.model_package_group_name,
+            pipeline_names=ci_cd.pipeline_names,
+            approval_topic_arn=ci_cd.approval_topic_arn,
         )
         self.register_outputs(self.outputs.exports())
+
+    def _create_repository(self, key_arn: pulumi.Output[str]) -> aws.ecr.Repository:
+        """Processing images: scanned on push, tags immutable, encrypted with the customer key,
+        pullable by the target accounts' job execution roles."""
+        s = self._settings
+        repository = aws.ecr.Repository(
+            f"{self._name}-processing-images",
+            name=naming.ECR_REPOSITORY,
+            image_tag_mutability="IMMUTABLE",
+            image_scanning_configuration={"scan_on_push": True},
+            encryption_configurations=[{"encryption_type": "KMS", "kms_key": key_arn}],
+            tags=s.tags,
+            opts=pulumi.ResourceOptions(parent=self, protect=s.protect),
+        )
+        aws.ecr.LifecyclePolicy(
+            f"{self._name}-processing-images",
+            repository=repository.name,
+            policy=json.dumps(
+                {
+                    "rules": [
+                        {
+                            "rulePriority": 1,
+                            "description": f"Keep the last {KEEP_IMAGES} images",
+                            "selection": {
+                                "tagStatus": "any",
+                                "countType": "imageCountMoreThan",
+                                "countNumber": KEEP_IMAGES,
+                            },
+                            "action": {"type": "expire"},
+                        }
+                    ]
+                }
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        roles = s.cross_account_roles
+        pullers = [roles.datasci_execution, roles.datamgmt_feature_job]
+        aws.ecr.RepositoryPolicy(
+            f"{self._name}-processing-images",
+            repository=repository.name,
+            policy=json.dumps(
+                {
+                    "Version": docs.VERSION,
+                    "Statement": [
+                        {
+                            "Sid": "JobRolesOfTargetAccountsPull",
+                            "Effect": "Allow",
+                            # The roles may not exist yet when this stack deploys first: pin them by ARN.
+                            "Principal": {
+                                "AWS": [
+                                    docs.account_root(s.partition, a) for a in (s.accounts.datamgmt, s.accounts.datasci)
+                                ]
+                            },
+                            "Action": [
+                                "ecr:BatchGetImage",
+                                "ecr:GetDownloadUrlForLayer",
+                                "ecr:BatchCheckLayerAvailability",
+                            ],
+                            "Condition": {"ArnEquals": {"aws:PrincipalArn": sorted(pullers)}},
+                        }
+                    ],
+                }
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return repository

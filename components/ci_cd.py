@@ -1,0 +1,477 @@
+"""CI/CD in the tooling account: the source, two CodeBuild projects and two CodePipeline V2 pipelines.
+
+A push to a feature branch runs the checks, then the feature job in the data science account. A
+merge to the production branch runs the checks, waits for the lead data scientist and the lead
+data engineer to approve, then runs the feature job in the data management account. Both
+pipelines start from the same source through branch filters on V2 triggers, so one definition
+serves every feature branch (no pipeline per branch to create and clean up).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components import naming
+from components import policy_documents as docs
+from components.config import Source
+
+#: Buildspecs live in the repository, so a change to what CI runs is reviewed like code.
+CHECKS_BUILDSPEC = "buildspecs/checks.yml"
+FEATURE_JOB_BUILDSPEC = "buildspecs/feature-job.yml"
+BUILD_IMAGE = "aws/codebuild/standard:7.0"
+SOURCE_ACTION = "Source"
+
+
+@dataclass(frozen=True)
+class FeatureJobTarget:
+    """Where a pipeline's feature job runs: the account role and the role the build assumes there."""
+
+    account_role: str
+    role_arn: str
+
+
+@dataclass(frozen=True)
+class CiCdArgs:
+    source: Source
+    #: The artifact bucket (name) and the customer key for artifacts, logs and the approval topic.
+    artifact_bucket: pulumi.Input[str]
+    kms_key_arn: pulumi.Input[str]
+    #: The CI role CodeBuild and CodePipeline run as (components/naming.CI_ROLE_NAME).
+    ci_role_arn: pulumi.Input[str]
+    ci_role_name: pulumi.Input[str]
+    #: Feature branches run here (the data science runner role) ...
+    experiment: FeatureJobTarget
+    #: ... and the production branch here (the data management deploy role), after approval.
+    production: FeatureJobTarget
+    #: E-mail addresses notified to approve production runs: the lead data scientist and engineer.
+    approvers: Sequence[str]
+    #: The feature group (and its flow) a run processes unless started with other values.
+    default_feature_group: str | None
+    log_retention_days: int
+    partition: str
+    region: str
+    account_id: str
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if len(self.approvers) < 2:
+            raise ValueError(
+                f"approvers: {list(self.approvers)} has fewer than two people; "
+                "expected the lead data scientist and the lead data engineer"
+            )
+
+
+class CiCd(pulumi.ComponentResource):
+    source_arn: pulumi.Output[str]
+    pipeline_names: list[str]
+    approval_topic_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: CiCdArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("mlops:cicd:CiCd", name, None, opts)
+        self._name = name
+        self._args = args
+        self._created: list[tuple[str, aws.codepipeline.Pipeline]] = []
+        source_arn, source_action = self._create_source()
+        topic = aws.sns.Topic(
+            f"{name}-approvals",
+            name=naming.physical_name("tooling", "production-approvals"),
+            kms_master_key_id=args.kms_key_arn,
+            tags=dict(args.tags),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        for index, email in enumerate(args.approvers):
+            aws.sns.TopicSubscription(
+                f"{name}-approver-{index}",
+                topic=topic.arn,
+                protocol="email",
+                endpoint=email,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        checks = self._create_project("checks", CHECKS_BUILDSPEC, "Runs make test and the offline policy check")
+        feature_job = self._create_project(
+            "feature-job", FEATURE_JOB_BUILDSPEC, "Runs a feature job in a target account, as its feature-job role"
+        )
+        pipelines = [
+            self._create_pipeline(
+                naming.physical_name("tooling", "production"),
+                args.source.production_branch,
+                source_action,
+                [
+                    self._build_stage("Checks", checks),
+                    self._approval_stage(topic),
+                    self._feature_job_stage("ProductionFeatureJob", feature_job, args.production),
+                ],
+            )
+        ]
+        # A CodeCommit source action is bound to one branch, so feature branches need the V2
+        # branch filters that only a CodeConnections source offers.
+        if args.source.provider == "github":
+            pipelines.insert(
+                0,
+                self._create_pipeline(
+                    naming.physical_name("tooling", "feature-branches"),
+                    args.source.feature_branch_pattern,
+                    source_action,
+                    [
+                        self._build_stage("Checks", checks),
+                        self._feature_job_stage("FeatureJob", feature_job, args.experiment),
+                    ],
+                ),
+            )
+        aws.iam.RolePolicy(
+            f"{name}-ci-pipelines",
+            role=args.ci_role_name,
+            policy=pulumi.Output.all(
+                source_arn, topic.arn, checks.arn, feature_job.arn, *[pipeline.arn for pipeline in pipelines]
+            ).apply(lambda a: json.dumps(docs.document(self._ci_statements(a[0], a[1], a[2], a[3], a[4:])))),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        if args.source.provider == "codecommit":
+            self._trigger_codecommit(source_arn, pipelines)
+        self.source_arn = source_arn
+        self.pipeline_names = sorted(pipeline_name for pipeline_name, _ in self._created)
+        self.approval_topic_arn = topic.arn
+        self.register_outputs({"sourceArn": self.source_arn, "pipelineNames": self.pipeline_names})
+
+    # --- source --------------------------------------------------------------------------------
+
+    def _create_source(self) -> tuple[pulumi.Output[str], pulumi.Output[dict[str, Any]]]:
+        """The connection (GitHub) or repository (CodeCommit), and the pipelines' source action."""
+        args = self._args
+        if args.source.provider == "github":
+            # Created PENDING: someone with access to the GitHub organization completes the
+            # handshake once in the console (Developer Tools, Connections); AWS offers no API for it.
+            connection = aws.codestarconnections.Connection(
+                f"{self._name}-github",
+                name=naming.physical_name("tooling", "github"),
+                provider_type="GitHub",
+                tags=dict(args.tags),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            action = connection.arn.apply(
+                lambda arn: {
+                    "provider": "CodeStarSourceConnection",
+                    "configuration": {
+                        "ConnectionArn": arn,
+                        "FullRepositoryId": args.source.repository,
+                        "BranchName": args.source.production_branch,
+                        # Full clone: the checks read the git revision for the resources' tags.
+                        "OutputArtifactFormat": "CODEBUILD_CLONE_REF",
+                        "DetectChanges": "false",
+                    },
+                }
+            )
+            return connection.arn, action
+        repository = aws.codecommit.Repository(
+            f"{self._name}-repository",
+            repository_name=args.source.repository,
+            description="The MLOps feature platform: infrastructure, feature catalog and flows",
+            default_branch=args.source.production_branch,
+            kms_key_id=args.kms_key_arn,
+            tags=dict(args.tags),
+            opts=pulumi.ResourceOptions(parent=self, protect=True),
+        )
+        action = pulumi.Output.from_input(
+            {
+                "provider": "CodeCommit",
+                "configuration": {
+                    "RepositoryName": args.source.repository,
+                    "BranchName": args.source.production_branch,
+                    "PollForSourceChanges": "false",
+                },
+            }
+        )
+        return repository.arn, action
+
+    # --- builds --------------------------------------------------------------------------------
+
+    def _create_project(self, suffix: str, buildspec: str, description: str) -> aws.codebuild.Project:
+        args = self._args
+        project_name = naming.physical_name("tooling", suffix)
+        log_group = aws.cloudwatch.LogGroup(
+            f"{self._name}-{suffix}-logs",
+            name=f"/aws/codebuild/{project_name}",
+            kms_key_id=args.kms_key_arn,
+            retention_in_days=args.log_retention_days,
+            tags=dict(args.tags),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return aws.codebuild.Project(
+            f"{self._name}-{suffix}",
+            name=project_name,
+            description=description,
+            service_role=args.ci_role_arn,
+            encryption_key=args.kms_key_arn,
+            source={"type": "CODEPIPELINE", "buildspec": buildspec},
+            artifacts={"type": "CODEPIPELINE"},
+            environment={
+                "type": "LINUX_CONTAINER",
+                "compute_type": "BUILD_GENERAL1_MEDIUM",
+                "image": BUILD_IMAGE,
+                "image_pull_credentials_type": "CODEBUILD",
+                # No Docker daemon: the builds run Python and call AWS APIs, nothing more.
+                "privileged_mode": False,
+            },
+            logs_config={"cloudwatch_logs": {"status": "ENABLED", "group_name": log_group.name}},
+            build_timeout=60,
+            tags=dict(args.tags),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    # --- pipelines -----------------------------------------------------------------------------
+
+    def _build_stage(self, stage: str, project: aws.codebuild.Project) -> pulumi.Input[dict[str, Any]]:
+        return project.name.apply(
+            lambda project_name: {
+                "name": stage,
+                "actions": [
+                    {
+                        "name": stage,
+                        "category": "Build",
+                        "owner": "AWS",
+                        "provider": "CodeBuild",
+                        "version": "1",
+                        "input_artifacts": ["source"],
+                        "configuration": {"ProjectName": project_name},
+                    }
+                ],
+            }
+        )
+
+    def _feature_job_stage(
+        self, stage: str, project: aws.codebuild.Project, target: FeatureJobTarget
+    ) -> pulumi.Input[dict[str, Any]]:
+        variables = [
+            {"name": "TARGET_ACCOUNT", "value": target.account_role, "type": "PLAINTEXT"},
+            {"name": "TARGET_ROLE_ARN", "value": target.role_arn, "type": "PLAINTEXT"},
+            {"name": "FEATURE_GROUP", "value": "#{variables.FeatureGroup}", "type": "PLAINTEXT"},
+            {"name": "FLOW", "value": "#{variables.Flow}", "type": "PLAINTEXT"},
+        ]
+        return project.name.apply(
+            lambda project_name: {
+                "name": stage,
+                "actions": [
+                    {
+                        "name": stage,
+                        "category": "Build",
+                        "owner": "AWS",
+                        "provider": "CodeBuild",
+                        "version": "1",
+                        "input_artifacts": ["source"],
+                        "configuration": {
+                            "ProjectName": project_name,
+                            "EnvironmentVariables": json.dumps(variables),
+                        },
+                    }
+                ],
+            }
+        )
+
+    def _approval_stage(self, topic: aws.sns.Topic) -> pulumi.Input[dict[str, Any]]:
+        reviewers = " and ".join(self._args.approvers)
+        return topic.arn.apply(
+            lambda topic_arn: {
+                "name": "Approval",
+                "actions": [
+                    {
+                        "name": "ReviewByLeads",
+                        "category": "Approval",
+                        "owner": "AWS",
+                        "provider": "Manual",
+                        "version": "1",
+                        "configuration": {
+                            "NotificationArn": topic_arn,
+                            "CustomData": f"Approve the production feature job after review by {reviewers}.",
+                        },
+                    }
+                ],
+            }
+        )
+
+    def _create_pipeline(
+        self,
+        pipeline_name: str,
+        branch: str,
+        source_action: pulumi.Output[dict[str, Any]],
+        stages: Sequence[pulumi.Input[dict[str, Any]]],
+    ) -> aws.codepipeline.Pipeline:
+        args = self._args
+        source_stage = source_action.apply(
+            lambda action: {
+                "name": SOURCE_ACTION,
+                "actions": [
+                    {
+                        "name": SOURCE_ACTION,
+                        "category": "Source",
+                        "owner": "AWS",
+                        "version": "1",
+                        "output_artifacts": ["source"],
+                        **action,
+                    }
+                ],
+            }
+        )
+        triggers: list[aws.codepipeline.PipelineTriggerArgsDict] | None = (
+            [
+                {
+                    "provider_type": "CodeStarSourceConnection",
+                    "git_configuration": {
+                        "source_action_name": SOURCE_ACTION,
+                        "pushes": [{"branches": {"includes": [branch]}}],
+                    },
+                }
+            ]
+            if args.source.provider == "github"
+            else None
+        )
+        is_production = branch == args.source.production_branch
+        pipeline = aws.codepipeline.Pipeline(
+            f"{self._name}-{pipeline_name}",
+            name=pipeline_name,
+            pipeline_type="V2",
+            # Feature branches run side by side; production runs one at a time, in merge order.
+            execution_mode="QUEUED" if is_production else "PARALLEL",
+            role_arn=args.ci_role_arn,
+            artifact_stores=[
+                {
+                    "location": args.artifact_bucket,
+                    "type": "S3",
+                    "encryption_key": {"id": args.kms_key_arn, "type": "KMS"},
+                }
+            ],
+            variables=self._variables(),
+            stages=pulumi.Output.all(source_stage, *stages),
+            triggers=triggers,
+            tags=dict(args.tags),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self._created.append((pipeline_name, pipeline))
+        return pipeline
+
+    def _variables(self) -> list[aws.codepipeline.PipelineVariableArgsDict]:
+        """Which feature group and flow a run processes; set them when starting a run by hand."""
+        group = self._args.default_feature_group
+        feature_group: aws.codepipeline.PipelineVariableArgsDict = {
+            "name": "FeatureGroup",
+            "description": "The feature group (features/<name>.yaml) the job writes",
+        }
+        flow: aws.codepipeline.PipelineVariableArgsDict = {
+            "name": "Flow",
+            "description": "The Data Wrangler flow (or its exported script) the job runs",
+        }
+        if group:
+            feature_group["default_value"] = group
+            flow["default_value"] = f"flows/{group}.flow"
+        return [feature_group, flow]
+
+    def _trigger_codecommit(
+        self, repository_arn: pulumi.Output[str], pipelines: list[aws.codepipeline.Pipeline]
+    ) -> None:
+        """CodeCommit has no V2 push triggers: EventBridge starts the production pipeline on a push
+        to the production branch."""
+        args = self._args
+        (production,) = pipelines
+        role = aws.iam.Role(
+            f"{self._name}-events",
+            name=naming.physical_name("tooling", "pipeline-events"),
+            path=naming.ROLE_PATH,
+            assume_role_policy=json.dumps(docs.service_trust(["events.amazonaws.com"], args.account_id)),
+            tags=dict(args.tags),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.iam.RolePolicy(
+            f"{self._name}-events",
+            role=role.id,
+            policy=production.arn.apply(
+                lambda arn: json.dumps(
+                    docs.document(
+                        [
+                            {
+                                "Sid": "StartProduction",
+                                "Effect": "Allow",
+                                "Action": "codepipeline:StartPipelineExecution",
+                                "Resource": arn,
+                            }
+                        ]
+                    )
+                )
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        rule = aws.cloudwatch.EventRule(
+            f"{self._name}-production-push",
+            description="A push to the production branch starts the production pipeline",
+            event_pattern=repository_arn.apply(
+                lambda arn: json.dumps(
+                    {
+                        "source": ["aws.codecommit"],
+                        "detail-type": ["CodeCommit Repository State Change"],
+                        "resources": [arn],
+                        "detail": {
+                            "event": ["referenceCreated", "referenceUpdated"],
+                            "referenceType": ["branch"],
+                            "referenceName": [args.source.production_branch],
+                        },
+                    }
+                )
+            ),
+            tags=dict(args.tags),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.cloudwatch.EventTarget(
+            f"{self._name}-production-push",
+            rule=rule.name,
+            arn=production.arn,
+            role_arn=role.arn,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _ci_statements(
+        self, source_arn: str, topic_arn: str, checks_arn: str, feature_job_arn: str, pipeline_arns: Sequence[str]
+    ) -> list[dict[str, Any]]:
+        """What the CI role needs for its own pipelines, beyond artifacts and logs."""
+        source = (
+            {
+                "Sid": "UseSourceConnection",
+                "Effect": "Allow",
+                "Action": ["codestar-connections:UseConnection", "codeconnections:UseConnection"],
+                "Resource": source_arn,
+            }
+            if self._args.source.provider == "github"
+            else {
+                "Sid": "PullSourceRepository",
+                "Effect": "Allow",
+                "Action": [
+                    "codecommit:GetBranch",
+                    "codecommit:GetCommit",
+                    "codecommit:GetRepository",
+                    "codecommit:UploadArchive",
+                    "codecommit:GetUploadArchiveStatus",
+                    "codecommit:CancelUploadArchive",
+                    "codecommit:GitPull",
+                ],
+                "Resource": source_arn,
+            }
+        )
+        return [
+            source,
+            {
+                "Sid": "RunBuilds",
+                "Effect": "Allow",
+                "Action": ["codebuild:StartBuild", "codebuild:BatchGetBuilds", "codebuild:StopBuild"],
+                "Resource": [checks_arn, feature_job_arn],
+            },
+            {"Sid": "NotifyApprovers", "Effect": "Allow", "Action": "sns:Publish", "Resource": topic_arn},
+            {
+                "Sid": "FollowOwnPipelines",
+                "Effect": "Allow",
+                "Action": ["codepipeline:GetPipelineExecution", "codepipeline:GetPipelineState"],
+                "Resource": list(pipeline_arns),
+            },
+        ]

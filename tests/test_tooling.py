@@ -1,0 +1,198 @@
+"""The tooling account and its CI/CD, synthesized: one small test per guarantee."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components import naming
+from offline.engine import StackPreview, preview
+from offline.mocks import ResourceRecord
+
+Stack = Callable[[str], StackPreview]
+ROLES = naming.CrossAccountRoles.for_accounts("aws", "111111111111", "222222222222", "333333333333")
+
+
+@pytest.fixture(scope="module")
+def tooling(stack: Stack) -> StackPreview:
+    return stack("tooling")
+
+
+def of_type(stack: StackPreview, token: str) -> list[ResourceRecord]:
+    return [r for r in stack.result.resources if r.type == token]
+
+
+def one(stack: StackPreview, token: str, name_part: str = "") -> ResourceRecord:
+    (record,) = [r for r in of_type(stack, token) if name_part in r.name]
+    return record
+
+
+def pipeline(stack: StackPreview, name: str) -> dict[str, Any]:
+    (record,) = [r for r in of_type(stack, "aws:codepipeline/pipeline:Pipeline") if r.inputs["name"] == name]
+    return record.inputs
+
+
+def stage_names(inputs: dict[str, Any]) -> list[str]:
+    return [stage["name"] for stage in inputs["stages"]]
+
+
+def build_variables(stage: dict[str, Any]) -> dict[str, str]:
+    (action,) = stage["actions"]
+    return {v["name"]: v["value"] for v in json.loads(action["configuration"]["EnvironmentVariables"])}
+
+
+def test_feature_branches_run_checks_then_the_job_in_data_science(tooling: StackPreview) -> None:
+    inputs = pipeline(tooling, "mlops-tooling-feature-branches")
+    assert inputs["pipelineType"] == "V2"
+    (trigger,) = inputs["triggers"]
+    assert trigger["gitConfiguration"]["pushes"] == [{"branches": {"includes": ["feature/*"]}}]
+    assert stage_names(inputs) == ["Source", "Checks", "FeatureJob"]
+    variables = build_variables(inputs["stages"][2])
+    assert variables["TARGET_ACCOUNT"] == "datasci"
+    assert variables["TARGET_ROLE_ARN"] == ROLES.datasci_runner
+
+
+def test_main_runs_checks_then_approval_then_the_job_in_data_management(tooling: StackPreview) -> None:
+    inputs = pipeline(tooling, "mlops-tooling-production")
+    (trigger,) = inputs["triggers"]
+    assert trigger["gitConfiguration"]["pushes"] == [{"branches": {"includes": ["main"]}}]
+    assert stage_names(inputs) == ["Source", "Checks", "Approval", "ProductionFeatureJob"]
+    variables = build_variables(inputs["stages"][3])
+    assert variables["TARGET_ACCOUNT"] == "datamgmt"
+    assert variables["TARGET_ROLE_ARN"] == ROLES.datamgmt_deployer
+    assert inputs["executionMode"] == "QUEUED"
+
+
+def test_approval_notifies_the_lead_data_scientist_and_engineer(tooling: StackPreview) -> None:
+    topic = one(tooling, "aws:sns/topic:Topic")
+    (action,) = pipeline(tooling, "mlops-tooling-production")["stages"][2]["actions"]
+    assert action["category"] == "Approval" and action["provider"] == "Manual"
+    assert action["configuration"]["NotificationArn"] == topic.outputs["arn"]
+    emails = sorted(s.inputs["endpoint"] for s in of_type(tooling, "aws:sns/topicSubscription:TopicSubscription"))
+    assert emails == ["alice@example.com", "dana@example.com"]
+    assert topic.inputs["kmsMasterKeyId"] == tooling.result.outputs["artifactKeyArn"]
+
+
+def test_pipeline_variables_default_to_the_first_catalog_group(tooling: StackPreview) -> None:
+    variables = {v["name"]: v["defaultValue"] for v in pipeline(tooling, "mlops-tooling-production")["variables"]}
+    assert variables == {"FeatureGroup": "customer-churn", "Flow": "flows/customer-churn.flow"}
+
+
+def test_pipelines_read_the_source_through_the_connection(tooling: StackPreview) -> None:
+    connection = one(tooling, "aws:codestarconnections/connection:Connection")
+    assert connection.inputs["providerType"] == "GitHub"
+    for name in tooling.result.outputs["pipelineNames"]:
+        (action,) = pipeline(tooling, name)["stages"][0]["actions"]
+        assert action["provider"] == "CodeStarSourceConnection"
+        assert action["configuration"]["ConnectionArn"] == tooling.result.outputs["sourceArn"]
+        assert action["configuration"]["FullRepositoryId"] == "example-org/mlops-feature-platform"
+
+
+def test_no_codebuild_project_is_privileged_and_each_encrypts_and_logs(tooling: StackPreview) -> None:
+    key = tooling.result.outputs["artifactKeyArn"]
+    projects = of_type(tooling, "aws:codebuild/project:Project")
+    assert {p.inputs["name"] for p in projects} == {"mlops-tooling-checks", "mlops-tooling-feature-job"}
+    for project in projects:
+        assert project.inputs["environment"]["privilegedMode"] is False
+        assert project.inputs["encryptionKey"] == key
+        assert project.inputs["logsConfig"]["cloudwatchLogs"]["status"] == "ENABLED"
+        assert project.inputs["serviceRole"] == ROLES.ci
+        assert not project.inputs["environment"].get("environmentVariables")
+
+
+def test_buildspecs_exist_in_the_repository(tooling: StackPreview) -> None:
+    root = Path(__file__).resolve().parent.parent
+    for project in of_type(tooling, "aws:codebuild/project:Project"):
+        assert (root / project.inputs["source"]["buildspec"]).is_file()
+
+
+def test_feature_job_variables_hold_no_secret(tooling: StackPreview) -> None:
+    for name in tooling.result.outputs["pipelineNames"]:
+        for stage in pipeline(tooling, name)["stages"][1:]:
+            for action in stage["actions"]:
+                raw = action["configuration"].get("EnvironmentVariables")
+                for variable in json.loads(raw) if raw else []:
+                    assert variable["type"] == "PLAINTEXT"
+                    assert not any(word in variable["name"] for word in ("SECRET", "PASSWORD", "TOKEN", "KEY"))
+
+
+def test_artifacts_are_encrypted_everywhere(tooling: StackPreview) -> None:
+    key = tooling.result.outputs["artifactKeyArn"]
+    for name in tooling.result.outputs["pipelineNames"]:
+        (store,) = pipeline(tooling, name)["artifactStores"]
+        assert store["encryptionKey"] == {"id": key, "type": "KMS"}
+        assert store["location"] == tooling.result.outputs["artifactBucketName"]
+    for group in of_type(tooling, "aws:cloudwatch/logGroup:LogGroup"):
+        assert group.inputs["kmsKeyId"] == key
+    repository = one(tooling, "aws:ecr/repository:Repository").inputs
+    assert repository["encryptionConfigurations"] == [{"encryptionType": "KMS", "kmsKey": key}]
+
+
+def test_ecr_scans_on_push_keeps_tags_immutable_and_lets_only_job_roles_pull(tooling: StackPreview) -> None:
+    repository = one(tooling, "aws:ecr/repository:Repository")
+    assert repository.inputs["imageTagMutability"] == "IMMUTABLE"
+    assert repository.inputs["imageScanningConfiguration"] == {"scanOnPush": True}
+    assert repository.protect
+    (statement,) = json.loads(one(tooling, "aws:ecr/repositoryPolicy:RepositoryPolicy").inputs["policy"])["Statement"]
+    assert statement["Condition"]["ArnEquals"]["aws:PrincipalArn"] == sorted(
+        [ROLES.datasci_execution, ROLES.datamgmt_feature_job]
+    )
+    assert all(action.startswith("ecr:") and "Put" not in action for action in statement["Action"])
+
+
+def test_key_policy_principals(tooling: StackPreview) -> None:
+    statements = json.loads(one(tooling, "aws:kms/key:Key").inputs["policy"])["Statement"]
+    principals = {s["Sid"]: s["Principal"] for s in statements}
+    assert principals == {
+        "AccountAdministersKeyThroughIam": {"AWS": "arn:aws:iam::111111111111:root"},
+        "NamedRolesOfOtherAccountsDecrypt": {
+            "AWS": ["arn:aws:iam::222222222222:root", "arn:aws:iam::333333333333:root"]
+        },
+        "CloudWatchLogsEncryptsThisAccountsLogGroups": {"Service": "logs.eu-west-1.amazonaws.com"},
+    }
+    cross = next(s for s in statements if s["Sid"] == "NamedRolesOfOtherAccountsDecrypt")
+    assert cross["Condition"]["ArnEquals"]["aws:PrincipalArn"] == sorted(ROLES.targets)
+
+
+def test_ci_role_uses_only_its_connection_builds_topic_and_pipelines(tooling: StackPreview) -> None:
+    policy = one(tooling, "aws:iam/rolePolicy:RolePolicy", "ci-pipelines")
+    assert policy.inputs["role"] == naming.CI_ROLE_NAME
+    statements = {s["Sid"]: s for s in json.loads(policy.inputs["policy"])["Statement"]}
+    assert statements["UseSourceConnection"]["Resource"] == tooling.result.outputs["sourceArn"]
+    assert statements["RunBuilds"]["Resource"] == [
+        "arn:aws:codebuild:eu-west-1:111111111111:project/mlops-tooling-checks",
+        "arn:aws:codebuild:eu-west-1:111111111111:project/mlops-tooling-feature-job",
+    ]
+    assert statements["NotifyApprovers"]["Resource"] == tooling.result.outputs["approvalTopicArn"]
+
+
+def test_exports_for_the_other_stacks_and_people(tooling: StackPreview) -> None:
+    outputs = tooling.result.outputs
+    assert outputs["ecrRepositoryUrl"] == "111111111111.dkr.ecr.eu-west-1.amazonaws.com/mlops/processing"
+    assert outputs["modelPackageGroupName"] == "mlops-feature-models"
+    assert outputs["pipelineNames"] == ["mlops-tooling-feature-branches", "mlops-tooling-production"]
+    assert outputs["ciRoleArn"] == ROLES.ci
+
+
+def test_codecommit_source_creates_the_repository_and_a_push_rule_for_production(project_copy: Path) -> None:
+    stack_file = project_copy / "Pulumi.tooling.yaml"
+    stack_file.write_text(
+        stack_file.read_text()
+        + "  mlops-feature-platform:sourceProvider: codecommit\n"
+        + "  mlops-feature-platform:sourceRepository: mlops-feature-platform\n"
+    )
+    (result,) = preview(project_copy, ["tooling"], policies=False).stacks
+    repository = one(result, "aws:codecommit/repository:Repository")
+    assert repository.inputs["kmsKeyId"] == result.result.outputs["artifactKeyArn"] and repository.protect
+    assert result.result.outputs["pipelineNames"] == ["mlops-tooling-production"]
+    (production,) = of_type(result, "aws:codepipeline/pipeline:Pipeline")
+    assert production.inputs["stages"][0]["actions"][0]["provider"] == "CodeCommit"
+    assert "triggers" not in production.inputs
+    rule = json.loads(one(result, "aws:cloudwatch/eventRule:EventRule").inputs["eventPattern"])
+    assert rule["detail"]["referenceName"] == ["main"]
+    target = one(result, "aws:cloudwatch/eventTarget:EventTarget").inputs
+    assert target["arn"] == "arn:aws:codepipeline:eu-west-1:111111111111:mlops-tooling-production"
