@@ -12,7 +12,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from offline import EngineError
 from offline.engine import preview
@@ -50,14 +50,27 @@ def main(argv: list[str] | None = None) -> int:
         metavar="DIR",
         help="the folder of policy packs (default: the project's policies/)",
     )
+    run.add_argument(
+        "--policy-config",
+        action="append",
+        default=[],
+        metavar="PACK=FILE",
+        help="a JSON config for a pack, as pulumi's --policy-pack-config takes (repeatable)",
+    )
     run.add_argument("--no-policies", action="store_true", help="synthesize only, skip the policy packs")
     run.add_argument("--traceback", action="store_true", help="show the full traceback of a program error")
     args = parser.parse_args(argv)
 
     progress = _progress_printer() if sys.stderr.isatty() and not args.json else (lambda _: None)
     try:
+        policy_config = _read_policy_configs(args.policy_config)
         result = preview(
-            args.project, args.stack, policy_dir=args.policies, policies=not args.no_policies, progress=progress
+            args.project,
+            args.stack,
+            policy_dir=args.policies,
+            policies=not args.no_policies,
+            progress=progress,
+            policy_config=policy_config,
         )
     except EngineError as error:
         progress("")
@@ -76,6 +89,26 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(to_text(result))
     return 1 if result.mandatory else 0
+
+
+def _read_policy_configs(pairs: list[str]) -> dict[str, dict[str, Any]]:
+    configs: dict[str, dict[str, Any]] = {}
+    for pair in pairs:
+        pack, separator, file = pair.partition("=")
+        if not separator or not pack or not file:
+            raise EngineError(f"--policy-config: {pair!r} is not PACK=FILE; expected lake-formation=config.json")
+        try:
+            loaded = json.loads(Path(file).read_text())
+        except OSError as error:
+            raise EngineError(
+                f"--policy-config: {file!r} cannot be read ({error.strerror}); expected a JSON file"
+            ) from None
+        except ValueError as error:
+            raise EngineError(f"--policy-config: {file!r} is not JSON ({error}); expected a JSON object") from None
+        if not isinstance(loaded, dict):
+            raise EngineError(f"--policy-config: {file!r} holds a {type(loaded).__name__}; expected a JSON object")
+        configs[pack] = loaded
+    return configs
 
 
 def _progress_printer() -> Callable[[str], None]:

@@ -13,8 +13,7 @@ import os
 import selectors
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,30 +57,55 @@ class _RunningPack:
     folder: Path
     process: subprocess.Popen[str]
     stub: analyzer_pb2_grpc.AnalyzerStub
+    channel: grpc.Channel
     name: str
 
 
-@contextmanager
-def _start(folder: Path, result: StackResult) -> Iterator[_RunningPack]:
-    env = {
-        **os.environ,
-        "PULUMI_CONFIG": json.dumps(result.config),
-        "PULUMI_PROJECT": result.project,
-        "PULUMI_STACK": result.name,
-        "PULUMI_ORGANIZATION": "organization",
-        "PULUMI_DRY_RUN": "true",
-    }
-    # The engine passes its own address; a pack only needs it for logging and never dials it here.
-    process = subprocess.Popen(
-        [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", "."],
-        cwd=folder,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    channel = None
-    try:
+class PackSession:
+    """Every policy pack, started once for one stack as the engine starts it (the stack's config in
+    the environment), configured, and ready to analyze that stack, or variants of it, many times."""
+
+    def __init__(
+        self, folders: Sequence[Path], result: StackResult, policy_config: Mapping[str, Mapping[str, Any]]
+    ) -> None:
+        env = {
+            **os.environ,
+            "PULUMI_CONFIG": json.dumps(result.config),
+            "PULUMI_PROJECT": result.project,
+            "PULUMI_STACK": result.name,
+            "PULUMI_ORGANIZATION": "organization",
+            "PULUMI_DRY_RUN": "true",
+        }
+        # Start them all before waiting for any: each takes a fraction of a second to come up.
+        processes = [
+            (
+                folder,
+                # The engine passes its own address; a pack only needs it for logging and never dials it.
+                subprocess.Popen(
+                    [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", "."],
+                    cwd=folder,
+                    env=env,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                ),
+            )
+            for folder in folders
+        ]
+        self.packs: list[_RunningPack] = []
+        try:
+            for folder, process in processes:
+                self.packs.append(self._connect(folder, process, result, policy_config.get(folder.name, {})))
+        except BaseException:
+            for _, process in processes:
+                process.kill()
+            self.close()
+            raise
+
+    @staticmethod
+    def _connect(
+        folder: Path, process: subprocess.Popen[str], result: StackResult, user_config: Mapping[str, Any]
+    ) -> _RunningPack:
         port = _read_port(folder, process)
         channel = grpc.insecure_channel(f"127.0.0.1:{port}")
         stub = analyzer_pb2_grpc.AnalyzerStub(channel)
@@ -95,16 +119,42 @@ def _start(folder: Path, result: StackResult) -> Iterator[_RunningPack]:
                 config=result.config,
             )
         )
-        stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig={}))
-        yield _RunningPack(folder, process, stub, info.name)
-    finally:
-        if channel is not None:
-            channel.close()
-        process.kill()
-        process.wait()
-        for stream in (process.stdout, process.stderr):
-            if stream is not None:
-                stream.close()
+        stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=_policy_config(folder, info, user_config)))
+        return _RunningPack(folder, process, stub, channel, info.name)
+
+    def analyze(self, result: StackResult, only: Collection[str] | None = None) -> list[Violation]:
+        """Analyze each resource (or only those whose URN is in ``only``) and then the stack."""
+        violations: list[Violation] = []
+        requests = [r for r in _requests(result) if only is None or r.urn in only]
+        stack_request = analyzer_pb2.AnalyzeStackRequest(resources=_stack_resources(result))
+        for pack in self.packs:
+            try:
+                for request in requests:
+                    # The engine knows which resource it asked about; a diagnostic needs not repeat it.
+                    violations.extend(_violations(pack, pack.stub.Analyze(request), default_urn=request.urn))
+                violations.extend(_violations(pack, pack.stub.AnalyzeStack(stack_request), default_urn=""))
+            except grpc.RpcError as error:
+                raise EngineError(
+                    f"policy pack {pack.name}: {error.details()}; expected it to analyze "
+                    f"stack {result.name} without crashing"
+                ) from None
+        return violations
+
+    def close(self) -> None:
+        for pack in self.packs:
+            pack.channel.close()
+            pack.process.kill()
+            pack.process.wait()
+            for stream in (pack.process.stdout, pack.process.stderr):
+                if stream is not None:
+                    stream.close()
+        self.packs = []
+
+    def __enter__(self) -> PackSession:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
 
 def _read_port(folder: Path, process: subprocess.Popen[str]) -> int:
@@ -121,25 +171,61 @@ def _read_port(folder: Path, process: subprocess.Popen[str]) -> int:
     return int(line)
 
 
-def analyze(pack_folders: Sequence[Path], result: StackResult) -> list[Violation]:
-    """Run every pack over one synthesized stack; the packs start together, then answer in turn."""
-    with ExitStack() as stack:
-        packs = [stack.enter_context(_start(folder, result)) for folder in pack_folders]
-        violations: list[Violation] = []
-        requests = _requests(result)
-        stack_request = analyzer_pb2.AnalyzeStackRequest(resources=_stack_resources(result))
-        for pack in packs:
-            try:
-                for request in requests:
-                    # The engine knows which resource it asked about; a diagnostic needs not repeat it.
-                    violations.extend(_violations(pack, pack.stub.Analyze(request), default_urn=request.urn))
-                violations.extend(_violations(pack, pack.stub.AnalyzeStack(stack_request), default_urn=""))
-            except grpc.RpcError as error:
-                raise EngineError(
-                    f"policy pack {pack.name}: {error.details()}; expected it to analyze "
-                    f"stack {result.name} without crashing"
-                ) from None
-        return violations
+LEVEL_NAMES = {
+    "advisory": analyzer_pb2.ADVISORY,
+    "mandatory": analyzer_pb2.MANDATORY,
+    "disabled": analyzer_pb2.DISABLED,
+    "remediate": analyzer_pb2.REMEDIATE,
+}
+
+
+def _policy_config(
+    folder: Path, info: analyzer_pb2.AnalyzerInfo, user_config: Mapping[str, Any]
+) -> dict[str, analyzer_pb2.PolicyConfig]:
+    """What the engine sends to ``Configure``: each policy's level and its config, the schema's
+    defaults overlaid with the user's file (``--policy-config``), as ``--policy-pack-config`` does."""
+    policies = {policy.name: policy for policy in info.policies}
+    where = f"--policy-config {folder.name}"
+    for name in user_config:
+        if name != "all" and name not in policies:
+            raise EngineError(f"{where}: {name!r} is not a policy of the pack; expected one of {', '.join(policies)}")
+    configured: dict[str, analyzer_pb2.PolicyConfig] = {}
+    for name, policy in policies.items():
+        schema = json_format.MessageToDict(policy.configSchema.properties)
+        properties = {key: spec["default"] for key, spec in schema.items() if "default" in spec}
+        level = policy.enforcementLevel
+        for entry in (user_config.get("all"), user_config.get(name)):
+            if isinstance(entry, str):
+                level = _level(where, name, entry)
+            elif isinstance(entry, Mapping):
+                for key, value in entry.items():
+                    if key == "enforcementLevel":
+                        level = _level(where, name, value)
+                    elif key not in schema:
+                        raise EngineError(
+                            f"{where}: {name}.{key} is not a setting of the policy; "
+                            f"expected one of {', '.join(schema) or 'none'}"
+                        )
+                    else:
+                        properties[key] = value
+        configured[name] = analyzer_pb2.PolicyConfig(enforcementLevel=level, properties=_struct(properties))
+    return configured
+
+
+def _level(where: str, name: str, value: Any) -> int:
+    if value not in LEVEL_NAMES:
+        raise EngineError(
+            f"{where}: {name}: {value!r} is not an enforcement level; expected one of {', '.join(LEVEL_NAMES)}"
+        )
+    return LEVEL_NAMES[value]
+
+
+def analyze(
+    pack_folders: Sequence[Path], result: StackResult, policy_config: Mapping[str, Mapping[str, Any]] | None = None
+) -> list[Violation]:
+    """Run every pack over one synthesized stack."""
+    with PackSession(pack_folders, result, policy_config or {}) as session:
+        return session.analyze(result)
 
 
 def _violations(pack: _RunningPack, response: analyzer_pb2.AnalyzeResponse, default_urn: str) -> Iterator[Violation]:

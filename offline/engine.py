@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ def preview(
     policy_dir: Path | None = None,
     policies: bool = True,
     progress: Callable[[str], None] = lambda _: None,
+    policy_config: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Preview:
     """Preview ``selected`` stacks (all when empty). Stacks a selected stack reads from are
     synthesized first, for their exports, but not reported. Packs come from ``policy_dir``
@@ -50,6 +51,11 @@ def preview(
     wanted = list(selected) or list(project.stacks)
     last = max(project.stacks.index(name) for name in wanted)
     packs = discover_packs(policy_dir or project.directory / "policies") if policies else []
+    for pack in policy_config or {}:
+        if pack not in {folder.name for folder in packs}:
+            raise EngineError(
+                f"--policy-config: {pack!r} is not a policy pack; expected one of {', '.join(p.name for p in packs)}"
+            )
     exports: dict[str, dict[str, Any]] = {}
     previews: list[StackPreview] = []
     for name in project.stacks[: last + 1]:
@@ -58,6 +64,6 @@ def preview(
         exports[name] = result.outputs
         if name in wanted:
             progress(f"{name}: analyzing with {len(packs)} policy packs")
-            previews.append(StackPreview(result, analyze(packs, result) if packs else []))
+            previews.append(StackPreview(result, analyze(packs, result, policy_config) if packs else []))
     previews.sort(key=lambda p: wanted.index(p.result.name))
     return Preview(project=project, packs=packs, stacks=previews)
