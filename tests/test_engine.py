@@ -153,3 +153,70 @@ def test_a_provider_invoke_is_refused_not_faked() -> None:
     run = run_engine(["preview", "--project", str(FIXTURES / "invoke"), "--no-policies"])
     assert run.returncode == 2
     assert_one_line_error(run.stderr, "aws:index/getCallerIdentity:getCallerIdentity", "expected no provider invokes")
+
+
+def test_policy_config_changes_a_policys_level(tmp_path: Path) -> None:
+    config = tmp_path / "studio.json"
+    config.write_text(json.dumps({"studio-domain-vpc-only": {"enforcementLevel": "advisory"}}))
+    run = run_engine(
+        [
+            "preview",
+            "--json",
+            "--project",
+            str(NONCOMPLIANT),
+            "--policies",
+            str(POLICIES),
+            "--stack",
+            "tooling",
+            "--policy-config",
+            f"studio-vpc-only={config}",
+        ]
+    )
+    levels = {v["policy"]: v["level"] for v in json.loads(run.stdout)["stacks"][0]["violations"]}
+    assert levels["studio-domain-vpc-only"] == "advisory"
+    assert levels["lf-settings-no-iam-allowed-principals"] == "mandatory"
+    assert run.returncode == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "pack", "fragment"),
+    [
+        ('{"no-such-policy": "advisory"}', "studio-vpc-only", "'no-such-policy' is not a policy of the pack"),
+        ('{"studio-domain-vpc-only": "strict"}', "studio-vpc-only", "'strict' is not an enforcement level"),
+        (
+            '{"studio-domain-vpc-only": {"colour": 1}}',
+            "studio-vpc-only",
+            "studio-domain-vpc-only.colour is not a setting",
+        ),
+        ("[1, 2]", "studio-vpc-only", "holds a list; expected a JSON object"),
+        ("{not json", "studio-vpc-only", "is not JSON"),
+        ("{}", "no-such-pack", "'no-such-pack' is not a policy pack"),
+    ],
+)
+def test_bad_policy_config_exits_2_with_one_line(tmp_path: Path, content: str, pack: str, fragment: str) -> None:
+    config = tmp_path / "config.json"
+    config.write_text(content)
+    run = run_engine(
+        [
+            "preview",
+            "--project",
+            str(NONCOMPLIANT),
+            "--policies",
+            str(POLICIES),
+            "--stack",
+            "tooling",
+            "--policy-config",
+            f"{pack}={config}",
+        ]
+    )
+    assert run.returncode == 2
+    assert_one_line_error(run.stderr, fragment)
+
+
+def test_the_example_policy_configs_are_valid_and_our_stacks_pass_with_them() -> None:
+    args = ["preview"]
+    for pack in sorted((ROOT / "policies").glob("*/policy-config.example.json")):
+        args += ["--policy-config", f"{pack.parent.name}={pack}"]
+    run = run_engine(args)
+    assert run.returncode == 0, run.stderr + run.stdout[-2000:]
+    assert len(args) == 9

@@ -1,0 +1,126 @@
+"""Call a pack's policies directly, the way the pack's analyzer server would, with no server.
+
+Props go through pulumi-policy's own ``unknown_checking_proxy``, so a test can put an unknown
+sentinel (``pulumi_policy.proxy.UNKNOWN_*``) anywhere and see what a preview would do. Config comes
+from the policy's schema defaults unless a test passes its own, as the engine does.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from pulumi_policy import (
+    Policy,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.policy import PolicyCustomTimeouts, PolicyResource, PolicyResourceOptions
+from pulumi_policy.proxy import unknown_checking_proxy
+
+from tests.conftest import ROOT
+
+POLICIES = ROOT / "policies"
+
+
+def load_rules(pack: str) -> ModuleType:
+    """A pack's rule module (``policies/<pack>/<pack_with_underscores>_rules.py``), imported with
+    the pack's folder first on ``sys.path``, as in the pack's own process."""
+    folder = POLICIES / pack
+    module = f"{pack.replace('-', '_')}_rules"
+    spec = importlib.util.spec_from_file_location(f"packs.{module}", folder / f"{module}.py")
+    assert spec is not None and spec.loader is not None
+    loaded = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(folder))
+    try:
+        spec.loader.exec_module(loaded)
+    finally:
+        sys.path.remove(str(folder))
+    return loaded
+
+
+def schema_defaults(policy: Policy) -> dict[str, Any]:
+    schema = policy.config_schema
+    properties = schema.properties if schema is not None else {}
+    return {key: spec["default"] for key, spec in properties.items() if "default" in spec}
+
+
+def _options(parent: str | None = None, protect: bool = False) -> PolicyResourceOptions:
+    return PolicyResourceOptions(protect, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], parent)
+
+
+def resource_violations(
+    policy: ResourceValidationPolicy,
+    resource_type: str,
+    props: Mapping[str, Any],
+    name: str = "subject",
+    config: Mapping[str, Any] | None = None,
+) -> list[str]:
+    """The messages one resource policy reports for one resource."""
+    messages: list[str] = []
+    urn = f"urn:pulumi:test::project::{resource_type}::{name}"
+    args = ResourceValidationArgs(
+        resource_type,
+        unknown_checking_proxy(dict(props)),
+        urn,
+        name,
+        _options(),
+        None,
+        {**schema_defaults(policy), **(config or {})},
+    )
+
+    def report(message: str, urn: str | None = None) -> None:
+        messages.append(message)
+
+    policy.validate(args, report)
+    return messages
+
+
+@dataclass
+class Res:
+    """A resource of a stack, for stack policies. Dependencies name other resources of the stack."""
+
+    type: str
+    name: str
+    props: dict[str, Any]
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    parent: str | None = None
+
+
+def stack_violations(
+    policy: StackValidationPolicy, resources: Sequence[Res], config: Mapping[str, Any] | None = None
+) -> list[str]:
+    """The messages one stack policy reports for a stack, resources joined as AnalyzeStack joins them."""
+    built = {
+        r.name: PolicyResource(
+            r.type,
+            unknown_checking_proxy(dict(r.props)),
+            f"urn:pulumi:test::project::{r.type}::{r.name}",
+            r.name,
+            _options(),
+            None,
+            None,
+            [],
+            {},
+        )
+        for r in resources
+    }
+    for r in resources:
+        resource = built[r.name]
+        resource.parent = built.get(r.parent) if r.parent else None
+        for key, names in r.property_dependencies.items():
+            resource.property_dependencies[key] = [built[n] for n in names]
+            resource.dependencies.extend(built[n] for n in names)
+    messages: list[str] = []
+
+    def report(message: str, urn: str | None = None) -> None:
+        messages.append(message)
+
+    policy.validate(StackValidationArgs(list(built.values()), {**schema_defaults(policy), **(config or {})}), report)
+    return messages
