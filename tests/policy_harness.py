@@ -37,6 +37,8 @@ def load_rules(pack: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(f"packs.{module}", folder / f"{module}.py")
     assert spec is not None and spec.loader is not None
     loaded = importlib.util.module_from_spec(spec)
+    # Registered as a module, as an import would: dataclasses and typing look their module up.
+    sys.modules[spec.name] = loaded
     sys.path.insert(0, str(folder))
     try:
         spec.loader.exec_module(loaded)

@@ -60,7 +60,7 @@ def set_prop(token: str, name_part: str, path: tuple[str | int, ...], value: Any
         record = _find(records, token, name_part)
         for props in (record.inputs, record.outputs):
             if props:
-                _set_path(props, path, copy.deepcopy(value))
+                _set_path(props, path, value if value is DELETE else copy.deepcopy(value))
         return {record.urn}
 
     return apply
@@ -190,6 +190,20 @@ MUTATIONS = [
         "lf-least-privilege-grants",
         "DATA_LOCATION_ACCESS to the execution role",
         set_prop(GRANT, "link-curated-select", ("permissions",), ["SELECT", "DATA_LOCATION_ACCESS"]),
+    ),
+    Mutation(
+        "datamgmt",
+        "lf-sensitive-never-to-consumers",
+        "sensitive data shared with data science",
+        set_prop(GRANT, "governance-grant-2", ("lfTagPolicy", "expressions", 1, "values"), ["internal", "sensitive"]),
+    ),
+    Mutation(
+        "datamgmt",
+        "lf-sensitive-never-to-consumers",
+        "a share not constrained by classification",
+        set_prop(
+            GRANT, "governance-grant-4", ("lfTagPolicy", "expressions"), [{"key": "layer", "values": ["curated"]}]
+        ),
     ),
     Mutation(
         "datamgmt",

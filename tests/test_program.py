@@ -41,7 +41,7 @@ def accepts_tags(token: str) -> bool:
 
 def test_stacks_run_in_deploy_order_with_no_violation(platform: Preview) -> None:
     assert [s.result.name for s in platform.stacks] == list(STACKS)
-    assert [p.name for p in platform.packs] == ["lake-formation", "studio-vpc-only"]
+    assert [p.name for p in platform.packs] == ["cicd-iam", "data-protection", "lake-formation", "studio-vpc-only"]
     assert all(s.violations == [] for s in platform.stacks)
 
 

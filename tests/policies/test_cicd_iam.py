@@ -1,0 +1,638 @@
+"""The cicd-iam pack (GUARDRAILS.md 27-30), policy by policy, without a server."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+from pulumi_policy import EnforcementLevel, ResourceValidationArgs, ResourceValidationPolicy
+from pulumi_policy.policy import PolicyCustomTimeouts, PolicyResourceOptions
+from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
+
+from tests.policy_harness import POLICIES, load_rules, resource_violations, schema_defaults
+
+RULES = load_rules("cicd-iam")
+BY_NAME = {policy.name: policy for policy in RULES.POLICIES}
+
+PROJECT = "aws:codebuild/project:Project"
+PIPELINE = "aws:codepipeline/pipeline:Pipeline"
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+KEY_ARN = "arn:aws:kms:eu-west-1:111111111111:key/0f1e2d3c-aaaa-bbbb-cccc-000000000001"
+DELETE = "<delete>"
+
+
+def policy(name: str) -> ResourceValidationPolicy:
+    found = BY_NAME[name]
+    assert isinstance(found, ResourceValidationPolicy)
+    return found
+
+
+def changed(props: dict[str, Any], path: tuple[str | int, ...], value: Any) -> dict[str, Any]:
+    """A copy of ``props`` with one nested property set (or, with DELETE, removed)."""
+    result = copy.deepcopy(props)
+    target: Any = result
+    for key in path[:-1]:
+        target = target[key]
+    if value == DELETE:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    return result
+
+
+def assert_reported(messages: list[str], *expected: str) -> None:
+    """One message holds every expected part, in the "<name>: <property> <problem>; <fix>." shape."""
+    assert any(all(part in m for part in expected) for m in messages), messages
+    for message in messages:
+        assert ": " in message and "; " in message and message.endswith("."), message
+
+
+def document(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+# --- levels and configuration --------------------------------------------------------------------
+
+
+def test_levels_and_config() -> None:
+    assert {p.name: p.enforcement_level for p in RULES.POLICIES} == {
+        "codebuild-guardrails": EnforcementLevel.MANDATORY,
+        "codepipeline-artifact-kms": EnforcementLevel.MANDATORY,
+        "iam-no-wildcard-admin": EnforcementLevel.MANDATORY,
+        "iam-trust-pinned": EnforcementLevel.MANDATORY,
+    }
+    assert schema_defaults(policy("codebuild-guardrails")) == {"privilegedAllowlist": []}
+    assert list(RULES.DEFAULT_PRIVILEGED_ALLOWLIST) == []
+    assert [p.name for p in RULES.POLICIES if p.config_schema is not None] == ["codebuild-guardrails"]
+
+
+def test_example_config_holds_the_defaults() -> None:
+    example = json.loads((POLICIES / "cicd-iam" / "policy-config.example.json").read_text())
+    assert example == {
+        p.name: {"enforcementLevel": p.enforcement_level.value, **schema_defaults(p)} for p in RULES.POLICIES
+    }
+
+
+# --- codebuild-guardrails ------------------------------------------------------------------------
+
+PROJECT_PROPS: dict[str, Any] = {
+    "name": "mlops-tooling-checks",
+    "serviceRole": "arn:aws:iam::111111111111:role/mlops/mlops-tooling-ci",
+    "encryptionKey": KEY_ARN,
+    "artifacts": {"type": "CODEPIPELINE"},
+    "source": {"type": "CODEPIPELINE", "buildspec": "buildspecs/checks.yml"},
+    "environment": {
+        "computeType": "BUILD_GENERAL1_MEDIUM",
+        "image": "aws/codebuild/standard:7.0",
+        "type": "LINUX_CONTAINER",
+        "privilegedMode": False,
+        "environmentVariables": [
+            {"name": "TARGET_ACCOUNT", "value": "datamgmt", "type": "PLAINTEXT"},
+            {"name": "STAGE", "value": "prod"},
+            {"name": "DB_PASSWORD", "value": "/mlops/warehouse/password", "type": "PARAMETER_STORE"},
+            {"name": "GITHUB_TOKEN", "value": "mlops/github-token", "type": "SECRETS_MANAGER"},
+        ],
+    },
+    "logsConfig": {"cloudwatchLogs": {"status": "ENABLED", "groupName": "/aws/codebuild/mlops-tooling-checks"}},
+}
+
+
+def codebuild(props: dict[str, Any], config: dict[str, Any] | None = None) -> list[str]:
+    return resource_violations(policy("codebuild-guardrails"), PROJECT, props, name="checks", config=config)
+
+
+def with_variable(variable: dict[str, Any]) -> dict[str, Any]:
+    variables = [*PROJECT_PROPS["environment"]["environmentVariables"], variable]
+    return changed(PROJECT_PROPS, ("environment", "environmentVariables"), variables)
+
+
+def test_codebuild_baseline_passes() -> None:
+    assert codebuild(PROJECT_PROPS) == []
+
+
+FIX_SECRET = "set type to PARAMETER_STORE or SECRETS_MANAGER"
+CODEBUILD_CASES: list[tuple[str, dict[str, Any], tuple[str, ...]]] = [
+    (
+        "privileged",
+        changed(PROJECT_PROPS, ("environment", "privilegedMode"), True),
+        (
+            "checks: environment.privilegedMode is true",
+            "set environment.privilegedMode to false",
+            "privilegedAllowlist",
+        ),
+    ),
+    (
+        "AWS managed key",
+        changed(PROJECT_PROPS, ("encryptionKey",), DELETE),
+        ("checks: encryptionKey is not set", "set encryptionKey to a customer managed KMS key"),
+    ),
+    ("empty key", changed(PROJECT_PROPS, ("encryptionKey",), ""), ("checks: encryptionKey is not set",)),
+    (
+        "artifacts unencrypted",
+        changed(PROJECT_PROPS, ("artifacts", "encryptionDisabled"), True),
+        ("checks: artifacts.encryptionDisabled is true", "set it to false"),
+    ),
+    (
+        "secondary artifacts unencrypted",
+        changed(
+            PROJECT_PROPS,
+            ("secondaryArtifacts",),
+            [{"type": "S3", "artifactIdentifier": "a", "encryptionDisabled": True}],
+        ),
+        ("checks: secondaryArtifacts[0].encryptionDisabled is true",),
+    ),
+    (
+        "logs off",
+        changed(PROJECT_PROPS, ("logsConfig", "cloudwatchLogs", "status"), "DISABLED"),
+        ("checks: logsConfig.cloudwatchLogs.status is DISABLED", 'set logsConfig.cloudwatchLogs.status to "ENABLED"'),
+    ),
+    (
+        "logs off, S3 logs named but disabled",
+        changed(
+            changed(PROJECT_PROPS, ("logsConfig", "cloudwatchLogs", "status"), "DISABLED"),
+            ("logsConfig", "s3Logs"),
+            {"status": "DISABLED", "location": "bucket/logs"},
+        ),
+        ("checks: logsConfig.cloudwatchLogs.status is DISABLED",),
+    ),
+    (
+        "S3 logs unencrypted",
+        changed(
+            PROJECT_PROPS,
+            ("logsConfig", "s3Logs"),
+            {"status": "ENABLED", "location": "b/l", "encryptionDisabled": True},
+        ),
+        ("checks: logsConfig.s3Logs.encryptionDisabled is true",),
+    ),
+    (
+        "plaintext password",
+        with_variable({"name": "DB_PASSWORD", "value": "hunter2", "type": "PLAINTEXT"}),
+        ("checks: environment.environmentVariables[4] (DB_PASSWORD) is a PLAINTEXT variable", FIX_SECRET),
+    ),
+    (
+        "secret of the default type",
+        with_variable({"name": "stripe-api-key", "value": "sk_live"}),
+        ("checks: environment.environmentVariables[4] (stripe-api-key)", "name suggests a secret"),
+    ),
+    *[
+        (
+            f"plaintext {part}",
+            with_variable({"name": f"MY_{part}", "value": "x", "type": "PLAINTEXT"}),
+            (f"(MY_{part})",),
+        )
+        for part in ("SECRET", "TOKEN", "ACCESS_KEY", "PRIVATE_KEY")
+    ],
+    (
+        "an access key id as a value",
+        with_variable({"name": "CREDENTIALS", "value": "id=AKIAIOSFODNN7EXAMPLE", "type": "PLAINTEXT"}),
+        ("(CREDENTIALS) is a PLAINTEXT variable whose value holds an AWS access key id", FIX_SECRET),
+    ),
+    (
+        "a session key id as a value",
+        with_variable({"name": "CALLER", "value": "ASIAIOSFODNN7EXAMPLE"}),
+        ("(CALLER)", "access key id"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("what", "props", "expected"), CODEBUILD_CASES, ids=[c[0] for c in CODEBUILD_CASES])
+def test_codebuild_violations(what: str, props: dict[str, Any], expected: tuple[str, ...]) -> None:
+    assert_reported(codebuild(props), *expected)
+
+
+def test_codebuild_message_does_not_repeat_the_secret() -> None:
+    (message,) = codebuild(with_variable({"name": "DB_PASSWORD", "value": "hunter2", "type": "PLAINTEXT"}))
+    assert "hunter2" not in message
+
+
+@pytest.mark.parametrize(
+    "props",
+    [
+        changed(PROJECT_PROPS, ("logsConfig",), DELETE),
+        changed(
+            changed(PROJECT_PROPS, ("logsConfig", "cloudwatchLogs", "status"), "DISABLED"),
+            ("logsConfig", "s3Logs"),
+            {"status": "ENABLED", "location": "bucket/logs"},
+        ),
+        changed(PROJECT_PROPS, ("environment", "privilegedMode"), DELETE),
+        with_variable({"name": "AKIA_NOTE", "value": "not a key id"}),
+    ],
+    ids=["logs left to AWS (CloudWatch on)", "logs in S3 instead", "privileged left to AWS", "harmless plaintext"],
+)
+def test_codebuild_accepts(props: dict[str, Any]) -> None:
+    assert codebuild(props) == []
+
+
+def test_privileged_allowlist_config() -> None:
+    privileged = changed(PROJECT_PROPS, ("environment", "privilegedMode"), True)
+    assert codebuild(privileged, {"privilegedAllowlist": ["mlops-tooling-checks"]}) == []
+    assert_reported(codebuild(privileged, {"privilegedAllowlist": ["mlops-other"]}), "'mlops-tooling-checks'")
+    # Without a name property the project is known by its resource name.
+    assert codebuild(changed(privileged, ("name",), DELETE), {"privilegedAllowlist": ["checks"]}) == []
+
+
+def test_config_falls_back_to_the_module_defaults() -> None:
+    """With no config at all (as an engine that sends none), the module's defaults apply."""
+    messages: list[str] = []
+    options = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], None)
+    args = ResourceValidationArgs(
+        PROJECT,
+        unknown_checking_proxy(changed(PROJECT_PROPS, ("environment", "privilegedMode"), True)),
+        "urn:pulumi:test::project::aws:codebuild/project:Project::checks",
+        "checks",
+        options,
+        None,
+        None,
+    )
+
+    def report(message: str, urn: str | None = None) -> None:
+        messages.append(message)
+
+    policy("codebuild-guardrails").validate(args, report)
+    assert_reported(messages, "checks: environment.privilegedMode is true")
+
+
+def test_codebuild_presence_checks_accept_unknown_values() -> None:
+    assert codebuild(changed(PROJECT_PROPS, ("encryptionKey",), UNKNOWN_STRING_VALUE)) == []
+
+
+@pytest.mark.parametrize(
+    "props",
+    [
+        changed(PROJECT_PROPS, ("environment", "privilegedMode"), UNKNOWN_BOOLEAN_VALUE),
+        changed(changed(PROJECT_PROPS, ("environment", "privilegedMode"), True), ("name",), UNKNOWN_STRING_VALUE),
+        changed(PROJECT_PROPS, ("logsConfig", "cloudwatchLogs", "status"), UNKNOWN_STRING_VALUE),
+        with_variable({"name": "BUCKET", "value": UNKNOWN_STRING_VALUE}),
+        with_variable({"name": "DB_PASSWORD", "value": "x", "type": UNKNOWN_STRING_VALUE}),
+    ],
+    ids=["privileged", "privileged project name", "logs status", "plaintext value", "variable type"],
+)
+def test_codebuild_values_unknown_cannot_be_judged(props: dict[str, Any]) -> None:
+    with pytest.raises(UnknownValueError):
+        codebuild(props)
+
+
+def test_codebuild_ignores_other_types() -> None:
+    assert (
+        resource_violations(policy("codebuild-guardrails"), PIPELINE, {"environment": {"privilegedMode": True}}) == []
+    )
+
+
+# --- codepipeline-artifact-kms -------------------------------------------------------------------
+
+STORE: dict[str, Any] = {
+    "type": "S3",
+    "location": "mlops-tooling-artifacts",
+    "encryptionKey": {"type": "KMS", "id": KEY_ARN},
+}
+PIPELINE_PROPS: dict[str, Any] = {
+    "name": "mlops-tooling-production",
+    "pipelineType": "V2",
+    "roleArn": "arn:aws:iam::111111111111:role/mlops/mlops-tooling-ci",
+    "artifactStores": [STORE, {**STORE, "region": "eu-central-1"}],
+    "stages": [],
+}
+
+
+def pipeline(props: dict[str, Any]) -> list[str]:
+    return resource_violations(policy("codepipeline-artifact-kms"), PIPELINE, props, name="production")
+
+
+def test_pipeline_baseline_passes() -> None:
+    assert pipeline(PIPELINE_PROPS) == []
+
+
+PIPELINE_CASES = [
+    ("no key", ("artifactStores", 0, "encryptionKey"), DELETE, "artifactStores[0].encryptionKey is not set"),
+    (
+        "second store without key",
+        ("artifactStores", 1, "encryptionKey"),
+        DELETE,
+        "artifactStores[1].encryptionKey is not set",
+    ),
+    (
+        "no key id",
+        ("artifactStores", 0, "encryptionKey", "id"),
+        DELETE,
+        "artifactStores[0].encryptionKey has type 'KMS' and no id",
+    ),
+    (
+        "empty key id",
+        ("artifactStores", 0, "encryptionKey", "id"),
+        "",
+        "artifactStores[0].encryptionKey has type 'KMS' and no id",
+    ),
+    (
+        "not KMS",
+        ("artifactStores", 0, "encryptionKey", "type"),
+        "AES256",
+        "artifactStores[0].encryptionKey has type 'AES256'",
+    ),
+]
+
+
+@pytest.mark.parametrize(("what", "path", "value", "expected"), PIPELINE_CASES, ids=[c[0] for c in PIPELINE_CASES])
+def test_pipeline_violations(what: str, path: tuple[str | int, ...], value: Any, expected: str) -> None:
+    assert_reported(pipeline(changed(PIPELINE_PROPS, path, value)), f"production: {expected}", '{"type": "KMS"')
+
+
+def test_pipeline_key_id_unknown_counts_as_set() -> None:
+    assert pipeline(changed(PIPELINE_PROPS, ("artifactStores", 0, "encryptionKey", "id"), UNKNOWN_STRING_VALUE)) == []
+
+
+def test_pipeline_key_type_unknown_cannot_be_judged() -> None:
+    with pytest.raises(UnknownValueError):
+        pipeline(changed(PIPELINE_PROPS, ("artifactStores", 0, "encryptionKey", "type"), UNKNOWN_STRING_VALUE))
+
+
+# --- iam-no-wildcard-admin -----------------------------------------------------------------------
+
+LEAST_PRIVILEGE: list[dict[str, Any]] = [
+    {"Sid": "Artifacts", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "arn:aws:s3:::b/*"},
+    {"Sid": "Key", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": KEY_ARN},
+    {"Sid": "ListOnly", "Effect": "Allow", "Action": "sagemaker:ListFeatureGroups", "Resource": "*"},
+    {"Sid": "Describe", "Effect": "Allow", "Action": ["ec2:Describe*"], "Resource": "*"},
+    {
+        "Sid": "ServiceOnOwnBucket",
+        "Effect": "Allow",
+        "Action": "s3:*",
+        "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+    },
+    {
+        "Sid": "Guard",
+        "Effect": "Deny",
+        "Action": "*",
+        "Resource": "*",
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    },
+]
+POLICY_TYPES = [
+    "aws:iam/rolePolicy:RolePolicy",
+    "aws:iam/policy:Policy",
+    "aws:iam/userPolicy:UserPolicy",
+    "aws:iam/groupPolicy:GroupPolicy",
+]
+
+
+def wildcard(token: str, props: dict[str, Any]) -> list[str]:
+    return resource_violations(policy("iam-no-wildcard-admin"), token, props, name="ci")
+
+
+def with_statement(statement: dict[str, Any]) -> dict[str, Any]:
+    return {"role": "mlops-ci", "policy": document(*LEAST_PRIVILEGE, statement)}
+
+
+@pytest.mark.parametrize("token", POLICY_TYPES)
+def test_wildcard_baseline_passes(token: str) -> None:
+    assert wildcard(token, {"policy": document(*LEAST_PRIVILEGE)}) == []
+
+
+WILDCARD_CASES = [
+    ("admin", {"Effect": "Allow", "Action": "*", "Resource": "*"}, "allows every action (Action *)"),
+    (
+        "admin on one resource",
+        {"Effect": "Allow", "Action": ["s3:GetObject", "*"], "Resource": "arn:aws:s3:::b"},
+        "Action *",
+    ),
+    ("*:*", {"Effect": "Allow", "Action": "*:*", "Resource": "*"}, "allows every action"),
+    ("NotAction", {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}, "every action except those in NotAction"),
+    (
+        "service:* on *",
+        {"Effect": "Allow", "Action": ["s3:GetObject", "s3:*"], "Resource": "*"},
+        "allows s3:* on Resource *",
+    ),
+    (
+        "service:* via NotResource",
+        {"Effect": "Allow", "Action": "iam:*", "NotResource": "arn:aws:iam::1:role/x"},
+        "iam:*",
+    ),
+    (
+        "kms:Decrypt on *",
+        {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"},
+        "allows kms:decrypt on Resource *",
+    ),
+    ("kms:Decrypt* on *", {"Effect": "Allow", "Action": ["kms:Decrypt*"], "Resource": ["*"]}, "kms:decrypt*"),
+    ("KMS:DECRYPT on *", {"Effect": "Allow", "Action": "KMS:DECRYPT", "Resource": "*"}, "kms:decrypt"),
+    (
+        "kms:ReEncryptFrom on *",
+        {"Effect": "Allow", "Action": "kms:ReEncryptFrom", "Resource": "*"},
+        "kms:reencryptfrom",
+    ),
+    ("kms:* on *", {"Effect": "Allow", "Action": "kms:*", "Resource": "*"}, "allows kms:* on Resource *"),
+]
+
+
+@pytest.mark.parametrize(("what", "statement", "expected"), WILDCARD_CASES, ids=[c[0] for c in WILDCARD_CASES])
+def test_wildcard_violations(what: str, statement: dict[str, Any], expected: str) -> None:
+    messages = wildcard(ROLE_POLICY, with_statement(statement))
+    assert_reported(messages, f"ci: policy Statement[{len(LEAST_PRIVILEGE)}]", expected)
+
+
+@pytest.mark.parametrize("token", POLICY_TYPES)
+def test_wildcard_every_policy_type(token: str) -> None:
+    assert_reported(wildcard(token, with_statement({"Effect": "Allow", "Action": "*", "Resource": "*"})), "ci: policy")
+
+
+def test_wildcard_single_statement_object() -> None:
+    props = {"policy": json.dumps({"Statement": {"Sid": "All", "Effect": "Allow", "Action": "*", "Resource": "*"}})}
+    assert_reported(wildcard(ROLE_POLICY, props), "ci: policy Statement[0] (All) allows every action")
+
+
+def test_wildcard_policy_not_json() -> None:
+    assert_reported(wildcard(ROLE_POLICY, {"policy": "Allow *"}), "ci: policy is not a JSON policy document")
+
+
+ROLE_PROPS: dict[str, Any] = {
+    "name": "mlops-ci",
+    "assumeRolePolicy": document(
+        {"Effect": "Allow", "Principal": {"Service": "codebuild.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    ),
+    "inlinePolicies": [{"name": "least", "policy": document(*LEAST_PRIVILEGE)}],
+    "managedPolicyArns": ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+}
+
+
+def test_role_baseline_passes() -> None:
+    assert wildcard(ROLE, ROLE_PROPS) == []
+    assert wildcard(ROLE, changed(ROLE_PROPS, ("inlinePolicies",), [{}])) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        (
+            ("inlinePolicies", 0, "policy"),
+            document({"Effect": "Allow", "Action": "*", "Resource": "*"}),
+            "ci: inlinePolicies[0].policy Statement[0] allows every action",
+        ),
+        (("inlinePolicies", 0, "policy"), "{not json", "ci: inlinePolicies[0].policy is not a JSON policy document"),
+        (
+            ("managedPolicyArns", 0),
+            "arn:aws:iam::aws:policy/AdministratorAccess",
+            "ci: managedPolicyArns[0] is AdministratorAccess",
+        ),
+    ],
+    ids=["inline admin", "inline not JSON", "managed AdministratorAccess"],
+)
+def test_role_violations(path: tuple[str | int, ...], value: Any, expected: str) -> None:
+    assert_reported(wildcard(ROLE, changed(ROLE_PROPS, path, value)), expected)
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:iam/userPolicyAttachment:UserPolicyAttachment"],
+)
+def test_attachment_of_administrator_access(token: str) -> None:
+    admin = {"role": "mlops-ci", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}
+    assert_reported(wildcard(token, admin), "ci: policyArn attaches AdministratorAccess", "attach a policy that grants")
+    assert wildcard(token, {**admin, "policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}) == []
+
+
+@pytest.mark.parametrize(
+    ("token", "props"),
+    [
+        (ROLE_POLICY, {"role": "r", "policy": UNKNOWN_STRING_VALUE}),
+        (ROLE, changed(ROLE_PROPS, ("managedPolicyArns", 0), UNKNOWN_STRING_VALUE)),
+        (ROLE, changed(ROLE_PROPS, ("inlinePolicies", 0, "policy"), UNKNOWN_STRING_VALUE)),
+        ("aws:iam/rolePolicyAttachment:RolePolicyAttachment", {"role": "r", "policyArn": UNKNOWN_STRING_VALUE}),
+    ],
+    ids=["policy", "managed policy ARN", "inline policy", "attachment ARN"],
+)
+def test_wildcard_values_unknown_cannot_be_judged(token: str, props: dict[str, Any]) -> None:
+    with pytest.raises(UnknownValueError):
+        wildcard(token, props)
+
+
+# --- iam-trust-pinned ----------------------------------------------------------------------------
+
+GITHUB_PROVIDER = "arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com"
+GITHUB: dict[str, Any] = {
+    "Sid": "GitHub",
+    "Effect": "Allow",
+    "Principal": {"Federated": GITHUB_PROVIDER},
+    "Action": "sts:AssumeRoleWithWebIdentity",
+    "Condition": {
+        "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+        "StringLike": {
+            "token.actions.githubusercontent.com:sub": "repo:example-org/mlops-feature-platform:ref:refs/heads/main"
+        },
+    },
+}
+TRUST: list[dict[str, Any]] = [
+    {
+        "Sid": "Services",
+        "Effect": "Allow",
+        "Principal": {"Service": ["codebuild.amazonaws.com", "codepipeline.amazonaws.com"]},
+        "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": "111111111111"}},
+    },
+    {
+        "Sid": "ToolingCi",
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::111111111111:role/mlops/mlops-tooling-ci"},
+        "Action": "sts:AssumeRole",
+    },
+    GITHUB,
+    {
+        "Sid": "NoOneElse",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "sts:AssumeRole",
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    },
+]
+
+
+def trust(*statements: dict[str, Any]) -> list[str]:
+    props = {"name": "mlops-runner", "assumeRolePolicy": document(*statements)}
+    return resource_violations(policy("iam-trust-pinned"), ROLE, props, name="runner")
+
+
+def test_trust_baseline_passes() -> None:
+    assert trust(*TRUST) == []
+
+
+def test_trust_of_the_bare_provider_host_passes() -> None:
+    assert trust({**GITHUB, "Principal": {"Federated": "token.actions.githubusercontent.com"}}) == []
+
+
+def without_condition(operator: str) -> dict[str, Any]:
+    return {**GITHUB, "Condition": {k: v for k, v in GITHUB["Condition"].items() if k != operator}}
+
+
+ROLE_ARN_STATEMENT = TRUST[1]
+TRUST_CASES = [
+    ("principal *", {**ROLE_ARN_STATEMENT, "Principal": "*"}, "trusts principal *"),
+    ("principal * with conditions", {**TRUST[0], "Principal": "*"}, "whatever its conditions"),
+    ("AWS *", {**ROLE_ARN_STATEMENT, "Principal": {"AWS": "*"}}, 'trusts {"AWS": "*"}'),
+    (
+        "account root",
+        {**ROLE_ARN_STATEMENT, "Principal": {"AWS": "arn:aws:iam::111111111111:root"}},
+        "trusts the account root arn:aws:iam::111111111111:root",
+    ),
+    (
+        "bare account id",
+        {**ROLE_ARN_STATEMENT, "Principal": {"AWS": ["111111111111"]}},
+        "trusts the account root 111111111111",
+    ),
+    (
+        "GovCloud root",
+        {**ROLE_ARN_STATEMENT, "Principal": {"AWS": ["arn:aws-us-gov:iam::111111111111:root"]}},
+        "account root",
+    ),
+    (
+        "NotPrincipal",
+        {**ROLE_ARN_STATEMENT, "NotPrincipal": {"AWS": "arn:aws:iam::1:role/x"}},
+        "every principal except",
+    ),
+    (
+        "GitHub without sub",
+        without_condition("StringLike"),
+        "has no condition on token.actions.githubusercontent.com:sub",
+    ),
+    (
+        "GitHub without aud",
+        without_condition("StringEquals"),
+        "has no condition on token.actions.githubusercontent.com:aud",
+    ),
+    (
+        "GitHub without conditions",
+        {k: v for k, v in GITHUB.items() if k != "Condition"},
+        "GitHub OIDC but has no condition",
+    ),
+    (
+        "GitHub any repository",
+        {
+            **GITHUB,
+            "Condition": {**GITHUB["Condition"], "StringLike": {"token.actions.githubusercontent.com:sub": "repo:*"}},
+        },
+        "lets any repository in",
+    ),
+]
+
+
+@pytest.mark.parametrize(("what", "statement", "expected"), TRUST_CASES, ids=[c[0] for c in TRUST_CASES])
+def test_trust_violations(what: str, statement: dict[str, Any], expected: str) -> None:
+    messages = trust(*TRUST, statement)
+    assert_reported(messages, f"runner: assumeRolePolicy Statement[{len(TRUST)}]", expected)
+
+
+def test_trust_fix_names_a_role_or_conditions() -> None:
+    (root,) = trust({**ROLE_ARN_STATEMENT, "Principal": {"AWS": "arn:aws:iam::111111111111:root"}})
+    assert "name the trusted role ARN instead" in root
+    messages = trust({k: v for k, v in GITHUB.items() if k != "Condition"})
+    assert len(messages) == 2 and all("add StringEquals conditions" in m for m in messages)
+
+
+def test_trust_policy_not_json() -> None:
+    props = {"assumeRolePolicy": "codebuild may assume"}
+    messages = resource_violations(policy("iam-trust-pinned"), ROLE, props, name="runner")
+    assert_reported(messages, "runner: assumeRolePolicy is not a JSON policy document")
+
+
+def test_trust_policy_unknown_cannot_be_judged() -> None:
+    with pytest.raises(UnknownValueError):
+        resource_violations(policy("iam-trust-pinned"), ROLE, {"assumeRolePolicy": UNKNOWN_STRING_VALUE}, name="runner")
