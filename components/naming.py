@@ -61,6 +61,8 @@ DATAMGMT_FEATURE_JOB_ROLE_NAME = physical_name("datamgmt", "feature-job")
 ECR_REPOSITORY = f"{PREFIX}/processing"
 #: The model registry (SageMaker model package group) in the tooling account.
 MODEL_PACKAGE_GROUP = f"{PREFIX}-feature-models"
+#: SSM parameter, in each target account, holding what a feature job there needs (components/accounts/common.py).
+FEATURE_JOB_SETTINGS_PARAMETER = f"/{PREFIX}/feature-jobs/settings"
 #: SageMaker pipelines the feature jobs upsert are named with this prefix; roles are scoped to it.
 FEATURE_PIPELINE_PREFIX = f"{PREFIX}-feature-"
 #: Lake house databases of the data management account that it shares with the data science

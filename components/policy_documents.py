@@ -413,6 +413,20 @@ def glue_tables_write(partition: str, region: str, account_id: str, database: st
     }
 
 
+def read_parameter(parameter_arn: str) -> Statement:
+    return {"Sid": "ReadJobSettings", "Effect": "Allow", "Action": "ssm:GetParameter", "Resource": parameter_arn}
+
+
+def describe_feature_groups(partition: str, region: str, account_id: str) -> Statement:
+    """Check that a feature group exists and read its schema, nothing more."""
+    return {
+        "Sid": "DescribeFeatureGroups",
+        "Effect": "Allow",
+        "Action": "sagemaker:DescribeFeatureGroup",
+        "Resource": sagemaker_arn(partition, region, account_id, "feature-group/*"),
+    }
+
+
 def feature_pipelines(partition: str, region: str, account_id: str, name_prefix: str) -> Statement:
     """Upsert, start and follow the platform's SageMaker pipelines, by name prefix."""
     pipelines = sagemaker_arn(partition, region, account_id, f"pipeline/{name_prefix}*")

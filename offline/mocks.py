@@ -139,6 +139,8 @@ NAMED_ARNS = {
     "aws:ecr/repository:Repository": ("ecr", "repository/"),
     "aws:codecommit/repository:Repository": ("codecommit", ""),
     "aws:cloudwatch/eventRule:EventRule": ("events", "rule/"),
+    # Parameter names start with "/": the ARN reads parameter/mlops/...
+    "aws:ssm/parameter:Parameter": ("ssm", "parameter"),
 }
 
 

@@ -314,6 +314,8 @@ def test_runner_role_trusts_only_the_ci_role_and_runs_only_feature_pipelines(
         "FeatureJobsKey",
         "FeaturePipelines",
         "PassExecutionRoleToSageMaker",
+        "ReadJobSettings",
+        "DescribeFeatureGroups",
     }
 
 
@@ -347,3 +349,21 @@ def test_feature_groups_wait_for_the_grant_that_lets_sagemaker_register_their_ta
     assert writer.inputs["principal"] == "arn:aws:iam::222222222222:role/mlops/mlops-datasci-feature-store"
     for group in of_type(datasci, "aws:sagemaker/featureGroup:FeatureGroup"):
         assert writer.urn in group.dependencies
+
+
+def test_job_settings_are_published_for_the_runner_and_only_it_reads_them(datasci: StackPreview) -> None:
+    parameter = one(datasci, "aws:ssm/parameter:Parameter")
+    assert parameter.inputs["name"] == "/mlops/feature-jobs/settings"
+    values = json.loads(parameter.inputs["value"])
+    assert values == {
+        "accountId": "222222222222",
+        "region": REGION,
+        "executionRoleArn": outputs(datasci)["executionRoleArn"],
+        "bucket": "mlops-datasci-feature-jobs-222222222222-eu-west-1",
+        "subnetIds": outputs(datasci)["subnetIds"],
+        "securityGroupIds": [one(datasci, "aws:ec2/securityGroup:SecurityGroup", "studio-sg").id],
+        "kmsKeyArn": outputs(datasci)["dataKeyArn"],
+        "pipelinePrefix": "mlops-feature-",
+    }
+    read = next(s for s in role_policy(datasci, "feature-runner") if s["Sid"] == "ReadJobSettings")
+    assert read["Resource"] == parameter.outputs["arn"]

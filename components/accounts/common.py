@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
+import pulumi_aws as aws
 
 from components import naming
 from components import policy_documents as docs
@@ -99,21 +100,53 @@ def data_bucket(
 FEATURE_JOBS_BUCKET = "feature-jobs"
 
 
-def feature_job_role(
+def feature_job_runner(
     name: str,
     role_name: str,
     description: str,
     settings: Settings,
     tooling: ToolingOutputs,
     key_arn: pulumi.Output[str],
+    network: PrivateNetwork,
+    execution_role_arn: pulumi.Output[str],
     parent: pulumi.Resource,
-    statements: Sequence[pulumi.Input[Statements]] = (),
 ) -> PlatformRole:
-    """The role the tooling CI assumes in this account to run feature jobs: trusted by the CI role
-    alone; it reads the job's flow from the tooling artifacts and hands it to the job through this
-    account's feature-jobs bucket (the job's execution role cannot reach the tooling account),
-    plus ``statements``."""
-    jobs_bucket = bucket_arn(settings, FEATURE_JOBS_BUCKET)
+    """The role the tooling CI assumes in this account to run feature jobs, and what it needs to
+    know to run them, published in SSM Parameter Store (``naming.FEATURE_JOB_SETTINGS_PARAMETER``)
+    so the build needs neither the Pulumi CLI nor stack outputs.
+
+    Trusted by the CI role alone, the role reads the job's flow from the tooling artifacts and hands
+    it to the job through this account's feature-jobs bucket (the job's execution role cannot reach
+    the tooling account), upserts and starts ``mlops-feature-*`` pipelines, and passes only the job
+    execution role to SageMaker.
+    """
+    p, region, account = settings.partition, settings.region, settings.account_id
+    jobs_bucket = naming.bucket_name(settings.role, FEATURE_JOBS_BUCKET, account, region)
+    parameter = aws.ssm.Parameter(
+        f"{name}-settings",
+        name=naming.FEATURE_JOB_SETTINGS_PARAMETER,
+        description="What a feature job in this account needs: its role, bucket, network and key",
+        type="String",
+        value=pulumi.Output.all(
+            execution_role_arn, network.subnet_ids, network.studio_security_group_id, key_arn
+        ).apply(
+            lambda v: json.dumps(
+                {
+                    "accountId": account,
+                    "region": region,
+                    "executionRoleArn": v[0],
+                    "bucket": jobs_bucket,
+                    "subnetIds": v[1],
+                    "securityGroupIds": [v[2]],
+                    "kmsKeyArn": v[3],
+                    "pipelinePrefix": naming.FEATURE_PIPELINE_PREFIX,
+                },
+                sort_keys=True,
+            )
+        ),
+        tags=settings.tags,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
     return PlatformRole(
         name,
         PlatformRoleArgs(
@@ -124,8 +157,13 @@ def feature_job_role(
                 pulumi.Output.all(tooling.artifact_bucket_arn, tooling.artifact_key_arn).apply(
                     lambda arns: docs.object_access(arns[0], arns[1], "ToolingArtifacts")
                 ),
-                key_arn.apply(lambda key: docs.object_access(jobs_bucket, key, "FeatureJobs", write=True)),
-                *statements,
+                key_arn.apply(
+                    lambda key: docs.object_access(f"arn:{p}:s3:::{jobs_bucket}", key, "FeatureJobs", write=True)
+                ),
+                docs.feature_pipelines(p, region, account, naming.FEATURE_PIPELINE_PREFIX),
+                execution_role_arn.apply(docs.pass_role_to_sagemaker),
+                parameter.arn.apply(docs.read_parameter),
+                docs.describe_feature_groups(p, region, account),
             ],
             tags=settings.tags,
         ),

@@ -21,7 +21,7 @@ from components.accounts.common import (
     account_basics,
     bucket_arn,
     data_bucket,
-    feature_job_role,
+    feature_job_runner,
     job_execution_role,
 )
 from components.accounts.outputs import DatamgmtOutputs, ToolingOutputs
@@ -221,18 +221,16 @@ class DatamgmtAccount(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        deployer = feature_job_role(
+        deployer = feature_job_runner(
             f"{name}-feature-deployer",
             naming.FEATURE_DEPLOYER_ROLE_NAME,
             "Assumed by the tooling CI to run production feature jobs after review",
             s,
             args.tooling,
             basics.key.arn,
+            network,
+            feature_job.arn,
             self,
-            statements=[
-                docs.feature_pipelines(s.partition, s.region, s.account_id, naming.FEATURE_PIPELINE_PREFIX),
-                feature_job.arn.apply(docs.pass_role_to_sagemaker),
-            ],
         )
         self.outputs = DatamgmtOutputs(
             account_id=s.account_id,

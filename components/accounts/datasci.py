@@ -22,7 +22,7 @@ from components.accounts.common import (
     account_basics,
     bucket_arn,
     data_bucket,
-    feature_job_role,
+    feature_job_runner,
     job_execution_role,
 )
 from components.accounts.outputs import DatamgmtOutputs, DatasciOutputs, ToolingOutputs
@@ -134,20 +134,16 @@ class DatasciAccount(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[lake_formation.settings, feature_database]),
         )
-        runner = feature_job_role(
+        runner = feature_job_runner(
             f"{name}-feature-runner",
             naming.FEATURE_RUNNER_ROLE_NAME,
             "Assumed by the tooling CI to run feature jobs of feature branches",
             settings,
             args.tooling,
             basics.key.arn,
+            network,
+            execution_role.arn,
             self,
-            statements=[
-                docs.feature_pipelines(
-                    settings.partition, settings.region, settings.account_id, naming.FEATURE_PIPELINE_PREFIX
-                ),
-                execution_role.arn.apply(docs.pass_role_to_sagemaker),
-            ],
         )
         self.outputs = DatasciOutputs(
             account_id=settings.account_id,
