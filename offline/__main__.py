@@ -5,29 +5,23 @@ Exit codes: 0 no mandatory violation, 1 at least one, 2 usage, project or config
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from offline import EngineError
+from offline.cli import OneLineParser
 from offline.engine import preview
 from offline.report import to_json, to_text
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        # One line, not argparse's usage block: the same shape as every other input error.
-        self.exit(2, f"{self.prog}: {message}; expected {self.format_usage().strip()[len('usage: ') :]}\n")
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = _Parser(prog="python -m offline", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = OneLineParser(prog="python -m offline", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     run = commands.add_parser("preview", help="synthesize the stacks, run every policy pack, print the plan")
     run.add_argument(
         "--stack",

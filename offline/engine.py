@@ -56,11 +56,13 @@ def preview(
             raise EngineError(
                 f"--policy-config: {pack!r} is not a policy pack; expected one of {', '.join(p.name for p in packs)}"
             )
+    # Every stack file is read before any program runs: a broken one stops the preview at once.
+    configs = {name: stack_config(project, name) for name in project.stacks[: last + 1]}
     exports: dict[str, dict[str, Any]] = {}
     previews: list[StackPreview] = []
-    for name in project.stacks[: last + 1]:
+    for name, config in configs.items():
         progress(f"{name}: synthesizing")
-        result = synthesize(project, name, stack_config(project, name), exports)
+        result = synthesize(project, name, config, exports)
         exports[name] = result.outputs
         if name in wanted:
             progress(f"{name}: analyzing with {len(packs)} policy packs")

@@ -109,6 +109,9 @@ def _plain(value: Any) -> Any:
         return {str(key): _plain(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(item) for item in value]
+    if isinstance(value, float) and value.is_integer():
+        # The wire carries every number as a double; whole numbers read better (and validate) as ints.
+        return int(value)
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     # Assets, archives and resource references: a description is what a plan shows.

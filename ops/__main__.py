@@ -1,0 +1,200 @@
+"""``python -m ops``: run a feature job, audit an account, list the catalog, read online features.
+
+Exit codes: 0 done; 1 a job failed or the audit found drift; 2 bad arguments, configuration or state
+(one line on stderr, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import boto3
+
+from components import config as platform_config
+from components.config import Settings
+from components.feature_catalog import CatalogError, load_catalog
+from offline import EngineError
+from offline.cli import OneLineParser
+from offline.project import load_project, stack_config
+from ops import FeatureJobError, OpsError
+from ops import aws as aws_ops
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS = ("datasci", "datamgmt")
+
+
+def _settings(project: Path, account: str) -> Settings:
+    """The account's configuration, read and validated as the program reads it."""
+    try:
+        raw = stack_config(load_project(project), account)
+        return platform_config.parse(
+            raw, project=platform_config.PROJECT, stack=account, project_dir=project, environ={}
+        )
+    except (EngineError, platform_config.ConfigError) as error:
+        raise OpsError(f"{account}: {error}") from None
+
+
+def _target(args: argparse.Namespace, settings: Settings, default_role: str | None) -> boto3.Session:
+    base = aws_ops.session(args.region or settings.region)
+    if args.no_assume_role:
+        return base
+    role = args.role_arn or default_role
+    if role is None:
+        raise OpsError("--role-arn: not given; expected the role to assume in the account, or --no-assume-role")
+    return aws_ops.assume_role(base, role, f"mlops-ops-{args.command}")
+
+
+def _sources(pairs: Sequence[str]) -> dict[str, str]:
+    sources = {}
+    for pair in pairs:
+        name, separator, uri = pair.partition("=")
+        if not separator or not name or not uri.startswith("s3://"):
+            raise OpsError(
+                f"--source: {pair!r} is not NAME=s3://bucket/key; expected for example customers=s3://bucket/customers/"
+            )
+        sources[name] = uri
+    return sources
+
+
+def run_feature_job(args: argparse.Namespace) -> int:
+    from ops.feature_job import INGEST_SCRIPT, FeatureJob, JobRequest, git_revision_and_branch
+
+    settings = _settings(args.project, args.account)
+    flow = Path(args.flow)
+    if not flow.is_file() or flow.suffix not in (".flow", ".py"):
+        raise OpsError(
+            f"--flow: {args.flow!r} is not a .flow or .py file; expected for example flows/customer-churn.flow"
+        )
+    specs = {spec.name: spec for spec in load_catalog(settings.feature_catalog_dir)}
+    if args.feature_group not in specs:
+        raise OpsError(
+            f"--feature-group: {args.feature_group!r} is not in the catalog; "
+            f"expected one of {', '.join(specs) or 'none'}"
+        )
+    roles = settings.cross_account_roles
+    target = _target(args, settings, roles.datasci_runner if args.account == "datasci" else roles.datamgmt_deployer)
+    job_settings = aws_ops.job_settings(target, args.settings)
+    revision, branch = git_revision_and_branch(args.git_revision, args.branch)
+    job = FeatureJob(
+        target,
+        job_settings,
+        JobRequest(
+            flow=flow,
+            account=args.account,
+            spec=specs[args.feature_group],
+            git_revision=revision,
+            branch=branch,
+            sources=_sources(args.source),
+            instance_type=args.instance_type,
+        ),
+    )
+    job.check_feature_group()
+    pipeline = job.build_pipeline(job.upload(flow), job.upload(INGEST_SCRIPT))
+    arn = job.start(pipeline, print)
+    print(f"started {job.pipeline_name}: {arn}")
+    if args.wait:
+        job.wait(arn, args.poll_seconds, args.timeout_minutes * 60, print)
+    return 0
+
+
+def audit(args: argparse.Namespace) -> int:
+    from ops.audit import audit as run_audit
+    from ops.audit import table
+
+    settings = _settings(args.project, args.account)
+    findings = run_audit(_target(args, settings, None), settings)
+    print(table(findings))
+    return 1 if any(not f.ok for f in findings) else 0
+
+
+def catalog(args: argparse.Namespace) -> int:
+    from ops.catalog import table
+
+    print(table(load_catalog(args.dir), detail=args.features))
+    return 0
+
+
+def online_features(args: argparse.Namespace) -> int:
+    from ops.online import get_records
+
+    settings = _settings(args.project, args.account)
+    runtime = _target(args, settings, None).client("sagemaker-featurestore-runtime")
+    records, latency = get_records(runtime, args.feature_group, args.record_id, args.repeat)
+    for record in records:
+        print(" ".join(f"{key}={value}" for key, value in record.items()))
+    print(
+        f"{len(records)} of {len(args.record_id)} records; {latency.calls} calls: "
+        f"p50 {latency.p50_ms:.1f} ms, p95 {latency.p95_ms:.1f} ms, max {latency.max_ms:.1f} ms"
+    )
+    return 0
+
+
+def _parser() -> OneLineParser:
+    parser = OneLineParser(prog="python -m ops", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--project", type=Path, default=ROOT, help="the folder of Pulumi.yaml (default: this repository)"
+    )
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+
+    def account_options(command: argparse.ArgumentParser, accounts: Sequence[str]) -> None:
+        command.add_argument("--account", required=True, choices=accounts)
+        command.add_argument("--region", help="default: the stack's aws:region")
+        roles = command.add_mutually_exclusive_group()
+        roles.add_argument("--role-arn", help="the role to assume in the account")
+        roles.add_argument("--no-assume-role", action="store_true", help="use the ambient credentials")
+
+    job = commands.add_parser("run-feature-job", help="run a flow into a feature group in a target account")
+    job.add_argument("--flow", required=True, help="a Data Wrangler .flow file or its exported .py script")
+    job.add_argument("--feature-group", required=True, help="a group of the feature catalog")
+    account_options(job, TARGETS)
+    job.add_argument(
+        "--source",
+        action="append",
+        default=[],
+        metavar="NAME=S3URI",
+        help="an input of the flow or script (repeatable); a flow's own sources are the default",
+    )
+    job.add_argument("--settings", type=Path, help="the job settings as JSON (default: the account's SSM parameter)")
+    job.add_argument("--git-revision", help="default: GIT_COMMIT, CodeBuild's or GitHub's revision, or git")
+    job.add_argument("--branch", help="default: CI's branch variables, or git")
+    job.add_argument("--instance-type", default="ml.m5.xlarge")
+    job.add_argument("--wait", action="store_true", help="wait for the run to end, with progress")
+    job.add_argument("--poll-seconds", type=float, default=30.0)
+    job.add_argument("--timeout-minutes", type=float, default=120.0)
+    job.set_defaults(handler=run_feature_job)
+
+    check = commands.add_parser("audit", help="check a live account against the guardrails")
+    account_options(check, ("tooling", *TARGETS))
+    check.set_defaults(handler=audit)
+
+    listing = commands.add_parser("catalog", help="list the feature catalog")
+    listing.add_argument("--dir", type=Path, default=ROOT / "features")
+    listing.add_argument("--features", action="store_true", help="list each group's features too")
+    listing.set_defaults(handler=catalog)
+
+    online = commands.add_parser("online-features", help="read records from the online store, with latency")
+    online.add_argument("--feature-group", required=True)
+    online.add_argument("--record-id", action="append", required=True, help="a record identifier (repeatable)")
+    online.add_argument("--repeat", type=int, default=1, help="calls to time")
+    account_options(online, TARGETS)
+    online.set_defaults(handler=online_features)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except (OpsError, CatalogError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except FeatureJobError as error:
+        print(f"failed: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

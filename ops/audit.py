@@ -1,0 +1,167 @@
+"""Audit a live account against the guardrails the program deploys: the drift the policy packs cannot
+see, because someone changed the account by hand after ``pulumi up``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from components import naming
+from components.config import FEATURES_DATABASE, Settings
+from components.network import endpoint_service_name
+
+IAM_ALLOWED_PRINCIPALS = "IAM_ALLOWED_PRINCIPALS"
+LIVE_ENDPOINT_STATES = ("available", "pending", "pendingacceptance")
+PUBLIC_ACCESS_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str
+    resource: str
+    ok: bool
+    detail: str
+
+
+Check = Callable[[boto3.Session, Settings], Iterator[Finding]]
+
+
+def lake_formation_settings(session: boto3.Session, settings: Settings) -> Iterator[Finding]:
+    lf: dict[str, Any] = dict(session.client("lakeformation").get_data_lake_settings()["DataLakeSettings"])
+    for key in ("CreateDatabaseDefaultPermissions", "CreateTableDefaultPermissions"):
+        holders = [p["Principal"]["DataLakePrincipalIdentifier"] for p in lf.get(key, [])]
+        ok = IAM_ALLOWED_PRINCIPALS not in holders
+        yield Finding("lake-formation-defaults", key, ok, "no IAM_ALLOWED_PRINCIPALS" if ok else f"grants to {holders}")
+    admins = sorted(a["DataLakePrincipalIdentifier"] for a in lf.get("DataLakeAdmins", []))
+    expected = sorted(settings.lake_formation_admins)
+    yield Finding(
+        "lake-formation-admins",
+        "DataLakeAdmins",
+        admins == expected,
+        "as configured" if admins == expected else f"{admins}; expected {expected}",
+    )
+
+
+def registered_locations(session: boto3.Session, settings: Settings) -> Iterator[Finding]:
+    registered = {
+        r["ResourceArn"]: r for r in session.client("lakeformation").list_resources().get("ResourceInfoList", [])
+    }
+    for database in (*settings.lake.databases, FEATURES_DATABASE):
+        bucket = naming.bucket_name(settings.role, database.replace("_", "-"), settings.account_id, settings.region)
+        arn = f"arn:{settings.partition}:s3:::{bucket}"
+        info = registered.get(arn)
+        if info is None:
+            yield Finding("lake-location", bucket, False, "not registered with Lake Formation")
+            continue
+        role = str(info.get("RoleArn", ""))
+        problems = [
+            problem
+            for problem, bad in (
+                ("registered with the service-linked role", not role or "aws-service-role" in role),
+                ("hybrid access enabled", bool(info.get("HybridAccessEnabled"))),
+            )
+            if bad
+        ]
+        yield Finding("lake-location", bucket, not problems, "; ".join(problems) or f"registered with {role}")
+
+
+def _domains(session: boto3.Session) -> list[Mapping[str, Any]]:
+    client = session.client("sagemaker")
+    return [dict(client.describe_domain(DomainId=d["DomainId"])) for d in client.list_domains().get("Domains", [])]
+
+
+def studio_domains(session: boto3.Session, settings: Settings) -> Iterator[Finding]:
+    domains = _domains(session)
+    if not domains:
+        yield Finding("studio-vpc-only", "Studio", False, "no domain; expected the stack's VPC-only domain")
+    for domain in domains:
+        mode = domain.get("AppNetworkAccessType", "PublicInternetOnly")
+        yield Finding("studio-vpc-only", str(domain["DomainId"]), mode == "VpcOnly", f"AppNetworkAccessType {mode}")
+
+
+def vpc_endpoints(session: boto3.Session, settings: Settings) -> Iterator[Finding]:
+    assert settings.network is not None
+    ec2 = session.client("ec2")
+    for vpc in sorted({str(d["VpcId"]) for d in _domains(session) if d.get("VpcId")}):
+        endpoints = [
+            e
+            for e in ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["VpcEndpoints"]
+            # Deleted endpoints stay listed for a while.
+            if str(e.get("State", "available")).lower() in LIVE_ENDPOINT_STATES
+        ]
+        interface = {
+            e["ServiceName"]
+            for e in endpoints
+            if e.get("VpcEndpointType") == "Interface" and e.get("PrivateDnsEnabled")
+        }
+        gateway = {e["ServiceName"] for e in endpoints if e.get("VpcEndpointType") == "Gateway"}
+        missing = [
+            name
+            for name in settings.network.interface_endpoints
+            if endpoint_service_name(settings.region, name) not in interface
+        ]
+        if endpoint_service_name(settings.region, "s3") not in gateway:
+            missing.append("s3 (gateway)")
+        yield Finding(
+            "vpc-endpoints",
+            vpc,
+            not missing,
+            f"missing {', '.join(missing)}" if missing else "all present with private DNS",
+        )
+
+
+def buckets(session: boto3.Session, settings: Settings) -> Iterator[Finding]:
+    s3 = session.client("s3")
+    prefix = f"{naming.PREFIX}-{settings.role}-"
+    names = sorted(b["Name"] for b in s3.list_buckets().get("Buckets", []) if b["Name"].startswith(prefix))
+    if not names:
+        yield Finding("buckets", prefix + "*", False, "no platform bucket; expected the stack's buckets")
+    for name in names:
+        try:
+            block = s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]
+            off = [flag for flag in PUBLIC_ACCESS_FLAGS if not block.get(flag)]
+        except ClientError:
+            off = list(PUBLIC_ACCESS_FLAGS)
+        yield Finding("bucket-public-access-block", name, not off, f"off: {', '.join(off)}" if off else "all four on")
+        try:
+            rules = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]["Rules"]
+            algorithm: str = rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"]
+        except (ClientError, KeyError, IndexError):
+            algorithm = "none"
+        # S3 delivers server access logs only to SSE-S3 buckets.
+        allowed = (
+            ("aws:kms", "aws:kms:dsse", "AES256")
+            if name.startswith(f"{prefix}access-logs-")
+            else ("aws:kms", "aws:kms:dsse")
+        )
+        yield Finding("bucket-encryption", name, algorithm in allowed, algorithm)
+
+
+#: Which checks apply to which account.
+CHECKS: dict[str, tuple[Check, ...]] = {
+    "tooling": (buckets,),
+    "datasci": (lake_formation_settings, studio_domains, vpc_endpoints, buckets),
+    "datamgmt": (lake_formation_settings, registered_locations, studio_domains, vpc_endpoints, buckets),
+}
+
+
+def audit(session: boto3.Session, settings: Settings) -> list[Finding]:
+    return [finding for check in CHECKS[settings.role] for finding in check(session, settings)]
+
+
+def table(findings: list[Finding]) -> str:
+    rows = [("CHECK", "RESOURCE", "RESULT", "DETAIL")] + [
+        (f.check, f.resource, "ok" if f.ok else "DRIFT", f.detail) for f in findings
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)) + "  " + row[3]
+        for row in rows
+    ]
+    drift = sum(not f.ok for f in findings)
+    lines.append(f"{len(findings)} checks, {drift} drift" + ("" if drift else ": the account matches the guardrails"))
+    return "\n".join(lines)

@@ -1,0 +1,337 @@
+"""Run a feature job: a SageMaker pipeline that turns a Data Wrangler flow (or its exported script)
+into features and ingests them into a feature group of the target account.
+
+The pipeline has two steps. The first runs the flow on the Data Wrangler image (or the script on the
+scikit-learn image, which has pandas) and writes the features to S3; the second ingests that output
+into the feature group. (A processing output straight to the Feature Store is broken in SDK 3.27.)
+Both run in the account's private subnets with its security group and customer key, which the
+execution role's IAM conditions require.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import subprocess
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from components.feature_catalog import FeatureGroupSpec
+from ops import FeatureJobError, OpsError
+from ops.aws import JobSettings
+
+INGEST_SCRIPT = Path(__file__).resolve().parent / "jobs" / "ingest.py"
+#: The SDK's defaults config, telling it never to send telemetry.
+TELEMETRY_OPT_OUT = {"SchemaVersion": "1.0", "SageMaker": {"PythonSDK": {"Modules": {"TelemetryOptOut": True}}}}
+TERMINAL = {"Succeeded", "Failed", "Stopped"}
+SKLEARN_VERSION = "1.2-1"
+PROCESSING = "/opt/ml/processing"
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    flow: Path
+    account: str
+    spec: FeatureGroupSpec
+    git_revision: str | None
+    branch: str | None
+    #: Source dataset name (``customers.csv``, or ``customers`` for a script) to an S3 URI; for a flow,
+    #: overrides the flow's own sources.
+    sources: Mapping[str, str] = field(default_factory=dict)
+    instance_type: str = "ml.m5.xlarge"
+
+
+@dataclass(frozen=True)
+class Flow:
+    """What a Data Wrangler flow file says about its inputs and its output."""
+
+    sources: dict[str, str]
+    output: str
+
+    @classmethod
+    def read(cls, path: Path) -> Flow:
+        try:
+            nodes = json.loads(path.read_text())["nodes"]
+            sources = {
+                n["parameters"]["dataset_definition"]["name"]: n["parameters"]["dataset_definition"][
+                    "s3ExecutionContext"
+                ]["s3Uri"]
+                for n in nodes
+                if n["type"] == "SOURCE"
+            }
+            consumed = {i["node_id"] for n in nodes for i in n.get("inputs", [])}
+            (last,) = [n["node_id"] for n in nodes if n["node_id"] not in consumed]
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise OpsError(
+                f"--flow: {str(path)!r} is not a Data Wrangler flow ({error!r}); expected a .flow file"
+            ) from None
+        return cls(sources=sources, output=f"{last}.default")
+
+
+def _git(*args: str) -> str | None:
+    try:
+        return subprocess.run(["git", *args], capture_output=True, text=True, check=True).stdout.strip() or None
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def git_revision_and_branch(revision: str | None, branch: str | None) -> tuple[str | None, str | None]:
+    """From the flags, else CI's variables, else the local checkout; None where nothing says."""
+    env = os.environ
+    revision = (
+        revision
+        or env.get("GIT_COMMIT")
+        or env.get("CODEBUILD_RESOLVED_SOURCE_VERSION")
+        or env.get("GITHUB_SHA")
+        or _git("rev-parse", "HEAD")
+    )
+    branch = (
+        branch
+        or env.get("GIT_BRANCH")
+        or env.get("GITHUB_REF_NAME")
+        or env.get("CODEBUILD_WEBHOOK_HEAD_REF", "").removeprefix("refs/heads/")
+        or _git("rev-parse", "--abbrev-ref", "HEAD")
+    )
+    return revision, branch
+
+
+@contextlib.contextmanager
+def _no_instance_metadata() -> Iterator[None]:
+    """The SDK makes boto3 clients at import; with no credentials in the environment botocore would
+    try the EC2 instance metadata service. Not while importing."""
+    previous = os.environ.get("AWS_EC2_METADATA_DISABLED")
+    os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["AWS_EC2_METADATA_DISABLED"]
+        else:
+            os.environ["AWS_EC2_METADATA_DISABLED"] = previous
+
+
+def _sdk(region: str) -> SimpleNamespace:
+    """The SageMaker SDK classes the pipeline needs, imported on first use (see the module's docstring)."""
+    os.environ.setdefault("AWS_DEFAULT_REGION", region)
+    with _no_instance_metadata():
+        from sagemaker.core import image_uris
+        from sagemaker.core.network import NetworkConfig
+        from sagemaker.core.processing import Processor, ScriptProcessor
+        from sagemaker.core.shapes import ProcessingInput, ProcessingOutput, ProcessingS3Input, ProcessingS3Output
+        from sagemaker.core.workflow.pipeline_context import PipelineSession
+        from sagemaker.mlops.workflow import Pipeline, ProcessingStep
+    return SimpleNamespace(
+        image_uris=image_uris,
+        NetworkConfig=NetworkConfig,
+        Processor=Processor,
+        ScriptProcessor=ScriptProcessor,
+        ProcessingInput=ProcessingInput,
+        ProcessingOutput=ProcessingOutput,
+        ProcessingS3Input=ProcessingS3Input,
+        ProcessingS3Output=ProcessingS3Output,
+        PipelineSession=PipelineSession,
+        Pipeline=Pipeline,
+        ProcessingStep=ProcessingStep,
+    )
+
+
+class FeatureJob:
+    """One run of one flow for one feature group in one account."""
+
+    def __init__(self, target: boto3.Session, settings: JobSettings, request: JobRequest) -> None:
+        self.target = target
+        self.settings = settings
+        self.request = request
+        self.pipeline_name = f"{settings.pipeline_prefix}{request.spec.name}"
+        revision = (request.git_revision or "local")[:12]
+        self.prefix = f"{request.spec.name}/{revision}"
+
+    # --- the steps ---------------------------------------------------------------------------
+
+    def check_feature_group(self) -> None:
+        """The group must exist (the account's stack creates it from the catalog) with the same schema."""
+        try:
+            described = self.target.client("sagemaker").describe_feature_group(FeatureGroupName=self.request.spec.name)
+        except ClientError as error:
+            raise OpsError(
+                f"--feature-group: {self.request.spec.name!r} does not exist in account {self.settings.account_id} "
+                f"({error.response['Error'].get('Code')}); expected the {self.request.account} stack deployed with it"
+            ) from None
+        deployed = {(d["FeatureName"], d["FeatureType"]) for d in described.get("FeatureDefinitions", [])}
+        catalog = {(f.name, f.type) for f in self.request.spec.features}
+        if deployed != catalog:
+            raise OpsError(
+                f"--feature-group: {self.request.spec.name!r} in account {self.settings.account_id} differs from "
+                f"{self.request.spec.source.name} (only deployed: {sorted(deployed - catalog)}, only in the catalog: "
+                f"{sorted(catalog - deployed)}); expected the stack deployed from this catalog"
+            )
+
+    def upload(self, path: Path) -> str:
+        """Put a file in the account's feature-jobs bucket, encrypted with its key; its S3 URI."""
+        key = f"{self.prefix}/{path.name}"
+        try:
+            self.target.client("s3").put_object(
+                Bucket=self.settings.bucket,
+                Key=key,
+                Body=path.read_bytes(),
+                ServerSideEncryption="aws:kms",
+                SSEKMSKeyId=self.settings.kms_key_arn,
+            )
+        except (ClientError, BotoCoreError) as error:
+            raise OpsError(
+                f"upload {path.name} to s3://{self.settings.bucket}/{key} failed ({error}); "
+                "expected the bucket writable"
+            ) from None
+        return f"s3://{self.settings.bucket}/{key}"
+
+    def build_pipeline(self, flow_uri: str, ingest_uri: str) -> Any:
+        settings, request = self.settings, self.request
+        sm = _sdk(settings.region)
+        session = sm.PipelineSession(boto_session=self.target, sagemaker_config=TELEMETRY_OPT_OUT)
+        common: dict[str, Any] = {
+            "role": settings.execution_role_arn,
+            "instance_count": 1,
+            "instance_type": request.instance_type,
+            # The execution role may start processing jobs only with these: its IAM conditions say so.
+            "volume_kms_key": settings.kms_key_arn,
+            "output_kms_key": settings.kms_key_arn,
+            "network_config": sm.NetworkConfig(
+                subnets=list(settings.subnet_ids),
+                security_group_ids=list(settings.security_group_ids),
+                encrypt_inter_container_traffic=True,
+            ),
+            "sagemaker_session": session,
+        }
+        features_uri = f"s3://{settings.bucket}/{self.prefix}/features"
+        sklearn = sm.image_uris.retrieve("sklearn", settings.region, version=SKLEARN_VERSION)
+
+        def data_input(name: str, uri: str, local: str) -> Any:
+            return sm.ProcessingInput(
+                input_name=name,
+                s3_input=sm.ProcessingS3Input(
+                    s3_uri=uri, local_path=local, s3_data_type="S3Prefix", s3_input_mode="File"
+                ),
+            )
+
+        if request.flow.suffix == ".flow":
+            flow = Flow.read(request.flow)
+            unknown = sorted(set(request.sources) - set(flow.sources))
+            if unknown:
+                raise OpsError(
+                    f"--source: {unknown} are not sources of {request.flow.name}; "
+                    f"expected some of {sorted(flow.sources)}"
+                )
+            sources = {**flow.sources, **request.sources}
+            processor = sm.Processor(
+                image_uri=sm.image_uris.retrieve("data-wrangler", settings.region),
+                base_job_name="mlops-data-wrangler",
+                **common,
+            )
+            step_args = processor.run(
+                inputs=[
+                    data_input("flow", flow_uri, f"{PROCESSING}/flow"),
+                    *(data_input(name, uri, f"{PROCESSING}/{name}") for name, uri in sorted(sources.items())),
+                ],
+                outputs=[self._output(sm, flow.output, features_uri)],
+            )
+        else:
+            if not request.sources:
+                raise OpsError(
+                    f"--source: none given for {request.flow.name}; expected NAME=s3://... for each input of the script"
+                )
+            processor = sm.ScriptProcessor(
+                image_uri=sklearn, command=["python3"], base_job_name="mlops-features", **common
+            )
+            step_args = processor.run(
+                code=flow_uri,
+                inputs=[
+                    data_input(name, uri, f"{PROCESSING}/input/{name}") for name, uri in sorted(request.sources.items())
+                ],
+                outputs=[self._output(sm, "features", features_uri)],
+            )
+        transform = sm.ProcessingStep(name="ComputeFeatures", step_args=step_args)
+        ingester = sm.ScriptProcessor(image_uri=sklearn, command=["python3"], base_job_name="mlops-ingest", **common)
+        ingest = sm.ProcessingStep(
+            name="IngestFeatures",
+            step_args=ingester.run(
+                code=ingest_uri,
+                inputs=[data_input("features", features_uri, f"{PROCESSING}/features")],
+                arguments=["--feature-group", request.spec.name, "--region", settings.region],
+            ),
+            depends_on=[transform],
+        )
+        return sm.Pipeline(name=self.pipeline_name, steps=[transform, ingest], sagemaker_session=session)
+
+    @staticmethod
+    def _output(sm: SimpleNamespace, name: str, uri: str) -> Any:
+        return sm.ProcessingOutput(
+            output_name=name,
+            s3_output=sm.ProcessingS3Output(s3_uri=uri, local_path=f"{PROCESSING}/output", s3_upload_mode="EndOfJob"),
+        )
+
+    def start(self, pipeline: Any, say: Callable[[str], None]) -> str:
+        """Upsert the pipeline as the execution role, start it, and mark the run with the code's
+        revision and branch: in its display name and description, which every run has, and in tags."""
+        settings, request = self.settings, self.request
+        tags = [{"Key": "mlops:feature-group", "Value": request.spec.name}]
+        pipeline.upsert(
+            role_arn=settings.execution_role_arn, description=f"Feature job for {request.spec.name}", tags=tags
+        )
+        revision, branch = request.git_revision or "unknown", request.branch or "unknown"
+        display = re.sub(r"[^a-zA-Z0-9]+", "-", f"{branch}-{revision[:12]}").strip("-")[:82]
+        execution = pipeline.start(
+            execution_display_name=display,
+            execution_description=f"git revision {revision} on branch {branch}",
+        )
+        arn = str(execution.arn)
+        run_tags: list[Any] = [
+            {"Key": "mlops:git-revision", "Value": revision},
+            {"Key": "mlops:branch", "Value": branch},
+        ]
+        try:
+            self.target.client("sagemaker").add_tags(ResourceArn=arn, Tags=run_tags)
+        except (ClientError, BotoCoreError) as error:
+            # The display name and description above already carry both; a tag is a convenience.
+            say(f"note: the run is not tagged ({error}); its display name and description name the revision")
+        return arn
+
+    def wait(self, arn: str, poll_seconds: float, timeout_seconds: float, say: Callable[[str], None]) -> str:
+        """Poll until the run ends; its final status. A failed run raises FeatureJobError with the reason."""
+        client = self.target.client("sagemaker")
+        started, last = time.monotonic(), ""
+        while True:
+            described = client.describe_pipeline_execution(PipelineExecutionArn=arn)
+            status = described["PipelineExecutionStatus"]
+            if status != last:
+                elapsed = int(time.monotonic() - started)
+                say(f"[{elapsed // 60:02d}:{elapsed % 60:02d}] {self.pipeline_name}: {status}")
+                last = status
+            if status in TERMINAL:
+                break
+            if time.monotonic() - started > timeout_seconds:
+                raise FeatureJobError(f"{self.pipeline_name}: still {status} after {timeout_seconds:.0f} s; see {arn}")
+            time.sleep(poll_seconds)
+        if status != "Succeeded":
+            raise FeatureJobError(f"{self.pipeline_name}: {status}: {self._failure(client, arn, described)}")
+        return status
+
+    @staticmethod
+    def _failure(client: Any, arn: str, described: Mapping[str, Any]) -> str:
+        """The failing step and its reason, where the API says; else the run's own reason."""
+        try:
+            steps = client.list_pipeline_execution_steps(PipelineExecutionArn=arn)["PipelineExecutionSteps"]
+        except (ClientError, BotoCoreError, NotImplementedError):
+            steps = []
+        for step in steps:
+            if step.get("StepStatus") == "Failed":
+                return f"step {step.get('StepName')}: {step.get('FailureReason', 'no reason given')}"
+        return str(described.get("FailureReason") or "no reason given")

@@ -1,0 +1,1 @@
+"""Scripts that run inside SageMaker processing containers, uploaded by ``ops``; not imported by it."""

@@ -1,0 +1,76 @@
+"""moto in server mode on 127.0.0.1, started and stopped here, with a free port; every test starts
+from an empty emulator. The SageMaker SDK's telemetry is made to fail loudly, so a test proves that
+``ops`` never sends it."""
+
+from __future__ import annotations
+
+import socket
+import urllib.request
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+REGION = "eu-west-1"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.Session]:
+    """The ambient session of a test: fake credentials, the emulator's endpoint, a clean slate."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    for variable in (
+        "AWS_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "GIT_COMMIT",
+        "GITHUB_SHA",
+        "CODEBUILD_RESOLVED_SOURCE_VERSION",
+    ):
+        monkeypatch.delenv(variable, raising=False)
+    urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")).close()
+    yield boto3.Session(region_name=REGION)
+
+
+def in_account(base: boto3.Session, account: str, role: str = "setup") -> boto3.Session:
+    """A session in another emulated account (moto keeps each account's resources apart)."""
+    credentials = base.client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{account}:role/{role}", RoleSessionName="test-setup"
+    )["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name=REGION,
+    )
+
+
+@pytest.fixture(autouse=True)
+def no_telemetry(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fail any test in which the SageMaker SDK tries to send telemetry. The SDK sends from a
+    background thread and swallows errors there, so attempts are recorded and checked afterwards."""
+    from sagemaker.core.telemetry import telemetry_logging
+
+    attempts: list[object] = []
+    monkeypatch.setattr(telemetry_logging, "_requests_helper", lambda url, timeout: attempts.append(url))
+    yield
+    assert attempts == [], f"the SageMaker SDK tried to send telemetry: {attempts}"

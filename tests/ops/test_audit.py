@@ -1,0 +1,230 @@
+"""``python -m ops audit`` against moto: a compliant account passes, and each injected drift is caught."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+import pytest
+
+from components import naming
+from components.config import FEATURES_DATABASE, Settings
+from components.network import endpoint_service_name
+from ops.__main__ import _settings, main
+from tests.conftest import ROOT
+from tests.ops.conftest import REGION, in_account
+
+DATAMGMT = "333333333333"
+AUDITOR = f"arn:aws:iam::{DATAMGMT}:role/auditor"
+
+
+@pytest.fixture(scope="module")
+def settings() -> Settings:
+    return _settings(ROOT, "datamgmt")
+
+
+def _bucket(settings: Settings, purpose: str) -> str:
+    return naming.bucket_name(settings.role, purpose, settings.account_id, settings.region)
+
+
+def lake_buckets(settings: Settings) -> list[str]:
+    return [_bucket(settings, db.replace("_", "-")) for db in (*settings.lake.databases, FEATURES_DATABASE)]
+
+
+def build_compliant(account: boto3.Session, settings: Settings) -> dict[str, Any]:
+    """What the datamgmt stack deploys, for the parts the audit reads."""
+    assert settings.network is not None
+    s3 = account.client("s3")
+    key = account.client("kms").create_key()["KeyMetadata"]["Arn"]
+    for name in [_bucket(settings, "access-logs"), *lake_buckets(settings), _bucket(settings, "feature-jobs")]:
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+        s3.put_public_access_block(
+            Bucket=name,
+            PublicAccessBlockConfiguration={
+                flag: True
+                for flag in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+            },
+        )
+        default = (
+            {"SSEAlgorithm": "AES256"} if "access-logs" in name else {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key}
+        )
+        s3.put_bucket_encryption(
+            Bucket=name, ServerSideEncryptionConfiguration={"Rules": [{"ApplyServerSideEncryptionByDefault": default}]}
+        )
+    lf = account.client("lakeformation")
+    lf.put_data_lake_settings(
+        DataLakeSettings={
+            "DataLakeAdmins": [{"DataLakePrincipalIdentifier": admin} for admin in settings.lake_formation_admins],
+            "CreateDatabaseDefaultPermissions": [],
+            "CreateTableDefaultPermissions": [],
+        }
+    )
+    data_access = f"arn:aws:iam::{DATAMGMT}:role/mlops/mlops-datamgmt-lake-data-access"
+    for name in lake_buckets(settings):
+        lf.register_resource(ResourceArn=f"arn:aws:s3:::{name}", RoleArn=data_access, HybridAccessEnabled=False)
+    ec2 = account.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock=settings.network.vpc_cidr)["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(
+        VpcId=vpc, CidrBlock=settings.network.subnet_cidrs[0], AvailabilityZone=settings.network.availability_zones[0]
+    )["Subnet"]["SubnetId"]
+    endpoints = {
+        name: ec2.create_vpc_endpoint(
+            VpcId=vpc,
+            ServiceName=endpoint_service_name(REGION, name),
+            VpcEndpointType="Interface",
+            SubnetIds=[subnet],
+            PrivateDnsEnabled=True,
+        )["VpcEndpoint"]["VpcEndpointId"]
+        for name in settings.network.interface_endpoints
+    }
+    table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    endpoints["s3"] = ec2.create_vpc_endpoint(
+        VpcId=vpc, ServiceName=endpoint_service_name(REGION, "s3"), VpcEndpointType="Gateway", RouteTableIds=[table]
+    )["VpcEndpoint"]["VpcEndpointId"]
+    account.client("sagemaker").create_domain(
+        DomainName="mlops-datamgmt-studio-readonly",
+        AuthMode="IAM",
+        AppNetworkAccessType="VpcOnly",
+        VpcId=vpc,
+        SubnetIds=[subnet],
+        DefaultUserSettings={"ExecutionRole": f"arn:aws:iam::{DATAMGMT}:role/mlops/readonly"},
+    )
+    return {"vpc": vpc, "subnet": subnet, "endpoints": endpoints, "key": key}
+
+
+def audit(capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = main(["audit", "--account", "datamgmt", "--role-arn", AUDITOR])
+    return code, capsys.readouterr().out
+
+
+def drift_lines(output: str) -> list[str]:
+    return [line for line in output.splitlines() if "  DRIFT  " in line]
+
+
+def test_a_compliant_account_passes(aws: boto3.Session, settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    build_compliant(in_account(aws, DATAMGMT), settings)
+    code, output = audit(capsys)
+    assert code == 0, output
+    assert drift_lines(output) == []
+    assert output.strip().endswith("0 drift: the account matches the guardrails")
+    assert "lake-location" in output and "vpc-endpoints" in output and "studio-vpc-only" in output
+
+
+def _all_to_iam(account: boto3.Session, _: Settings, __: dict[str, Any]) -> None:
+    lf = account.client("lakeformation")
+    current = lf.get_data_lake_settings()["DataLakeSettings"]
+    current["CreateDatabaseDefaultPermissions"] = [
+        {"Principal": {"DataLakePrincipalIdentifier": "IAM_ALLOWED_PRINCIPALS"}, "Permissions": ["ALL"]}
+    ]
+    lf.put_data_lake_settings(DataLakeSettings=current)
+
+
+def _extra_admin(account: boto3.Session, _: Settings, __: dict[str, Any]) -> None:
+    lf = account.client("lakeformation")
+    current = lf.get_data_lake_settings()["DataLakeSettings"]
+    current["DataLakeAdmins"].append({"DataLakePrincipalIdentifier": f"arn:aws:iam::{DATAMGMT}:role/someone"})
+    lf.put_data_lake_settings(DataLakeSettings=current)
+
+
+def _public_domain(account: boto3.Session, _: Settings, built: dict[str, Any]) -> None:
+    account.client("sagemaker").create_domain(
+        DomainName="shadow-it",
+        AuthMode="IAM",
+        AppNetworkAccessType="PublicInternetOnly",
+        VpcId=built["vpc"],
+        SubnetIds=[built["subnet"]],
+        DefaultUserSettings={"ExecutionRole": f"arn:aws:iam::{DATAMGMT}:role/x"},
+    )
+
+
+def _no_sts_endpoint(account: boto3.Session, _: Settings, built: dict[str, Any]) -> None:
+    account.client("ec2").delete_vpc_endpoints(VpcEndpointIds=[built["endpoints"]["sts"]])
+
+
+def _no_s3_gateway(account: boto3.Session, _: Settings, built: dict[str, Any]) -> None:
+    account.client("ec2").delete_vpc_endpoints(VpcEndpointIds=[built["endpoints"]["s3"]])
+
+
+def _no_public_access_block(account: boto3.Session, settings: Settings, _: dict[str, Any]) -> None:
+    account.client("s3").delete_public_access_block(Bucket=_bucket(settings, "curated"))
+
+
+def _public_policy_allowed(account: boto3.Session, settings: Settings, _: dict[str, Any]) -> None:
+    flags = {
+        "BlockPublicAcls": True,
+        "IgnorePublicAcls": True,
+        "BlockPublicPolicy": False,
+        "RestrictPublicBuckets": True,
+    }
+    account.client("s3").put_public_access_block(Bucket=_bucket(settings, "raw"), PublicAccessBlockConfiguration=flags)
+
+
+def _sse_s3_on_lake(account: boto3.Session, settings: Settings, _: dict[str, Any]) -> None:
+    account.client("s3").put_bucket_encryption(
+        Bucket=_bucket(settings, "features"),
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
+    )
+
+
+def _unregistered(account: boto3.Session, settings: Settings, _: dict[str, Any]) -> None:
+    account.client("lakeformation").deregister_resource(ResourceArn=f"arn:aws:s3:::{_bucket(settings, 'raw')}")
+
+
+def _service_linked_role(account: boto3.Session, settings: Settings, _: dict[str, Any]) -> None:
+    lf, arn = account.client("lakeformation"), f"arn:aws:s3:::{_bucket(settings, 'curated')}"
+    lf.deregister_resource(ResourceArn=arn)
+    lf.register_resource(ResourceArn=arn, UseServiceLinkedRole=True)
+
+
+DRIFTS: list[tuple[str, Callable[[boto3.Session, Settings, dict[str, Any]], None], str]] = [
+    ("default permissions to IAMAllowedPrincipals", _all_to_iam, "lake-formation-defaults"),
+    ("an admin added by hand", _extra_admin, "lake-formation-admins"),
+    ("a domain on the public internet", _public_domain, "studio-vpc-only"),
+    ("a missing interface endpoint", _no_sts_endpoint, "vpc-endpoints"),
+    ("a missing S3 gateway endpoint", _no_s3_gateway, "vpc-endpoints"),
+    ("a bucket without public access block", _no_public_access_block, "bucket-public-access-block"),
+    ("a public access block with a flag off", _public_policy_allowed, "bucket-public-access-block"),
+    ("a lake bucket on SSE-S3", _sse_s3_on_lake, "bucket-encryption"),
+    ("an unregistered location", _unregistered, "lake-location"),
+    ("a location on the service-linked role", _service_linked_role, "lake-location"),
+]
+
+
+@pytest.mark.parametrize(("what", "drift", "check"), DRIFTS, ids=[d[0] for d in DRIFTS])
+def test_each_injected_drift_is_caught(
+    aws: boto3.Session,
+    settings: Settings,
+    capsys: pytest.CaptureFixture[str],
+    what: str,
+    drift: Callable[[boto3.Session, Settings, dict[str, Any]], None],
+    check: str,
+) -> None:
+    account = in_account(aws, DATAMGMT)
+    built = build_compliant(account, settings)
+    drift(account, settings, built)
+    code, output = audit(capsys)
+    assert code == 1, output
+    lines = drift_lines(output)
+    assert lines and all(line.startswith(check) for line in lines), (what, lines)
+
+
+def test_the_audit_needs_a_role_or_the_ambient_credentials(
+    aws: boto3.Session, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["audit", "--account", "datamgmt"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "--role-arn: not given" in line and "--no-assume-role" in line
+
+
+def test_tooling_audit_checks_its_buckets(aws: boto3.Session, capsys: pytest.CaptureFixture[str]) -> None:
+    tooling = _settings(ROOT, "tooling")
+    s3 = aws.client("s3")
+    name = naming.bucket_name("tooling", "artifacts", tooling.account_id, REGION)
+    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+    assert main(["audit", "--account", "tooling", "--no-assume-role"]) == 1
+    output = capsys.readouterr().out
+    assert f"bucket-public-access-block  {name}" in output.replace("  DRIFT", "")
+    assert "2 drift" in output
