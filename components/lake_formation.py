@@ -100,9 +100,10 @@ class LakeGovernanceArgs:
     locations: Sequence[pulumi.Input[str]]
     data_access_role_arn: pulumi.Input[str]
     grants: Sequence[TagGrant]
-    #: Resources the tags and grants must wait for (the settings that make the deployer an admin,
-    #: the databases and tables being tagged).
+    #: What everything here waits for: the settings that make the deployer a Lake Formation admin.
     wait_for: Sequence[pulumi.Resource] = field(default_factory=list)
+    #: What the tag assignments also wait for: the databases and tables they tag.
+    targets_wait_for: Sequence[pulumi.Resource] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for target in self.targets:
@@ -142,7 +143,9 @@ class LakeGovernance(pulumi.ComponentResource):
                 hybrid_access_enabled=False,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=waits),
             )
-        tagged = pulumi.ResourceOptions(parent=self, depends_on=[*waits, *tags])
+        # Grants need the tags to exist; assignments also need the databases and tables they tag.
+        granted = pulumi.ResourceOptions(parent=self, depends_on=[*waits, *tags])
+        tagged = pulumi.ResourceOptions(parent=self, depends_on=[*waits, *tags, *args.targets_wait_for])
         for index, target in enumerate(args.targets):
             lf_tag: aws.lakeformation.ResourceLfTagsLfTagArgsDict = {"key": target.key, "value": target.value}
             if target.columns and target.table:
@@ -177,6 +180,6 @@ class LakeGovernance(pulumi.ComponentResource):
                     "resource_type": grant.resource_type,
                     "expressions": [{"key": key, "values": list(values)} for key, values in grant.expression.items()],
                 },
-                opts=tagged,
+                opts=granted,
             )
         self.register_outputs({"tagKeys": list(args.tags)})

@@ -13,7 +13,8 @@ import os
 import selectors
 import subprocess
 import sys
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,23 +62,36 @@ class _RunningPack:
     name: str
 
 
+@dataclass(frozen=True)
+class StackIdentity:
+    """What a pack learns about the stack when it starts: from its environment and ConfigureStack."""
+
+    project: str
+    stack: str
+    config: Mapping[str, str]
+
+
 class PackSession:
     """Every policy pack, started once for one stack as the engine starts it (the stack's config in
-    the environment), configured, and ready to analyze that stack, or variants of it, many times."""
+    the environment), configured, and ready to analyze that stack, or variants of it, many times.
+
+    The processes start when the session is made; the first analysis waits for them, so a caller
+    can start the packs of a stack before synthesizing it."""
 
     def __init__(
-        self, folders: Sequence[Path], result: StackResult, policy_config: Mapping[str, Mapping[str, Any]]
+        self, folders: Sequence[Path], identity: StackIdentity, policy_config: Mapping[str, Mapping[str, Any]]
     ) -> None:
+        self.identity = identity
+        self._policy_config = policy_config
         env = {
             **os.environ,
-            "PULUMI_CONFIG": json.dumps(result.config),
-            "PULUMI_PROJECT": result.project,
-            "PULUMI_STACK": result.name,
+            "PULUMI_CONFIG": json.dumps(dict(identity.config)),
+            "PULUMI_PROJECT": identity.project,
+            "PULUMI_STACK": identity.stack,
             "PULUMI_ORGANIZATION": "organization",
             "PULUMI_DRY_RUN": "true",
         }
-        # Start them all before waiting for any: each takes a fraction of a second to come up.
-        processes = [
+        self._starting = [
             (
                 folder,
                 # The engine passes its own address; a pack only needs it for logging and never dials it.
@@ -93,30 +107,39 @@ class PackSession:
             for folder in folders
         ]
         self.packs: list[_RunningPack] = []
+
+    @classmethod
+    def for_result(
+        cls, folders: Sequence[Path], result: StackResult, policy_config: Mapping[str, Mapping[str, Any]]
+    ) -> PackSession:
+        return cls(folders, StackIdentity(result.project, result.name, result.config), policy_config)
+
+    def _ready(self) -> list[_RunningPack]:
+        """The packs, connected and configured (waiting for them to start, the first time)."""
         try:
-            for folder, process in processes:
-                self.packs.append(self._connect(folder, process, result, policy_config.get(folder.name, {})))
+            while self._starting:
+                folder, process = self._starting.pop(0)
+                self.packs.append(self._connect(folder, process, self._policy_config.get(folder.name, {})))
         except BaseException:
-            for _, process in processes:
+            for _, process in self._starting:
                 process.kill()
+            self._starting = []
             self.close()
             raise
+        return self.packs
 
-    @staticmethod
-    def _connect(
-        folder: Path, process: subprocess.Popen[str], result: StackResult, user_config: Mapping[str, Any]
-    ) -> _RunningPack:
+    def _connect(self, folder: Path, process: subprocess.Popen[str], user_config: Mapping[str, Any]) -> _RunningPack:
         port = _read_port(folder, process)
         channel = grpc.insecure_channel(f"127.0.0.1:{port}")
         stub = analyzer_pb2_grpc.AnalyzerStub(channel)
         info = stub.GetAnalyzerInfo(empty_pb2.Empty())
         stub.ConfigureStack(
             analyzer_pb2.AnalyzerStackConfigureRequest(
-                stack=result.name,
-                project=result.project,
+                stack=self.identity.stack,
+                project=self.identity.project,
                 organization="organization",
                 dry_run=True,
-                config=result.config,
+                config=dict(self.identity.config),
             )
         )
         stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=_policy_config(folder, info, user_config)))
@@ -124,23 +147,42 @@ class PackSession:
 
     def analyze(self, result: StackResult, only: Collection[str] | None = None) -> list[Violation]:
         """Analyze each resource (or only those whose URN is in ``only``) and then the stack."""
-        violations: list[Violation] = []
+        return [*self.analyze_resources(result, only), *self.analyze_stack(result)]
+
+    def analyze_resources(self, result: StackResult, only: Collection[str] | None = None) -> list[Violation]:
+        """``Analyze``, one call per resource and pack, as the engine calls it during a preview."""
         requests = [r for r in _requests(result) if only is None or r.urn in only]
-        stack_request = analyzer_pb2.AnalyzeStackRequest(resources=_stack_resources(result))
-        for pack in self.packs:
+        # The engine knows which resource it asked about; a diagnostic needs not repeat it.
+        return self._call(
+            result, lambda pack: [v for r in requests for v in _violations(pack, pack.stub.Analyze(r), r.urn)]
+        )
+
+    def analyze_stack(self, result: StackResult) -> list[Violation]:
+        """``AnalyzeStack``, one call per pack with every resource, its outputs and its dependencies."""
+        request = analyzer_pb2.AnalyzeStackRequest(resources=_stack_resources(result))
+        return self._call(result, lambda pack: list(_violations(pack, pack.stub.AnalyzeStack(request), "")))
+
+    def _call(self, result: StackResult, ask: Callable[[_RunningPack], list[Violation]]) -> list[Violation]:
+        """Ask every pack at once (each is its own process), and gather the answers in pack order."""
+
+        def one(pack: _RunningPack) -> list[Violation]:
             try:
-                for request in requests:
-                    # The engine knows which resource it asked about; a diagnostic needs not repeat it.
-                    violations.extend(_violations(pack, pack.stub.Analyze(request), default_urn=request.urn))
-                violations.extend(_violations(pack, pack.stub.AnalyzeStack(stack_request), default_urn=""))
+                return ask(pack)
             except grpc.RpcError as error:
                 raise EngineError(
                     f"policy pack {pack.name}: {error.details()}; expected it to analyze "
                     f"stack {result.name} without crashing"
                 ) from None
-        return violations
+
+        packs = self._ready()
+        with ThreadPoolExecutor(max_workers=max(1, len(packs))) as pool:
+            return [violation for answers in pool.map(one, packs) for violation in answers]
 
     def close(self) -> None:
+        for _, process in self._starting:
+            process.kill()
+            process.wait()
+        self._starting = []
         for pack in self.packs:
             pack.channel.close()
             pack.process.kill()
@@ -224,7 +266,7 @@ def analyze(
     pack_folders: Sequence[Path], result: StackResult, policy_config: Mapping[str, Mapping[str, Any]] | None = None
 ) -> list[Violation]:
     """Run every pack over one synthesized stack."""
-    with PackSession(pack_folders, result, policy_config or {}) as session:
+    with PackSession.for_result(pack_folders, result, policy_config or {}) as session:
         return session.analyze(result)
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from offline import EngineError
-from offline.analyzer import Violation, analyze, discover_packs
+from offline.analyzer import PackSession, StackIdentity, Violation, discover_packs
 from offline.project import Project, load_project, stack_config
 from offline.synth import StackResult, synthesize
 
@@ -58,14 +59,28 @@ def preview(
             )
     # Every stack file is read before any program runs: a broken one stops the preview at once.
     configs = {name: stack_config(project, name) for name in project.stacks[: last + 1]}
+    # The packs of every previewed stack start now, and come up while the programs run.
+    sessions = {
+        name: PackSession(packs, StackIdentity(project.name, name, configs[name]), policy_config or {})
+        for name in wanted
+        if packs
+    }
     exports: dict[str, dict[str, Any]] = {}
-    previews: list[StackPreview] = []
-    for name, config in configs.items():
-        progress(f"{name}: synthesizing")
-        result = synthesize(project, name, config, exports)
-        exports[name] = result.outputs
-        if name in wanted:
-            progress(f"{name}: analyzing with {len(packs)} policy packs")
-            previews.append(StackPreview(result, analyze(packs, result, policy_config) if packs else []))
+    analyses: list[tuple[StackResult, Future[list[Violation]] | None]] = []
+    try:
+        # A stack's packs analyze it in the background while the next stack is synthesized.
+        with ThreadPoolExecutor(max_workers=1) as background:
+            for name, config in configs.items():
+                progress(f"{name}: synthesizing")
+                result = synthesize(project, name, config, exports)
+                exports[name] = result.outputs
+                if name in wanted:
+                    session = sessions.get(name)
+                    analyses.append((result, background.submit(session.analyze, result) if session else None))
+            progress(f"analyzing with {len(packs)} policy packs")
+            previews = [StackPreview(result, future.result() if future else []) for result, future in analyses]
+    finally:
+        for session in sessions.values():
+            session.close()
     previews.sort(key=lambda p: wanted.index(p.result.name))
     return Preview(project=project, packs=packs, stacks=previews)

@@ -268,3 +268,26 @@ def test_a_configured_column_tag_lands_on_those_columns(project_copy: Path) -> N
             "lfTags": [{"key": "classification", "value": "sensitive"}],
         }
     ]
+
+
+def test_tags_and_grants_wait_only_for_what_they_need(datamgmt: StackPreview) -> None:
+    """Needless waits lengthen every deploy: tags and grants need the admin settings, assignments
+    also need the databases and tables they tag."""
+    by_urn = {r.urn: r for r in datamgmt.result.resources}
+    settings = one(datamgmt, "aws:lakeformation/dataLakeSettings:DataLakeSettings").urn
+    for tag in of_type(datamgmt, "aws:lakeformation/lfTag:LfTag"):
+        assert tag.dependencies == [settings]
+    for grant in [g for g in of_type(datamgmt, "aws:lakeformation/permissions:Permissions") if "governance" in g.name]:
+        assert {by_urn[d].type for d in grant.dependencies} <= {
+            "aws:lakeformation/dataLakeSettings:DataLakeSettings",
+            "aws:lakeformation/lfTag:LfTag",
+            "aws:iam/role:Role",  # the principal, through the grant's own input
+        }
+    group = one(datamgmt, "aws:sagemaker/featureGroup:FeatureGroup")
+    table_tags = [
+        r for r in of_type(datamgmt, "aws:lakeformation/resourceLfTags:ResourceLfTags") if "table" in r.inputs
+    ]
+    assert table_tags and all(
+        group.urn in r.dependencies or any(d.endswith("::datamgmt-feature-store") for d in r.dependencies)
+        for r in table_tags
+    )

@@ -524,7 +524,7 @@ MUTATIONS = [
 @pytest.fixture(scope="module")
 def sessions(platform: Preview) -> Iterator[dict[str, PackSession]]:
     packs = discover_packs(ROOT / "policies")
-    opened = {stack.result.name: PackSession(packs, stack.result, {}) for stack in platform.stacks}
+    opened = {stack.result.name: PackSession.for_result(packs, stack.result, {}) for stack in platform.stacks}
     yield opened
     for session in opened.values():
         session.close()

@@ -201,7 +201,8 @@ class DatamgmtAccount(pulumi.ComponentResource):
                 locations=[bucket.arn for bucket in buckets.values()],
                 data_access_role_arn=data_access.arn,
                 grants=self._grants(engineering.arn, feature_job.arn, readonly.arn),
-                wait_for=[lake_formation.settings, catalog, feature_store],
+                wait_for=[lake_formation.settings],
+                targets_wait_for=[catalog, feature_store],
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -1,0 +1,283 @@
+"""``make bench`` (``python -m benchmarks``): speed and scale of the offline engine and the test suite.
+
+Every measurement runs in a fresh process, as a person or CI runs the command, and reports wall
+time and peak memory (maximum resident set size) of that process. Results print as tables; the
+goals of issue #8 are checked at the end (a goal missed is reported, not asserted).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+STACKS = ("tooling", "datamgmt", "datasci")
+
+
+def floor_program(types: Sequence[str]) -> str:
+    """A program that only imports pulumi and loads the pulumi_aws classes of ``types`` (type tokens
+    such as ``aws:s3/bucket:Bucket``): what any synthesis of those resources must pay first."""
+    lines = ["import pulumi, pulumi_aws"]
+    for token in sorted({t for t in types if t.startswith("aws:")}):
+        _, module, name = token.split(":")
+        # pulumi_aws loads a module's classes on first use: touching each class loads it for real.
+        lines.append(f"pulumi_aws.{module.split('/')[0]}.{name}")
+    return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    peak_mb: float
+    stdout: str
+
+
+def measure(args: Sequence[str], cwd: Path = ROOT, repeat: int = 1) -> Run:
+    """The fastest of ``repeat`` runs of a command, with that run's peak memory."""
+    best: Run | None = None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        process = subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        stdout = process.stdout.read() if process.stdout else ""
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode not in (0, 1):
+            raise SystemExit(f"benchmark: {' '.join(args)} exited {process.returncode}")
+        run = Run(elapsed, usage.ru_maxrss / 1024, stdout)
+        best = run if best is None or run.seconds < best.seconds else best
+    assert best is not None
+    return best
+
+
+def table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    cells = [list(header), *[[f"{c:.3f}" if isinstance(c, float) else str(c) for c in row] for row in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    lines = [f"\n{title}", "  ".join(h.ljust(w) for h, w in zip(cells[0], widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in cells[1:]]
+    return "\n".join(lines)
+
+
+def preview(project: Path, stacks: Sequence[str], policies: bool, repeat: int) -> tuple[Run, dict[str, Any]]:
+    args = [PYTHON, "-m", "offline", "preview", "--json", "--project", str(project)]
+    args += [arg for stack in stacks for arg in ("--stack", stack)]
+    if not policies:
+        args.append("--no-policies")
+    run = measure(args, repeat=repeat)
+    return run, json.loads(run.stdout)
+
+
+def bench_preview(repeat: int) -> tuple[str, dict[str, float]]:
+    synth, document = preview(ROOT, STACKS, policies=False, repeat=repeat)
+    types = [r["type"] for s in document["stacks"] for r in s["resources"]]
+    floor = measure([PYTHON, "-c", floor_program(types)], repeat=repeat)
+    rows = [("import floor (pulumi + the pulumi_aws classes used)", "-", floor.seconds, floor.peak_mb, 1.0)]
+    for stacks in ([s] for s in STACKS):
+        run, document = preview(ROOT, stacks, policies=True, repeat=repeat)
+        count = sum(len(s["resources"]) for s in document["stacks"])
+        rows.append(
+            (
+                f"preview {stacks[0]} (+ upstream synthesis)",
+                count,
+                run.seconds,
+                run.peak_mb,
+                run.seconds / floor.seconds,
+            )
+        )
+    total = len(types)
+    rows.append(
+        ("synthesis of all three, no packs", total, synth.seconds, synth.peak_mb, synth.seconds / floor.seconds)
+    )
+    full, _ = preview(ROOT, STACKS, policies=True, repeat=repeat)
+    rows.append(("preview of all three, 4 packs", total, full.seconds, full.peak_mb, full.seconds / floor.seconds))
+    text = table(
+        f"1. Offline preview (fastest of {repeat})", ("run", "resources", "seconds", "peak MB", "x floor"), rows
+    )
+    return text, {"preview_ratio": full.seconds / floor.seconds, "synth_ratio": synth.seconds / floor.seconds}
+
+
+def scaled_project(data_scientists: int, feature_groups: int) -> Path:
+    """A copy of the project with that many data scientists and feature groups."""
+    folder = Path(tempfile.mkdtemp(prefix="mlops-bench-"))
+    for name in ("Pulumi.yaml", "Pulumi.tooling.yaml", "Pulumi.datamgmt.yaml", "Pulumi.datasci.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, folder / name)
+    for name in ("components", "policies"):
+        shutil.copytree(ROOT / name, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
+    project = yaml.safe_load((folder / "Pulumi.yaml").read_text())
+    scientists = [f"scientist{i:04d}@example.com" for i in range(data_scientists)]
+    project["config"]["dataScientists"]["default"] = scientists
+    project["config"]["leadDataScientist"]["default"] = scientists[0]
+    (folder / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
+    (folder / "features").mkdir()
+    example = yaml.safe_load((ROOT / "features" / "customer-churn.yaml").read_text())
+    for i in range(feature_groups):
+        spec = {**example, "name": f"churn-{i:03d}", "owner": scientists[0]}
+        (folder / "features" / f"churn-{i:03d}.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    return folder
+
+
+def bench_scale(repeat: int) -> tuple[str, dict[str, float]]:
+    """Synthesis of all three stacks as users (Studio profiles, in two stacks) and feature groups
+    (two Feature Stores, Lake Formation tags) grow; the slope is the cost of one more resource."""
+    rows, points = [], {}
+    for scientists, groups in ((10, 10), (100, 10), (500, 10), (10, 100)):
+        project = scaled_project(scientists, groups)
+        try:
+            run, document = preview(project, STACKS, policies=False, repeat=repeat)
+        finally:
+            shutil.rmtree(project)
+        counts = {s["name"]: len(s["resources"]) for s in document["stacks"]}
+        total = sum(counts.values())
+        points[(scientists, groups)] = (run.seconds, total)
+        rows.append(
+            (
+                scientists,
+                groups,
+                *(counts[s] for s in STACKS),
+                total,
+                run.seconds,
+                run.peak_mb,
+                1000 * run.seconds / total,
+            )
+        )
+    (t0, r0), (t1, r1), (t2, r2) = points[(10, 10)], points[(500, 10)], points[(10, 100)]
+    users_slope, groups_slope = 1000 * (t1 - t0) / (r1 - r0), 1000 * (t2 - t0) / (r2 - r0)
+    text = table(
+        "2. Scale: synthesis of the three stacks, no packs",
+        ("data scientists", "feature groups", *STACKS, "total", "seconds", "peak MB", "ms per resource"),
+        rows,
+    )
+    text += (
+        f"\n   per added resource: {users_slope:.2f} ms (users, 10 -> 500), "
+        f"{groups_slope:.2f} ms (feature groups, 10 -> 100)"
+    )
+    return text, {"ms_per_added_resource": max(users_slope, groups_slope)}
+
+
+def bench_analyzer() -> tuple[str, dict[str, float]]:
+    sys.path.insert(0, str(ROOT))
+    from offline.analyzer import PackSession, discover_packs
+    from offline.engine import preview as run_preview
+
+    result = next(s.result for s in run_preview(ROOT, ["datamgmt"], policies=False).stacks)
+    packs = discover_packs(ROOT / "policies")
+    rows = []
+    with PackSession.for_result(packs, result, {}) as session:
+        session.analyze_stack(result)  # packs up and configured before the clock starts
+        started = time.perf_counter()
+        for record in result.resources:
+            session.analyze_resources(result, [record.urn])
+        per_resource = time.perf_counter() - started
+        started = time.perf_counter()
+        session.analyze_stack(result)
+        whole = time.perf_counter() - started
+    n = len(result.resources)
+    calls = n * len(packs)
+    rows.append(("Analyze, one resource per call", n, len(packs), per_resource, calls / per_resource))
+    rows.append(("AnalyzeStack, the whole stack", n, len(packs), whole, n * len(packs) / whole))
+    text = table(
+        "3. Policy analysis over gRPC (datamgmt stack)", ("call", "resources", "packs", "seconds", "resources/s"), rows
+    )
+    return text, {"analyze_per_resource": calls / per_resource, "analyze_stack": n * len(packs) / whole}
+
+
+def critical_path(stack: dict[str, Any]) -> list[str]:
+    """The longest chain of custom resources, each waiting for the one before (dependencies; a
+    dependency on a component means on all its custom descendants)."""
+    resources = {r["urn"]: r for r in stack["resources"]}
+    children: dict[str, list[str]] = {}
+    for r in stack["resources"]:
+        children.setdefault(r["parent"], []).append(r["urn"])
+
+    def customs(urn: str) -> list[str]:
+        if urn not in resources:
+            return []
+        below = [c for child in children.get(urn, []) for c in customs(child)]
+        return below if resources[urn]["type"].startswith("mlops:") else [urn, *below]
+
+    waits = {
+        urn: {d for dep in r["dependencies"] for d in customs(dep) if d != urn}
+        for urn, r in resources.items()
+        if not r["type"].startswith("mlops:")
+    }
+    longest: dict[str, list[str]] = {}
+
+    def chain(urn: str) -> list[str]:
+        if urn not in longest:
+            before = max((chain(d) for d in waits.get(urn, ())), key=len, default=[])
+            longest[urn] = [*before, urn]
+        return longest[urn]
+
+    return max((chain(urn) for urn in waits), key=len, default=[])
+
+
+def bench_critical_path() -> str:
+    _, document = preview(ROOT, STACKS, policies=False, repeat=1)
+    rows = []
+    for stack in document["stacks"]:
+        path = critical_path(stack)
+        names = " -> ".join(urn.rsplit("::", 1)[-1] for urn in path)
+        rows.append((stack["name"], len(stack["resources"]), len(path), names))
+    return table(
+        "4. Critical path: the longest chain of resources that wait for each other",
+        ("stack", "resources", "chain length", "chain"),
+        rows,
+    )
+
+
+def bench_tests() -> tuple[str, dict[str, float]]:
+    run = measure([PYTHON, "-m", "pytest", "-q", "-p", "no:warnings"])
+    summary = run.stdout.strip().splitlines()[-1] if run.stdout.strip() else ""
+    text = table(
+        "5. Test suite",
+        ("run", "seconds", "peak MB", "result"),
+        [("make test (pytest)", run.seconds, run.peak_mb, summary)],
+    )
+    return text, {"tests_seconds": run.seconds}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the fastest counts")
+    parser.add_argument("--skip-tests", action="store_true", help="leave out the test suite's wall time")
+    args = parser.parse_args(argv)
+    results: dict[str, float] = {}
+    for bench in (lambda: bench_preview(args.repeat), lambda: bench_scale(1), bench_analyzer):
+        text, numbers = bench()
+        print(text, flush=True)
+        results.update(numbers)
+    print(bench_critical_path(), flush=True)
+    if not args.skip_tests:
+        text, numbers = bench_tests()
+        print(text, flush=True)
+        results.update(numbers)
+    goals = [
+        ("full three-stack preview within 2x the import floor", results["preview_ratio"], "<=", 2.0),
+        ("under 1 ms per added resource", results["ms_per_added_resource"], "<", 1.0),
+        ("at least 2,000 resources/s through the analyzer (whole stack)", results["analyze_stack"], ">=", 2000.0),
+        ("test suite under 90 s", results.get("tests_seconds", float("nan")), "<", 90.0),
+    ]
+    rows = []
+    for goal, value, op, bound in goals:
+        met = {"<=": value <= bound, "<": value < bound, ">=": value >= bound}[op]
+        rows.append((goal, f"{value:.2f}", f"{op} {bound:g}", "met" if met else "MISSED"))
+    print(table("Goals (issue #8)", ("goal", "measured", "target", "verdict"), rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
