@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: install install-ops install-dev preview test lint format lock clean
+.PHONY: install install-ops install-dev preview test lint format lock clean bench graph
 
 # Installing is idempotent: a stamp per pinned set, redone only when its lock file changes. Each set
 # includes the one before: program < ops (boto3, SageMaker SDK) < dev (tests, lint, moto).
@@ -34,6 +34,15 @@ preview: install
 ## test: the whole test suite
 test: install-dev
 	$(BIN)/python -m pytest
+
+## bench: speed and scale, printed as tables (about two minutes, plus the test suite)
+bench: install-dev
+	$(BIN)/python -m benchmarks
+
+## graph: redraw docs/platform.svg (needs Graphviz: apt-get install graphviz) and its source
+graph: install
+	$(BIN)/python -m offline graph --out docs/platform.dot
+	$(BIN)/python -m offline graph --out docs/platform.svg
 
 ## lint: ruff (lint and format), mypy, and actionlint on the GitHub workflows
 ACTIONLINT := tools/actionlint

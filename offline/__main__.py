@@ -1,12 +1,15 @@
-"""``python -m offline preview [--stack NAME]... [--json]``: the offline plan and policy check.
+"""``python -m offline preview [--stack NAME]... [--json]``: the offline plan and policy check;
+``python -m offline graph --out FILE.svg``: the picture of the three accounts.
 
 Exit codes: 0 no mandatory violation, 1 at least one, 2 usage, project or configuration error.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import shutil
 import sys
 import traceback
 from collections.abc import Callable
@@ -20,43 +23,11 @@ from offline.report import to_json, to_text
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = OneLineParser(prog="python -m offline", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
-    run = commands.add_parser("preview", help="synthesize the stacks, run every policy pack, print the plan")
-    run.add_argument(
-        "--stack",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="a stack to preview (repeatable); default: all, in deploy order",
-    )
-    run.add_argument("--json", action="store_true", help="write one JSON document instead of the plan")
-    run.add_argument(
-        "--project",
-        type=Path,
-        default=Path(__file__).resolve().parent.parent,
-        help="the folder holding Pulumi.yaml (default: this repository)",
-    )
-    run.add_argument(
-        "--policies",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="the folder of policy packs (default: the project's policies/)",
-    )
-    run.add_argument(
-        "--policy-config",
-        action="append",
-        default=[],
-        metavar="PACK=FILE",
-        help="a JSON config for a pack, as pulumi's --policy-pack-config takes (repeatable)",
-    )
-    run.add_argument("--no-policies", action="store_true", help="synthesize only, skip the policy packs")
-    run.add_argument("--traceback", action="store_true", help="show the full traceback of a program error")
-    args = parser.parse_args(argv)
-
-    progress = _progress_printer() if sys.stderr.isatty() and not args.json else (lambda _: None)
+    args = _parser().parse_args(argv)
+    progress = _progress_printer() if sys.stderr.isatty() and not getattr(args, "json", False) else (lambda _: None)
     try:
+        if args.command == "graph":
+            return _graph(args, progress)
         policy_config = _read_policy_configs(args.policy_config)
         result = preview(
             args.project,
@@ -83,6 +54,64 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(to_text(result))
     return 1 if result.mandatory else 0
+
+
+def _graph(args: argparse.Namespace, progress: Callable[[str], None]) -> int:
+    from offline.graph import render
+
+    if not args.out.endswith((".svg", ".png", ".dot")):
+        raise EngineError(f"--out: {args.out!r} has no picture extension; expected FILE.svg, FILE.png or FILE.dot")
+    if not args.out.endswith(".dot") and shutil.which("dot") is None:
+        raise EngineError(
+            "--out: Graphviz's dot is not installed; expected it on PATH (Debian: apt-get install graphviz), "
+            "or write FILE.dot"
+        )
+    result = preview(args.project, policies=False, progress=progress)
+    progress("")
+    print(render(result, args.out))
+    return 0
+
+
+def _parser() -> OneLineParser:
+    parser = OneLineParser(prog="python -m offline", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+    run = commands.add_parser("preview", help="synthesize the stacks, run every policy pack, print the plan")
+    draw = commands.add_parser("graph", help="draw the three accounts and what crosses between them")
+    for command in (run, draw):
+        command.add_argument(
+            "--project",
+            type=Path,
+            default=Path(__file__).resolve().parent.parent,
+            help="the folder holding Pulumi.yaml (default: this repository)",
+        )
+        command.add_argument("--traceback", action="store_true", help="show the full traceback of a program error")
+    draw.add_argument(
+        "--out", required=True, help="the picture to write: FILE.svg, FILE.png, or FILE.dot (no Graphviz)"
+    )
+    run.add_argument(
+        "--stack",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a stack to preview (repeatable); default: all, in deploy order",
+    )
+    run.add_argument("--json", action="store_true", help="write one JSON document instead of the plan")
+    run.add_argument(
+        "--policies",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the folder of policy packs (default: the project's policies/)",
+    )
+    run.add_argument(
+        "--policy-config",
+        action="append",
+        default=[],
+        metavar="PACK=FILE",
+        help="a JSON config for a pack, as pulumi's --policy-pack-config takes (repeatable)",
+    )
+    run.add_argument("--no-policies", action="store_true", help="synthesize only, skip the policy packs")
+    return parser
 
 
 def _read_policy_configs(pairs: list[str]) -> dict[str, dict[str, Any]]:
