@@ -240,8 +240,8 @@ def bench_critical_path() -> str:
 
 
 def bench_tests() -> tuple[str, dict[str, float]]:
-    run = measure([PYTHON, "-m", "pytest", "-q", "-p", "no:warnings"])
-    summary = run.stdout.strip().splitlines()[-1] if run.stdout.strip() else ""
+    run = measure([PYTHON, "-m", "pytest", "-p", "no:warnings"])
+    summary = next((line for line in reversed(run.stdout.splitlines()) if " passed" in line), "no summary")
     text = table(
         "5. Test suite",
         ("run", "seconds", "peak MB", "result"),
