@@ -226,51 +226,41 @@ class CiCd(pulumi.ComponentResource):
 
     # --- pipelines -----------------------------------------------------------------------------
 
-    def _build_stage(self, stage: str, project: aws.codebuild.Project) -> pulumi.Input[dict[str, Any]]:
-        return project.name.apply(
-            lambda project_name: {
+    def _build_stage(
+        self, stage: str, project: aws.codebuild.Project, variables: Sequence[Mapping[str, str]] = ()
+    ) -> pulumi.Input[dict[str, Any]]:
+        """A stage of one CodeBuild action on the source, with plaintext (never secret) variables."""
+
+        def render(project_name: str) -> dict[str, Any]:
+            configuration = {"ProjectName": project_name}
+            if variables:
+                configuration["EnvironmentVariables"] = json.dumps(list(variables))
+            action = {
                 "name": stage,
-                "actions": [
-                    {
-                        "name": stage,
-                        "category": "Build",
-                        "owner": "AWS",
-                        "provider": "CodeBuild",
-                        "version": "1",
-                        "input_artifacts": ["source"],
-                        "configuration": {"ProjectName": project_name},
-                    }
-                ],
+                "category": "Build",
+                "owner": "AWS",
+                "provider": "CodeBuild",
+                "version": "1",
+                "input_artifacts": ["source"],
+                "configuration": configuration,
             }
-        )
+            return {"name": stage, "actions": [action]}
+
+        return project.name.apply(render)
 
     def _feature_job_stage(
         self, stage: str, project: aws.codebuild.Project, target: FeatureJobTarget
     ) -> pulumi.Input[dict[str, Any]]:
-        variables = [
-            {"name": "TARGET_ACCOUNT", "value": target.account_role, "type": "PLAINTEXT"},
-            {"name": "TARGET_ROLE_ARN", "value": target.role_arn, "type": "PLAINTEXT"},
-            {"name": "FEATURE_GROUP", "value": "#{variables.FeatureGroup}", "type": "PLAINTEXT"},
-            {"name": "FLOW", "value": "#{variables.Flow}", "type": "PLAINTEXT"},
-        ]
-        return project.name.apply(
-            lambda project_name: {
-                "name": stage,
-                "actions": [
-                    {
-                        "name": stage,
-                        "category": "Build",
-                        "owner": "AWS",
-                        "provider": "CodeBuild",
-                        "version": "1",
-                        "input_artifacts": ["source"],
-                        "configuration": {
-                            "ProjectName": project_name,
-                            "EnvironmentVariables": json.dumps(variables),
-                        },
-                    }
-                ],
-            }
+        """The feature job in a target account, as the role the build assumes there."""
+        return self._build_stage(
+            stage,
+            project,
+            [
+                {"name": "TARGET_ACCOUNT", "value": target.account_role, "type": "PLAINTEXT"},
+                {"name": "TARGET_ROLE_ARN", "value": target.role_arn, "type": "PLAINTEXT"},
+                {"name": "FEATURE_GROUP", "value": "#{variables.FeatureGroup}", "type": "PLAINTEXT"},
+                {"name": "FLOW", "value": "#{variables.Flow}", "type": "PLAINTEXT"},
+            ],
         )
 
     def _approval_stage(self, topic: aws.sns.Topic) -> pulumi.Input[dict[str, Any]]:

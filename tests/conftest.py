@@ -7,10 +7,12 @@ import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from offline.engine import Preview, StackPreview, preview
+from offline.mocks import ResourceRecord
 from offline.project import load_project, stack_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +31,21 @@ def stack(platform: Preview) -> Callable[[str], StackPreview]:
         return next(s for s in platform.stacks if s.result.name == name)
 
     return get
+
+
+def of_type(stack: StackPreview, token: str) -> list[ResourceRecord]:
+    """A synthesized stack's resources of one type token."""
+    return [r for r in stack.result.resources if r.type == token]
+
+
+def one(stack: StackPreview, token: str, name_part: str = "") -> ResourceRecord:
+    """The one resource of a type whose name holds ``name_part``."""
+    (record,) = [r for r in of_type(stack, token) if name_part in r.name]
+    return record
+
+
+def outputs(stack: StackPreview) -> dict[str, Any]:
+    return stack.result.outputs
 
 
 def raw_config(stack_name: str) -> dict[str, str]:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from offline.engine import StackPreview, preview
-from offline.mocks import ResourceRecord
+from tests.conftest import of_type, one, outputs
 
 Stack = Callable[[str], StackPreview]
 DATASCI_ACCOUNT = "222222222222"
@@ -20,19 +20,6 @@ READ_VERBS = ("Get", "List", "Describe", "BatchGet", "Search", "Decrypt")
 @pytest.fixture(scope="module")
 def datamgmt(stack: Stack) -> StackPreview:
     return stack("datamgmt")
-
-
-def of_type(stack: StackPreview, token: str) -> list[ResourceRecord]:
-    return [r for r in stack.result.resources if r.type == token]
-
-
-def one(stack: StackPreview, token: str, name_part: str = "") -> ResourceRecord:
-    (record,) = [r for r in of_type(stack, token) if name_part in r.name]
-    return record
-
-
-def outputs(stack: StackPreview) -> dict[str, Any]:
-    return stack.result.outputs
 
 
 def grants(stack: StackPreview) -> list[dict[str, Any]]:

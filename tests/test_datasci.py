@@ -12,8 +12,7 @@ from components import naming
 from components import policy_documents as docs
 from components.network import DEFAULT_INTERFACE_ENDPOINTS
 from offline.engine import Preview, StackPreview
-from offline.mocks import ResourceRecord
-from tests.conftest import raw_config
+from tests.conftest import of_type, one, outputs, raw_config
 
 Stack = Callable[[str], StackPreview]
 REGION = "eu-west-1"
@@ -22,19 +21,6 @@ REGION = "eu-west-1"
 @pytest.fixture(scope="module")
 def datasci(stack: Stack) -> StackPreview:
     return stack("datasci")
-
-
-def of_type(stack: StackPreview, token: str) -> list[ResourceRecord]:
-    return [r for r in stack.result.resources if r.type == token]
-
-
-def one(stack: StackPreview, token: str, name_part: str = "") -> ResourceRecord:
-    (record,) = [r for r in of_type(stack, token) if name_part in r.name]
-    return record
-
-
-def outputs(stack: StackPreview) -> dict[str, Any]:
-    return stack.result.outputs
 
 
 def test_studio_domain_is_vpc_only_with_iam_auth_and_the_account_key(datasci: StackPreview) -> None:

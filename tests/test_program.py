@@ -15,14 +15,10 @@ import pytest
 from components import naming
 from offline.engine import Preview, StackPreview
 from offline.mocks import ResourceRecord
-from tests.conftest import ROOT
+from tests.conftest import ROOT, of_type
 
 STACKS = ("tooling", "datamgmt", "datasci")
 Stack = Callable[[str], StackPreview]
-
-
-def of_type(stack: StackPreview, token: str) -> list[ResourceRecord]:
-    return [r for r in stack.result.resources if r.type == token]
 
 
 def policy(record: ResourceRecord, key: str = "policy") -> dict:  # type: ignore[type-arg]

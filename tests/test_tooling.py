@@ -11,7 +11,7 @@ import pytest
 
 from components import naming
 from offline.engine import StackPreview, preview
-from offline.mocks import ResourceRecord
+from tests.conftest import of_type, one
 
 Stack = Callable[[str], StackPreview]
 ROLES = naming.CrossAccountRoles.for_accounts("aws", "111111111111", "222222222222", "333333333333")
@@ -20,15 +20,6 @@ ROLES = naming.CrossAccountRoles.for_accounts("aws", "111111111111", "2222222222
 @pytest.fixture(scope="module")
 def tooling(stack: Stack) -> StackPreview:
     return stack("tooling")
-
-
-def of_type(stack: StackPreview, token: str) -> list[ResourceRecord]:
-    return [r for r in stack.result.resources if r.type == token]
-
-
-def one(stack: StackPreview, token: str, name_part: str = "") -> ResourceRecord:
-    (record,) = [r for r in of_type(stack, token) if name_part in r.name]
-    return record
 
 
 def pipeline(stack: StackPreview, name: str) -> dict[str, Any]:

@@ -16,8 +16,9 @@ from components.accounts.outputs import ToolingOutputs
 from components.config import Settings
 from components.iam import PlatformRole, PlatformRoleArgs, Statements
 from components.kms import CustomerKey, CustomerKeyArgs
-from components.network import PrivateNetwork
+from components.network import PrivateNetwork, PrivateNetworkArgs
 from components.storage import EncryptedBucket, EncryptedBucketArgs
+from components.studio import StudioDomain, StudioDomainArgs
 
 
 @dataclass(frozen=True)
@@ -218,6 +219,84 @@ def job_execution_role(
                 *data,
             ],
             tags=settings.tags,
+        ),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
+def private_network(
+    name: str, settings: Settings, basics: AccountBasics, bucket_purposes: Sequence[str], parent: pulumi.Resource
+) -> PrivateNetwork:
+    """The account's internet-free VPC; its S3 endpoint reaches the account's buckets of
+    ``bucket_purposes`` (named, so the endpoint need not wait for the buckets)."""
+    assert settings.network is not None  # config gives every account with a VPC its network
+    network = settings.network
+    return PrivateNetwork(
+        f"{name}-network",
+        PrivateNetworkArgs(
+            vpc_cidr=network.vpc_cidr,
+            availability_zones=network.availability_zones,
+            subnet_cidrs=network.subnet_cidrs,
+            region=settings.region,
+            partition=settings.partition,
+            account_id=settings.account_id,
+            interface_endpoints=network.interface_endpoints,
+            flow_log_key_arn=basics.key.arn,
+            log_retention_days=settings.log_retention_days,
+            gateway_bucket_arns=[bucket_arn(settings, purpose) for purpose in bucket_purposes],
+            tags=settings.tags,
+        ),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
+def feature_jobs_bucket(
+    name: str,
+    settings: Settings,
+    basics: AccountBasics,
+    network: PrivateNetwork,
+    runner_role_name: str,
+    parent: pulumi.Resource,
+) -> EncryptedBucket:
+    """Where the CI's runner (or deployer) hands each job its flow, from outside the VPC."""
+    return data_bucket(
+        name,
+        FEATURE_JOBS_BUCKET,
+        settings,
+        basics,
+        parent,
+        vpc_endpoint_id=network.s3_endpoint_id,
+        outside_vpc_roles=[naming.role_arn(settings.partition, settings.account_id, runner_role_name)],
+    )
+
+
+def studio_domain(
+    name: str,
+    domain: str,
+    settings: Settings,
+    basics: AccountBasics,
+    network: PrivateNetwork,
+    execution_role: PlatformRole,
+    parent: pulumi.Resource,
+) -> StudioDomain:
+    """A VPC-only Studio domain in the account's network, with a profile per data scientist."""
+    return StudioDomain(
+        f"{name}-studio",
+        StudioDomainArgs(
+            domain_name=naming.physical_name(settings.role, domain),
+            vpc_id=network.vpc_id,
+            subnet_ids=network.subnet_ids,
+            security_group_id=network.studio_security_group_id,
+            kms_key_arn=basics.key.arn,
+            execution_role_name=execution_role.name,
+            execution_role_arn=execution_role.arn,
+            user_profiles=[naming.studio_profile_name(email) for email in settings.people.data_scientists],
+            region=settings.region,
+            partition=settings.partition,
+            account_id=settings.account_id,
+            idle_timeout_minutes=settings.studio_idle_timeout_minutes,
+            tags=settings.tags,
+            protect=settings.protect,
         ),
         opts=pulumi.ResourceOptions(parent=parent),
     )

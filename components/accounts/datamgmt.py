@@ -22,7 +22,10 @@ from components.accounts.common import (
     bucket_arn,
     data_bucket,
     feature_job_runner,
+    feature_jobs_bucket,
     job_execution_role,
+    private_network,
+    studio_domain,
 )
 from components.accounts.outputs import DatamgmtOutputs, ToolingOutputs
 from components.catalog import GlueCatalog, GlueCatalogArgs
@@ -38,8 +41,6 @@ from components.lake_formation import (
     TagGrant,
     TagTarget,
 )
-from components.network import PrivateNetwork, PrivateNetworkArgs
-from components.studio import StudioDomain, StudioDomainArgs
 from components.warehouse import Warehouse, WarehouseArgs
 
 #: Only data that is not sensitive leaves the data engineers' hands.
@@ -71,8 +72,6 @@ class DatamgmtAccount(pulumi.ComponentResource):
         super().__init__("mlops:account:Datamgmt", name, None, opts)
         self._name = name
         self._settings = s = args.settings
-        network_settings = s.network
-        assert network_settings is not None  # checked by DatamgmtAccountArgs
         roles = s.cross_account_roles
         # The catalog is encrypted with this key, so the data science account's role that reads the
         # shared catalog must be able to decrypt its metadata.
@@ -80,23 +79,7 @@ class DatamgmtAccount(pulumi.ComponentResource):
         # Lake database (short name) to its bucket's purpose; the Feature Store's offline store is one.
         layers = {database: database.replace("_", "-") for database in (*s.lake.databases, FEATURES_DATABASE)}
         lake_arns = [bucket_arn(s, purpose) for purpose in layers.values()]
-        network = PrivateNetwork(
-            f"{name}-network",
-            PrivateNetworkArgs(
-                vpc_cidr=network_settings.vpc_cidr,
-                availability_zones=network_settings.availability_zones,
-                subnet_cidrs=network_settings.subnet_cidrs,
-                region=s.region,
-                partition=s.partition,
-                account_id=s.account_id,
-                interface_endpoints=network_settings.interface_endpoints,
-                flow_log_key_arn=basics.key.arn,
-                log_retention_days=s.log_retention_days,
-                gateway_bucket_arns=[*lake_arns, bucket_arn(s, FEATURE_JOBS_BUCKET)],
-                tags=s.tags,
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        network = private_network(name, s, basics, (*layers.values(), FEATURE_JOBS_BUCKET), self)
         data_access = self._create_data_access_role(basics, lake_arns)
         engineering = self._create_engineering_role(basics)
         feature_store_role = naming.role_arn(s.partition, s.account_id, naming.physical_name(s.role, "feature-store"))
@@ -114,16 +97,7 @@ class DatamgmtAccount(pulumi.ComponentResource):
             )
             for database, purpose in layers.items()
         }
-        # The CI's deployer hands each production job its flow here, from outside the VPC.
-        data_bucket(
-            name,
-            FEATURE_JOBS_BUCKET,
-            s,
-            basics,
-            self,
-            vpc_endpoint_id=network.s3_endpoint_id,
-            outside_vpc_roles=[naming.role_arn(s.partition, s.account_id, naming.FEATURE_DEPLOYER_ROLE_NAME)],
-        )
+        feature_jobs_bucket(name, s, basics, network, naming.FEATURE_DEPLOYER_ROLE_NAME, self)
         lake_formation = LakeFormationSettings(
             f"{name}-lake-formation",
             LakeFormationSettingsArgs(admins=s.lake_formation_admins, cross_account_version=CROSS_ACCOUNT_VERSION),
@@ -173,26 +147,7 @@ class DatamgmtAccount(pulumi.ComponentResource):
             catalog_accounts=[s.account_id],
         )
         readonly = self._create_readonly_role(basics)
-        studio = StudioDomain(
-            f"{name}-studio",
-            StudioDomainArgs(
-                domain_name=naming.physical_name(s.role, "studio-readonly"),
-                vpc_id=network.vpc_id,
-                subnet_ids=network.subnet_ids,
-                security_group_id=network.studio_security_group_id,
-                kms_key_arn=basics.key.arn,
-                execution_role_name=readonly.name,
-                execution_role_arn=readonly.arn,
-                user_profiles=[naming.studio_profile_name(email) for email in s.people.data_scientists],
-                region=s.region,
-                partition=s.partition,
-                account_id=s.account_id,
-                idle_timeout_minutes=s.studio_idle_timeout_minutes,
-                tags=s.tags,
-                protect=s.protect,
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        studio = studio_domain(name, "studio-readonly", s, basics, network, readonly, self)
         LakeGovernance(
             f"{name}-governance",
             LakeGovernanceArgs(

@@ -23,16 +23,18 @@ from components.accounts.common import (
     bucket_arn,
     data_bucket,
     feature_job_runner,
+    feature_jobs_bucket,
     job_execution_role,
+    private_network,
+    studio_domain,
 )
 from components.accounts.outputs import DatamgmtOutputs, DatasciOutputs, ToolingOutputs
-from components.config import Network, Settings
+from components.config import Settings
 from components.feature_catalog import FeatureGroupSpec
 from components.feature_store import FeatureStore, FeatureStoreArgs
 from components.iam import PlatformRole
 from components.lake_formation import LakeFormationSettings, LakeFormationSettingsArgs
-from components.network import PrivateNetwork, PrivateNetworkArgs
-from components.studio import StudioDomain, StudioDomainArgs
+from components.network import PrivateNetwork
 
 SAGEMAKER = "sagemaker.amazonaws.com"
 
@@ -59,9 +61,8 @@ class DatasciAccount(pulumi.ComponentResource):
         super().__init__("mlops:account:Datasci", name, None, opts)
         self._name = name
         self._settings = settings = args.settings
-        assert settings.network is not None  # checked by DatasciAccountArgs
         basics = account_basics(name, settings, self)
-        network = self._create_network(settings.network, basics)
+        network = private_network(name, settings, basics, ("snapshots", "feature-store", FEATURE_JOBS_BUCKET), self)
 
         feature_store_role_arn = naming.role_arn(
             settings.partition, settings.account_id, naming.physical_name(settings.role, "feature-store")
@@ -77,38 +78,9 @@ class DatasciAccount(pulumi.ComponentResource):
             vpc_endpoint_id=network.s3_endpoint_id,
             outside_vpc_roles=[feature_store_role_arn],
         )
-        # The CI's runner hands each job its flow here, from outside the VPC.
-        runner_arn = naming.role_arn(settings.partition, settings.account_id, naming.FEATURE_RUNNER_ROLE_NAME)
-        data_bucket(
-            name,
-            FEATURE_JOBS_BUCKET,
-            settings,
-            basics,
-            self,
-            vpc_endpoint_id=network.s3_endpoint_id,
-            outside_vpc_roles=[runner_arn],
-        )
+        feature_jobs_bucket(name, settings, basics, network, naming.FEATURE_RUNNER_ROLE_NAME, self)
         execution_role = self._create_execution_role(network, basics)
-        studio = StudioDomain(
-            f"{name}-studio",
-            StudioDomainArgs(
-                domain_name=naming.physical_name(settings.role, "studio"),
-                vpc_id=network.vpc_id,
-                subnet_ids=network.subnet_ids,
-                security_group_id=network.studio_security_group_id,
-                kms_key_arn=basics.key.arn,
-                execution_role_name=execution_role.name,
-                execution_role_arn=execution_role.arn,
-                user_profiles=[naming.studio_profile_name(email) for email in settings.people.data_scientists],
-                region=settings.region,
-                partition=settings.partition,
-                account_id=settings.account_id,
-                idle_timeout_minutes=settings.studio_idle_timeout_minutes,
-                tags=settings.tags,
-                protect=settings.protect,
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        studio = studio_domain(name, "studio", settings, basics, network, execution_role, self)
         lake_formation = LakeFormationSettings(
             f"{name}-lake-formation",
             LakeFormationSettingsArgs(admins=settings.lake_formation_admins),
@@ -159,31 +131,6 @@ class DatasciAccount(pulumi.ComponentResource):
             feature_group_names=feature_store.feature_group_names,
         )
         self.register_outputs(self.outputs.exports())
-
-    def _create_network(self, network: Network, basics: AccountBasics) -> PrivateNetwork:
-        settings = self._settings
-        return PrivateNetwork(
-            f"{self._name}-network",
-            PrivateNetworkArgs(
-                vpc_cidr=network.vpc_cidr,
-                availability_zones=network.availability_zones,
-                subnet_cidrs=network.subnet_cidrs,
-                region=settings.region,
-                partition=settings.partition,
-                account_id=settings.account_id,
-                interface_endpoints=network.interface_endpoints,
-                flow_log_key_arn=basics.key.arn,
-                log_retention_days=settings.log_retention_days,
-                # Bucket ARNs are known from their names, so the endpoint does not wait for them.
-                gateway_bucket_arns=[
-                    bucket_arn(settings, "snapshots"),
-                    bucket_arn(settings, "feature-store"),
-                    bucket_arn(settings, FEATURE_JOBS_BUCKET),
-                ],
-                tags=settings.tags,
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
 
     def _create_execution_role(self, network: PrivateNetwork, basics: AccountBasics) -> PlatformRole:
         """Studio's and its jobs' role; data scientists write snapshots and read the offline store."""
