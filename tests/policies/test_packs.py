@@ -52,3 +52,19 @@ def test_example_config_names_only_real_policies_and_settings(pack: Path) -> Non
 def test_policy_names_are_unique_across_packs() -> None:
     names = [policy.name for _, policy in ALL]
     assert len(names) == len(set(names))
+
+
+def test_the_github_workflows_run_every_pack() -> None:
+    """A pack added under policies/ must also run in pull requests and deploys."""
+    import yaml
+
+    workflows = POLICIES.parent / ".github" / "workflows"
+    listed = []
+    for path in sorted(workflows.glob("*.yml")):
+        for job in yaml.safe_load(path.read_text())["jobs"].values():
+            for step in job.get("steps", []):
+                packs = step.get("with", {}).get("policyPacks")
+                if packs:
+                    listed.append((path.name, sorted(packs.split())))
+    assert [name for name, _ in listed] == ["pull-request.yml", "up.yml"]
+    assert all(packs == sorted(f"policies/{pack.name}" for pack in PACKS) for _, packs in listed)
