@@ -14,8 +14,11 @@ from components import naming
 from components import policy_documents as docs
 from components.accounts.outputs import ToolingOutputs
 from components.config import Settings
+from components.feature_catalog import FeatureGroupSpec
+from components.feature_store import FeatureStore, FeatureStoreArgs
 from components.iam import PlatformRole, PlatformRoleArgs, Statements
 from components.kms import CustomerKey, CustomerKeyArgs
+from components.lake_formation import LakeFormationSettings
 from components.network import PrivateNetwork, PrivateNetworkArgs
 from components.storage import EncryptedBucket, EncryptedBucketArgs
 from components.studio import StudioDomain, StudioDomainArgs
@@ -299,4 +302,43 @@ def studio_domain(
             protect=settings.protect,
         ),
         opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
+def feature_store_role_arn(settings: Settings) -> str:
+    """The role SageMaker assumes to write the account's offline store; buckets name it before it exists."""
+    return naming.role_arn(
+        settings.partition, settings.account_id, naming.physical_name(settings.role, "feature-store")
+    )
+
+
+def feature_store(
+    name: str,
+    settings: Settings,
+    basics: AccountBasics,
+    specs: Sequence[FeatureGroupSpec],
+    offline_bucket: EncryptedBucket,
+    offline_bucket_purpose: str,
+    database: aws.glue.CatalogDatabase,
+    lake_formation: LakeFormationSettings,
+    parent: pulumi.Resource,
+) -> FeatureStore:
+    """The catalog's feature groups in this account, their offline store in ``offline_bucket`` and
+    its tables in ``database``, once Lake Formation lets the deployer grant on it."""
+    return FeatureStore(
+        f"{name}-feature-store",
+        FeatureStoreArgs(
+            specs=specs,
+            offline_bucket=offline_bucket.bucket,
+            offline_bucket_arn=bucket_arn(settings, offline_bucket_purpose),
+            kms_key_arn=basics.key.arn,
+            glue_database=database.name,
+            role_name=naming.physical_name(settings.role, "feature-store"),
+            partition=settings.partition,
+            region=settings.region,
+            account_id=settings.account_id,
+            tags=settings.tags,
+            protect=settings.protect,
+        ),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[lake_formation.settings, database]),
     )

@@ -23,6 +23,8 @@ from components.accounts.common import (
     data_bucket,
     feature_job_runner,
     feature_jobs_bucket,
+    feature_store,
+    feature_store_role_arn,
     job_execution_role,
     private_network,
     studio_domain,
@@ -31,7 +33,7 @@ from components.accounts.outputs import DatamgmtOutputs, ToolingOutputs
 from components.catalog import GlueCatalog, GlueCatalogArgs
 from components.config import FEATURES_DATABASE, Settings
 from components.feature_catalog import FeatureGroupSpec
-from components.feature_store import FeatureStore, FeatureStoreArgs, offline_table_name
+from components.feature_store import offline_table_name
 from components.iam import PlatformRole, PlatformRoleArgs, Statements
 from components.lake_formation import (
     LakeFormationSettings,
@@ -82,7 +84,6 @@ class DatamgmtAccount(pulumi.ComponentResource):
         network = private_network(name, s, basics, (*layers.values(), FEATURE_JOBS_BUCKET), self)
         data_access = self._create_data_access_role(basics, lake_arns)
         engineering = self._create_engineering_role(basics)
-        feature_store_role = naming.role_arn(s.partition, s.account_id, naming.physical_name(s.role, "feature-store"))
         buckets = {
             database: data_bucket(
                 name,
@@ -93,7 +94,7 @@ class DatamgmtAccount(pulumi.ComponentResource):
                 vpc_endpoint_id=network.s3_endpoint_id,
                 # These reach the data from AWS's network: Lake Formation's credential vending (as the
                 # data-access role), Glue jobs, and the Feature Store writing its offline store.
-                outside_vpc_roles=[data_access.arn, engineering.arn, feature_store_role],
+                outside_vpc_roles=[data_access.arn, engineering.arn, feature_store_role_arn(s)],
             )
             for database, purpose in layers.items()
         }
@@ -119,22 +120,16 @@ class DatamgmtAccount(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         feature_database = catalog.databases[naming.lake_database(FEATURES_DATABASE)]
-        feature_store = FeatureStore(
-            f"{name}-feature-store",
-            FeatureStoreArgs(
-                specs=args.catalog,
-                offline_bucket=buckets[FEATURES_DATABASE].bucket,
-                offline_bucket_arn=bucket_arn(s, layers[FEATURES_DATABASE]),
-                kms_key_arn=basics.key.arn,
-                glue_database=feature_database.name,
-                role_name=naming.physical_name(s.role, "feature-store"),
-                partition=s.partition,
-                region=s.region,
-                account_id=s.account_id,
-                tags=s.tags,
-                protect=s.protect,
-            ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[lake_formation.settings, feature_database]),
+        store = feature_store(
+            name,
+            s,
+            basics,
+            args.catalog,
+            buckets[FEATURES_DATABASE],
+            layers[FEATURES_DATABASE],
+            feature_database,
+            lake_formation,
+            self,
         )
         feature_job = job_execution_role(
             f"{name}-feature-job",
@@ -157,7 +152,7 @@ class DatamgmtAccount(pulumi.ComponentResource):
                 data_access_role_arn=data_access.arn,
                 grants=self._grants(engineering.arn, feature_job.arn, readonly.arn),
                 wait_for=[lake_formation.settings],
-                targets_wait_for=[catalog, feature_store],
+                targets_wait_for=[catalog, store],
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -197,7 +192,7 @@ class DatamgmtAccount(pulumi.ComponentResource):
             shared_database_names=[naming.lake_database(database) for database in naming.SHARED_LAKE_DATABASES],
             lake_bucket_names=pulumi.Output.all(**{db: bucket.bucket for db, bucket in buckets.items()}),
             glue_security_configuration_name=catalog.security_configuration_name,
-            feature_group_names=feature_store.feature_group_names,
+            feature_group_names=store.feature_group_names,
             feature_deployer_role_arn=deployer.arn,
             feature_job_role_arn=feature_job.arn,
             studio_domain_id=studio.domain_id,

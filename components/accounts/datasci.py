@@ -24,6 +24,8 @@ from components.accounts.common import (
     data_bucket,
     feature_job_runner,
     feature_jobs_bucket,
+    feature_store,
+    feature_store_role_arn,
     job_execution_role,
     private_network,
     studio_domain,
@@ -31,7 +33,6 @@ from components.accounts.common import (
 from components.accounts.outputs import DatamgmtOutputs, DatasciOutputs, ToolingOutputs
 from components.config import Settings
 from components.feature_catalog import FeatureGroupSpec
-from components.feature_store import FeatureStore, FeatureStoreArgs
 from components.iam import PlatformRole
 from components.lake_formation import LakeFormationSettings, LakeFormationSettingsArgs
 from components.network import PrivateNetwork
@@ -64,9 +65,6 @@ class DatasciAccount(pulumi.ComponentResource):
         basics = account_basics(name, settings, self)
         network = private_network(name, settings, basics, ("snapshots", "feature-store", FEATURE_JOBS_BUCKET), self)
 
-        feature_store_role_arn = naming.role_arn(
-            settings.partition, settings.account_id, naming.physical_name(settings.role, "feature-store")
-        )
         # Copies of curated data that data scientists experiment on, never the governed originals.
         snapshots = data_bucket(name, "snapshots", settings, basics, self, vpc_endpoint_id=network.s3_endpoint_id)
         feature_bucket = data_bucket(
@@ -76,7 +74,7 @@ class DatasciAccount(pulumi.ComponentResource):
             basics,
             self,
             vpc_endpoint_id=network.s3_endpoint_id,
-            outside_vpc_roles=[feature_store_role_arn],
+            outside_vpc_roles=[feature_store_role_arn(settings)],
         )
         feature_jobs_bucket(name, settings, basics, network, naming.FEATURE_RUNNER_ROLE_NAME, self)
         execution_role = self._create_execution_role(network, basics)
@@ -89,22 +87,16 @@ class DatasciAccount(pulumi.ComponentResource):
         governed = pulumi.ResourceOptions(parent=self, depends_on=[lake_formation.settings])
         feature_database = self._create_feature_database(execution_role, governed)
         self._link_shared_databases(args.datamgmt, execution_role, governed)
-        feature_store = FeatureStore(
-            f"{name}-feature-store",
-            FeatureStoreArgs(
-                specs=args.catalog,
-                offline_bucket=feature_bucket.bucket,
-                offline_bucket_arn=bucket_arn(settings, "feature-store"),
-                kms_key_arn=basics.key.arn,
-                glue_database=feature_database.name,
-                role_name=naming.physical_name(settings.role, "feature-store"),
-                partition=settings.partition,
-                region=settings.region,
-                account_id=settings.account_id,
-                tags=settings.tags,
-                protect=settings.protect,
-            ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[lake_formation.settings, feature_database]),
+        store = feature_store(
+            name,
+            settings,
+            basics,
+            args.catalog,
+            feature_bucket,
+            "feature-store",
+            feature_database,
+            lake_formation,
+            self,
         )
         runner = feature_job_runner(
             f"{name}-feature-runner",
@@ -128,7 +120,7 @@ class DatasciAccount(pulumi.ComponentResource):
             feature_runner_role_arn=runner.arn,
             snapshot_bucket_name=snapshots.bucket,
             feature_store_bucket_name=feature_bucket.bucket,
-            feature_group_names=feature_store.feature_group_names,
+            feature_group_names=store.feature_group_names,
         )
         self.register_outputs(self.outputs.exports())
 
