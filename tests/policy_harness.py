@@ -7,6 +7,7 @@ from the policy's schema defaults unless a test passes its own, as the engine do
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import sys
 from collections.abc import Mapping, Sequence
@@ -27,6 +28,8 @@ from pulumi_policy.proxy import unknown_checking_proxy
 from tests.conftest import ROOT
 
 POLICIES = ROOT / "policies"
+#: With ``changed``: remove the property instead of setting it.
+DELETE = object()
 
 
 def load_rules(pack: str) -> ModuleType:
@@ -126,3 +129,23 @@ def stack_violations(
 
     policy.validate(StackValidationArgs(list(built.values()), {**schema_defaults(policy), **(config or {})}), report)
     return messages
+
+
+def changed(props: Mapping[str, Any], path: Sequence[str | int], value: Any) -> dict[str, Any]:
+    """A copy of ``props`` with the value at ``path`` replaced (or, with DELETE, removed)."""
+    result = copy.deepcopy(dict(props))
+    target: Any = result
+    for key in path[:-1]:
+        target = target[key]
+    if value is DELETE:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = copy.deepcopy(value)
+    return result
+
+
+def assert_reported(messages: list[str], *expected: str) -> None:
+    """One message holds every expected part, in the "<name>: <property> <problem>; <fix>." shape."""
+    assert any(all(part in m for part in expected) for m in messages), messages
+    for message in messages:
+        assert ": " in message and "; " in message and message.endswith("."), message

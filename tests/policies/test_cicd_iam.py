@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
@@ -11,7 +10,15 @@ from pulumi_policy import EnforcementLevel, ResourceValidationArgs, ResourceVali
 from pulumi_policy.policy import PolicyCustomTimeouts, PolicyResourceOptions
 from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
-from tests.policy_harness import POLICIES, load_rules, resource_violations, schema_defaults
+from tests.policy_harness import (
+    DELETE,
+    POLICIES,
+    assert_reported,
+    changed,
+    load_rules,
+    resource_violations,
+    schema_defaults,
+)
 
 RULES = load_rules("cicd-iam")
 BY_NAME = {policy.name: policy for policy in RULES.POLICIES}
@@ -21,33 +28,12 @@ PIPELINE = "aws:codepipeline/pipeline:Pipeline"
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 KEY_ARN = "arn:aws:kms:eu-west-1:111111111111:key/0f1e2d3c-aaaa-bbbb-cccc-000000000001"
-DELETE = "<delete>"
 
 
 def policy(name: str) -> ResourceValidationPolicy:
     found = BY_NAME[name]
     assert isinstance(found, ResourceValidationPolicy)
     return found
-
-
-def changed(props: dict[str, Any], path: tuple[str | int, ...], value: Any) -> dict[str, Any]:
-    """A copy of ``props`` with one nested property set (or, with DELETE, removed)."""
-    result = copy.deepcopy(props)
-    target: Any = result
-    for key in path[:-1]:
-        target = target[key]
-    if value == DELETE:
-        del target[path[-1]]
-    else:
-        target[path[-1]] = value
-    return result
-
-
-def assert_reported(messages: list[str], *expected: str) -> None:
-    """One message holds every expected part, in the "<name>: <property> <problem>; <fix>." shape."""
-    assert any(all(part in m for part in expected) for m in messages), messages
-    for message in messages:
-        assert ": " in message and "; " in message and message.endswith("."), message
 
 
 def document(*statements: dict[str, Any]) -> str:

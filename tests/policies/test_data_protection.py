@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Callable
 from typing import Any
@@ -11,7 +10,16 @@ import pytest
 from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy
 from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_STRING_VALUE, UnknownValueError
 
-from tests.policy_harness import POLICIES, Res, load_rules, resource_violations, stack_violations
+from tests.policy_harness import (
+    DELETE,
+    POLICIES,
+    Res,
+    assert_reported,
+    changed,
+    load_rules,
+    resource_violations,
+    stack_violations,
+)
 
 RULES = load_rules("data-protection")
 BY_NAME = {policy.name: policy for policy in RULES.POLICIES}
@@ -31,7 +39,6 @@ WORKGROUP = "aws:redshiftserverless/workgroup:Workgroup"
 KEY_ARN = "arn:aws:kms:eu-west-1:111111111111:key/0f1e2d3c-aaaa-bbbb-cccc-000000000001"
 FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 STACK_POLICIES = ("s3-public-access-block", "s3-kms-encryption", "s3-tls-only", "s3-versioning-and-logging")
-DELETE = "<delete>"
 
 
 def stack_policy(name: str) -> StackValidationPolicy:
@@ -44,26 +51,6 @@ def resource_policy(name: str) -> ResourceValidationPolicy:
     policy = BY_NAME[name]
     assert isinstance(policy, ResourceValidationPolicy)
     return policy
-
-
-def changed(props: dict[str, Any], path: tuple[str | int, ...], value: Any) -> dict[str, Any]:
-    """A copy of ``props`` with one nested property set (or, with DELETE, removed)."""
-    result = copy.deepcopy(props)
-    target: Any = result
-    for key in path[:-1]:
-        target = target[key]
-    if value == DELETE:
-        del target[path[-1]]
-    else:
-        target[path[-1]] = value
-    return result
-
-
-def assert_reported(messages: list[str], *expected: str) -> None:
-    """One message holds every expected part, in the "<name>: <property> <problem>; <fix>." shape."""
-    assert any(all(part in m for part in expected) for m in messages), messages
-    for message in messages:
-        assert ": " in message and "; " in message and message.endswith("."), message
 
 
 # --- a small compliant stack: a data bucket logging to an access-log bucket ----------------------

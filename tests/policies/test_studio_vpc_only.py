@@ -37,13 +37,21 @@ from pulumi_policy.proxy import (
 )
 
 from tests import policy_harness
-from tests.policy_harness import POLICIES, Res, load_rules, resource_violations, schema_defaults, stack_violations
+from tests.policy_harness import (
+    DELETE,
+    POLICIES,
+    Res,
+    changed,
+    load_rules,
+    resource_violations,
+    schema_defaults,
+    stack_violations,
+)
 
 PACK = "studio-vpc-only"
 RULES = load_rules(PACK)
 POLICY = {p.name: p for p in RULES.POLICIES}
 NAME = "subject"
-DELETE = object()
 Path = tuple[str | int, ...]
 
 DOMAIN = "aws:sagemaker/domain:Domain"
@@ -85,19 +93,6 @@ REQUIRED = [
     "studio",
 ]
 EXTERNAL_SG = "sg-0aaaaaaaaaaaaaaaa"
-
-
-def changed(props: dict[str, Any], path: Path, value: Any) -> dict[str, Any]:
-    """A copy of ``props`` with the value at ``path`` replaced (or, with DELETE, removed)."""
-    result = copy.deepcopy(props)
-    target: Any = result
-    for key in path[:-1]:
-        target = target[key]
-    if value is DELETE:
-        del target[path[-1]]
-    else:
-        target[path[-1]] = copy.deepcopy(value)
-    return result
 
 
 def assert_violation(messages: Sequence[str], name: str, prop: str, *fragments: str) -> None:
