@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -43,6 +44,42 @@ DEFAULT_INTERFACE_ENDPOINTS = (
     "codeartifact.repositories",
 )
 HTTPS = 443
+
+
+INGRESS = aws.vpc.SecurityGroupIngressRule
+EGRESS = aws.vpc.SecurityGroupEgressRule
+
+
+def security_group_rule(
+    kind: type[aws.vpc.SecurityGroupIngressRule] | type[aws.vpc.SecurityGroupEgressRule],
+    name: str,
+    security_group_id: pulumi.Input[str],
+    description: str,
+    port: int | None,
+    tags: Mapping[str, str],
+    parent: pulumi.Resource,
+    peer_group_id: pulumi.Input[str] | None = None,
+    prefix_list_id: pulumi.Input[str] | None = None,
+) -> None:
+    """One rule as its own resource, to a security group or a prefix list, never to an address
+    range; TCP on ``port``, or all traffic when ``port`` is None."""
+    ports: dict[str, Any] = (
+        {"ip_protocol": "tcp", "from_port": port, "to_port": port} if port else {"ip_protocol": "-1"}
+    )
+    peer: dict[str, Any] = (
+        {"referenced_security_group_id": peer_group_id}
+        if peer_group_id is not None
+        else {"prefix_list_id": prefix_list_id}
+    )
+    kind(
+        name,
+        security_group_id=security_group_id,
+        description=description,
+        tags=dict(tags),
+        opts=pulumi.ResourceOptions(parent=parent),
+        **ports,
+        **peer,
+    )
 
 
 def endpoint_service_name(region: str, endpoint: str) -> str:
@@ -120,16 +157,15 @@ class PrivateNetwork(pulumi.ComponentResource):
         self._create_interface_endpoints(vpc, subnets, endpoint_sg)
         s3_endpoint = self._create_s3_gateway_endpoint(vpc, route_tables)
         # Studio reaches S3 through the gateway endpoint, whose prefix list names S3's addresses.
-        aws.vpc.SecurityGroupEgressRule(
+        security_group_rule(
+            EGRESS,
             f"{name}-studio-to-s3",
-            security_group_id=studio_sg.id,
-            description="HTTPS to S3 through the gateway endpoint",
-            ip_protocol="tcp",
-            from_port=HTTPS,
-            to_port=HTTPS,
+            studio_sg.id,
+            "HTTPS to S3 through the gateway endpoint",
+            HTTPS,
+            tags,
+            self,
             prefix_list_id=s3_endpoint.prefix_list_id,
-            tags=tags,
-            opts=pulumi.ResourceOptions(parent=self),
         )
         self.vpc_id = vpc.id
         self.vpc_arn = vpc.arn
@@ -235,34 +271,19 @@ class PrivateNetwork(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
 
-        def rule(
-            kind: type[aws.vpc.SecurityGroupIngressRule] | type[aws.vpc.SecurityGroupEgressRule],
-            suffix: str,
-            sg: aws.ec2.SecurityGroup,
-            peer: aws.ec2.SecurityGroup,
-            description: str,
-            port: int | None,
-        ) -> None:
-            ports = {"ip_protocol": "tcp", "from_port": port, "to_port": port} if port else {"ip_protocol": "-1"}
-            kind(
-                f"{self._name}-{suffix}",
-                security_group_id=sg.id,
-                referenced_security_group_id=peer.id,
-                description=description,
-                tags=tags,
-                opts=pulumi.ResourceOptions(parent=self),
-                **ports,
-            )
-
         studio = group("studio-sg", "SageMaker Studio apps and the jobs they start")
         endpoints = group("endpoints-sg", "Interface endpoints, reachable from Studio only")
         # Studio apps talk to each other (kernel gateways, Data Wrangler) inside the group.
-        rule(
-            aws.vpc.SecurityGroupIngressRule, "studio-from-studio", studio, studio, "Studio apps among themselves", None
+        rules = (
+            (INGRESS, "studio-from-studio", studio, studio, "Studio apps among themselves", None),
+            (EGRESS, "studio-to-studio", studio, studio, "Studio apps among themselves", None),
+            (EGRESS, "studio-to-endpoints", studio, endpoints, "HTTPS to AWS APIs", HTTPS),
+            (INGRESS, "endpoints-from-studio", endpoints, studio, "HTTPS from Studio", HTTPS),
         )
-        rule(aws.vpc.SecurityGroupEgressRule, "studio-to-studio", studio, studio, "Studio apps among themselves", None)
-        rule(aws.vpc.SecurityGroupEgressRule, "studio-to-endpoints", studio, endpoints, "HTTPS to AWS APIs", HTTPS)
-        rule(aws.vpc.SecurityGroupIngressRule, "endpoints-from-studio", endpoints, studio, "HTTPS from Studio", HTTPS)
+        for kind, suffix, sg, peer, description, port in rules:
+            security_group_rule(
+                kind, f"{self._name}-{suffix}", sg.id, description, port, tags, self, peer_group_id=peer.id
+            )
         return studio, endpoints
 
     def _create_interface_endpoints(

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.network import EGRESS, HTTPS, INGRESS, security_group_rule
+
 REDSHIFT_PORT = 5439
-HTTPS = 443
 
 
 @dataclass(frozen=True)
@@ -51,38 +52,36 @@ class Warehouse(pulumi.ComponentResource):
             tags={**tags, "Name": f"{name}-sg"},
             opts=pulumi.ResourceOptions(parent=self),
         )
-        aws.vpc.SecurityGroupIngressRule(
+        clients = args.client_security_group_id
+        security_group_rule(
+            INGRESS,
             f"{name}-from-clients",
-            security_group_id=group.id,
-            referenced_security_group_id=args.client_security_group_id,
-            ip_protocol="tcp",
-            from_port=REDSHIFT_PORT,
-            to_port=REDSHIFT_PORT,
-            description="Redshift from Studio",
-            tags=tags,
-            opts=pulumi.ResourceOptions(parent=self),
+            group.id,
+            "Redshift from Studio",
+            REDSHIFT_PORT,
+            tags,
+            self,
+            peer_group_id=clients,
         )
-        aws.vpc.SecurityGroupEgressRule(
+        security_group_rule(
+            EGRESS,
             f"{name}-to-s3",
-            security_group_id=group.id,
+            group.id,
+            "COPY and UNLOAD through the S3 gateway endpoint",
+            HTTPS,
+            tags,
+            self,
             prefix_list_id=args.s3_prefix_list_id,
-            ip_protocol="tcp",
-            from_port=HTTPS,
-            to_port=HTTPS,
-            description="COPY and UNLOAD through the S3 gateway endpoint",
-            tags=tags,
-            opts=pulumi.ResourceOptions(parent=self),
         )
-        aws.vpc.SecurityGroupEgressRule(
+        security_group_rule(
+            EGRESS,
             f"{name}-to-clients",
-            security_group_id=group.id,
-            referenced_security_group_id=args.client_security_group_id,
-            ip_protocol="tcp",
-            from_port=REDSHIFT_PORT,
-            to_port=REDSHIFT_PORT,
-            description="Responses and federated queries to Studio",
-            tags=tags,
-            opts=pulumi.ResourceOptions(parent=self),
+            group.id,
+            "Responses and federated queries to Studio",
+            REDSHIFT_PORT,
+            tags,
+            self,
+            peer_group_id=clients,
         )
         namespace = aws.redshiftserverless.Namespace(
             f"{name}-namespace",
