@@ -1,8 +1,9 @@
-"""CI/CD in the tooling account: the source, two CodeBuild projects and two CodePipeline V2 pipelines.
+"""CI/CD in the tooling account: the source, three CodeBuild projects and two CodePipeline V2 pipelines.
 
 A push to a feature branch runs the checks, then the feature job in the data science account. A
 merge to the production branch runs the checks, waits for the lead data scientist and the lead
-data engineer to approve, then runs the feature job in the data management account. Both
+data engineer to approve, runs the feature job in the data management account, then the training
+pipeline there, which registers a model version pending approval in this account's registry. Both
 pipelines start from the same source through branch filters on V2 triggers, so one definition
 serves every feature branch (no pipeline per branch to create and clean up).
 """
@@ -24,6 +25,7 @@ from components.config import Source
 #: Buildspecs live in the repository, so a change to what CI runs is reviewed like code.
 CHECKS_BUILDSPEC = "buildspecs/checks.yml"
 FEATURE_JOB_BUILDSPEC = "buildspecs/feature-job.yml"
+TRAINING_BUILDSPEC = "buildspecs/training.yml"
 BUILD_IMAGE = "aws/codebuild/standard:7.0"
 SOURCE_ACTION = "Source"
 
@@ -97,6 +99,9 @@ class CiCd(pulumi.ComponentResource):
         feature_job = self._create_project(
             "feature-job", FEATURE_JOB_BUILDSPEC, "Runs a feature job in a target account, as its feature-job role"
         )
+        training = self._create_project(
+            "training", TRAINING_BUILDSPEC, "Runs a training pipeline in a target account, as its feature-job role"
+        )
         pipelines = [
             self._create_pipeline(
                 naming.physical_name("tooling", "production"),
@@ -106,7 +111,9 @@ class CiCd(pulumi.ComponentResource):
                     self._build_stage("Checks", checks),
                     self._approval_stage(topic),
                     self._feature_job_stage("ProductionFeatureJob", feature_job, args.production),
+                    self._training_stage("Training", training, args.production),
                 ],
+                training=True,
             )
         ]
         # A CodeCommit source action is bound to one branch, so feature branches need the V2
@@ -128,8 +135,11 @@ class CiCd(pulumi.ComponentResource):
             f"{name}-ci-pipelines",
             role=args.ci_role_name,
             policy=pulumi.Output.all(
-                source_arn, topic.arn, checks.arn, feature_job.arn, *[pipeline.arn for pipeline in pipelines]
-            ).apply(lambda a: json.dumps(docs.document(self._ci_statements(a[0], a[1], a[2], a[3], a[4:])))),
+                source_arn,
+                topic.arn,
+                pulumi.Output.all(checks.arn, feature_job.arn, training.arn),
+                pulumi.Output.all(*[pipeline.arn for pipeline in pipelines]),
+            ).apply(lambda a: json.dumps(docs.document(self._ci_statements(a[0], a[1], a[2], a[3])))),
             opts=pulumi.ResourceOptions(parent=self),
         )
         if args.source.provider == "codecommit":
@@ -263,6 +273,20 @@ class CiCd(pulumi.ComponentResource):
             ],
         )
 
+    def _training_stage(
+        self, stage: str, project: aws.codebuild.Project, target: FeatureJobTarget
+    ) -> pulumi.Input[dict[str, Any]]:
+        """The training pipeline in a target account, on the features the stage before wrote."""
+        return self._build_stage(
+            stage,
+            project,
+            [
+                {"name": "TARGET_ACCOUNT", "value": target.account_role, "type": "PLAINTEXT"},
+                {"name": "TARGET_ROLE_ARN", "value": target.role_arn, "type": "PLAINTEXT"},
+                {"name": "TRAINING_PIPELINE", "value": "#{variables.TrainingPipeline}", "type": "PLAINTEXT"},
+            ],
+        )
+
     def _approval_stage(self, topic: aws.sns.Topic) -> pulumi.Input[dict[str, Any]]:
         reviewers = " and ".join(self._args.approvers)
         return topic.arn.apply(
@@ -290,6 +314,7 @@ class CiCd(pulumi.ComponentResource):
         branch: str,
         source_action: pulumi.Output[dict[str, Any]],
         stages: Sequence[pulumi.Input[dict[str, Any]]],
+        training: bool = False,
     ) -> aws.codepipeline.Pipeline:
         args = self._args
         source_stage = source_action.apply(
@@ -335,7 +360,7 @@ class CiCd(pulumi.ComponentResource):
                     "encryption_key": {"id": args.kms_key_arn, "type": "KMS"},
                 }
             ],
-            variables=self._variables(),
+            variables=self._variables(training),
             stages=pulumi.Output.all(source_stage, *stages),
             triggers=triggers,
             tags=dict(args.tags),
@@ -344,8 +369,9 @@ class CiCd(pulumi.ComponentResource):
         self._created.append((pipeline_name, pipeline))
         return pipeline
 
-    def _variables(self) -> list[aws.codepipeline.PipelineVariableArgsDict]:
-        """Which feature group and flow a run processes; set them when starting a run by hand."""
+    def _variables(self, training: bool) -> list[aws.codepipeline.PipelineVariableArgsDict]:
+        """Which feature group and flow a run processes (and, with ``training``, which training
+        pipeline follows); set them when starting a run by hand."""
         group = self._args.default_feature_group
         feature_group: aws.codepipeline.PipelineVariableArgsDict = {
             "name": "FeatureGroup",
@@ -355,10 +381,20 @@ class CiCd(pulumi.ComponentResource):
             "name": "Flow",
             "description": "The Data Wrangler flow (or its exported script) the job runs",
         }
+        variables = [feature_group, flow]
+        if training:
+            variables.append(
+                {
+                    "name": "TrainingPipeline",
+                    "description": "The training pipeline (pipelines/<name>.py) run on the new features",
+                }
+            )
         if group:
             feature_group["default_value"] = group
             flow["default_value"] = f"flows/{group}.flow"
-        return [feature_group, flow]
+            if training:
+                variables[2]["default_value"] = f"pipelines/{group}.py"
+        return variables
 
     def _trigger_codecommit(
         self, repository_arn: pulumi.Output[str], pipelines: list[aws.codepipeline.Pipeline]
@@ -423,7 +459,7 @@ class CiCd(pulumi.ComponentResource):
         )
 
     def _ci_statements(
-        self, source_arn: str, topic_arn: str, checks_arn: str, feature_job_arn: str, pipeline_arns: Sequence[str]
+        self, source_arn: str, topic_arn: str, project_arns: Sequence[str], pipeline_arns: Sequence[str]
     ) -> list[dict[str, Any]]:
         """What the CI role needs for its own pipelines, beyond artifacts and logs."""
         source = (
@@ -455,7 +491,7 @@ class CiCd(pulumi.ComponentResource):
                 "Sid": "RunBuilds",
                 "Effect": "Allow",
                 "Action": ["codebuild:StartBuild", "codebuild:BatchGetBuilds", "codebuild:StopBuild"],
-                "Resource": [checks_arn, feature_job_arn],
+                "Resource": list(project_arns),
             },
             {"Sid": "NotifyApprovers", "Effect": "Allow", "Action": "sns:Publish", "Resource": topic_arn},
             {

@@ -57,6 +57,9 @@ FEATURE_DEPLOYER_ROLE_NAME = physical_name("datamgmt", "feature-deployer")
 DATASCI_EXECUTION_ROLE_NAME = physical_name("datasci", "studio-execution")
 #: The execution role of production feature jobs, in the data management account.
 DATAMGMT_FEATURE_JOB_ROLE_NAME = physical_name("datamgmt", "feature-job")
+#: The execution role of training pipelines (and the jobs they start), one in each target account.
+DATASCI_TRAINING_ROLE_NAME = physical_name("datasci", "training")
+DATAMGMT_TRAINING_ROLE_NAME = physical_name("datamgmt", "training")
 #: The tooling account's ECR repository of processing images, pulled by the target accounts' jobs.
 ECR_REPOSITORY = f"{PREFIX}/processing"
 #: The model registry (SageMaker model package group) in the tooling account.
@@ -65,6 +68,8 @@ MODEL_PACKAGE_GROUP = f"{PREFIX}-feature-models"
 FEATURE_JOB_SETTINGS_PARAMETER = f"/{PREFIX}/feature-jobs/settings"
 #: SageMaker pipelines the feature jobs upsert are named with this prefix; roles are scoped to it.
 FEATURE_PIPELINE_PREFIX = f"{PREFIX}-feature-"
+#: ... and the training pipelines with this one.
+TRAINING_PIPELINE_PREFIX = f"{PREFIX}-training-"
 #: Lake house databases of the data management account that it shares with the data science
 #: account. A contract between the two stacks, like the role names: datasci links to them by name.
 SHARED_LAKE_DATABASES = ("curated", "features")
@@ -73,6 +78,11 @@ SHARED_LAKE_DATABASES = ("curated", "features")
 def lake_database(name: str) -> str:
     """Glue database names: lowercase with underscores, as Athena and Lake Formation want them."""
     return f"{PREFIX}_{name}".replace("-", "_")
+
+
+def model_package_group_arn(partition_name: str, region: str, tooling_account_id: str) -> str:
+    """The model registry's ARN: the target accounts register versions into it by ARN."""
+    return f"arn:{partition_name}:sagemaker:{region}:{tooling_account_id}:model-package-group/{MODEL_PACKAGE_GROUP}"
 
 
 def resource_link(database: str) -> str:
@@ -89,6 +99,8 @@ class CrossAccountRoles:
     datamgmt_deployer: str
     datasci_execution: str
     datamgmt_feature_job: str
+    datasci_training: str
+    datamgmt_training: str
 
     @classmethod
     def for_accounts(cls, partition_name: str, tooling: str, datasci: str, datamgmt: str) -> CrossAccountRoles:
@@ -98,12 +110,19 @@ class CrossAccountRoles:
             datamgmt_deployer=role_arn(partition_name, datamgmt, FEATURE_DEPLOYER_ROLE_NAME),
             datasci_execution=role_arn(partition_name, datasci, DATASCI_EXECUTION_ROLE_NAME),
             datamgmt_feature_job=role_arn(partition_name, datamgmt, DATAMGMT_FEATURE_JOB_ROLE_NAME),
+            datasci_training=role_arn(partition_name, datasci, DATASCI_TRAINING_ROLE_NAME),
+            datamgmt_training=role_arn(partition_name, datamgmt, DATAMGMT_TRAINING_ROLE_NAME),
         )
 
     @property
     def targets(self) -> tuple[str, str]:
         """The roles the CI may assume."""
         return (self.datasci_runner, self.datamgmt_deployer)
+
+    @property
+    def trainers(self) -> tuple[str, str]:
+        """The roles that register model versions in the tooling account's model registry."""
+        return (self.datasci_training, self.datamgmt_training)
 
 
 def bucket_name(account_role: str, purpose: str, account_id: str, region: str) -> str:

@@ -7,7 +7,7 @@ the program never calls ``get_policy_document``, a provider invoke.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 Statement = dict[str, Any]
 Document = dict[str, Any]
@@ -215,33 +215,39 @@ def sagemaker_arn(partition: str, region: str, account_id: str, resource: str) -
     return f"arn:{partition}:sagemaker:{region}:{account_id}:{resource}"
 
 
-def pass_role_to_sagemaker(role_arn: str) -> Statement:
-    """Pass exactly one role, and only to SageMaker."""
+def pass_roles_to_sagemaker(role_arns: Sequence[str]) -> Statement:
+    """Pass exactly these roles, and only to SageMaker."""
     return {
         "Sid": "PassExecutionRoleToSageMaker",
         "Effect": "Allow",
         "Action": "iam:PassRole",
-        "Resource": role_arn,
+        "Resource": sorted(role_arns),
         "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
     }
 
 
-def vpc_processing_jobs(
+#: SageMaker job kinds an execution role may start, each only in the VPC and with the customer key.
+JobKind = Literal["processing", "training"]
+
+
+def vpc_jobs(
     partition: str,
     region: str,
     account_id: str,
     subnet_ids: Sequence[str],
     security_group_ids: Sequence[str],
     kms_key_arn: str,
+    kind: JobKind = "processing",
 ) -> list[Statement]:
-    """Start processing jobs (Data Wrangler jobs are processing jobs) only inside the VPC and only
-    with the customer key on their volumes and outputs: a job without them is refused."""
-    jobs = sagemaker_arn(partition, region, account_id, "processing-job/*")
+    """Start processing jobs (Data Wrangler jobs are processing jobs) or training jobs only inside
+    the VPC and only with the customer key on their volumes and outputs: a job without them is refused."""
+    title = kind.title()
+    jobs = sagemaker_arn(partition, region, account_id, f"{kind}-job/*")
     return [
         {
-            "Sid": "ProcessingJobsInVpcWithKms",
+            "Sid": f"{title}JobsInVpcWithKms",
             "Effect": "Allow",
-            "Action": "sagemaker:CreateProcessingJob",
+            "Action": f"sagemaker:Create{title}Job",
             "Resource": jobs,
             "Condition": {
                 # Null=false: the key must be present; ForAllValues alone would pass an absent key.
@@ -259,11 +265,11 @@ def vpc_processing_jobs(
             },
         },
         {
-            "Sid": "ProcessingJobsFollowUp",
+            "Sid": f"{title}JobsFollowUp",
             "Effect": "Allow",
             "Action": [
-                "sagemaker:DescribeProcessingJob",
-                "sagemaker:StopProcessingJob",
+                f"sagemaker:Describe{title}Job",
+                f"sagemaker:Stop{title}Job",
                 "sagemaker:AddTags",
                 "sagemaker:ListTags",
             ],
@@ -427,11 +433,11 @@ def describe_feature_groups(partition: str, region: str, account_id: str) -> Sta
     }
 
 
-def feature_pipelines(partition: str, region: str, account_id: str, name_prefix: str) -> Statement:
+def sagemaker_pipelines(partition: str, region: str, account_id: str, name_prefixes: Sequence[str]) -> Statement:
     """Upsert, start and follow the platform's SageMaker pipelines, by name prefix."""
-    pipelines = sagemaker_arn(partition, region, account_id, f"pipeline/{name_prefix}*")
+    pipelines = [sagemaker_arn(partition, region, account_id, f"pipeline/{prefix}*") for prefix in name_prefixes]
     return {
-        "Sid": "FeaturePipelines",
+        "Sid": "PlatformPipelines",
         "Effect": "Allow",
         "Action": [
             "sagemaker:CreatePipeline",
@@ -446,8 +452,62 @@ def feature_pipelines(partition: str, region: str, account_id: str, name_prefix:
             "sagemaker:AddTags",
             "sagemaker:ListTags",
         ],
-        "Resource": [pipelines, f"{pipelines}/execution/*"],
+        "Resource": [arn for pipeline in pipelines for arn in (pipeline, f"{pipeline}/execution/*")],
     }
+
+
+def athena_queries(partition: str, region: str, account_id: str, workgroup: str) -> Statement:
+    """Run and read queries in one workgroup, whose configuration (result location, key) is enforced."""
+    return {
+        "Sid": "AthenaWorkgroupQueries",
+        "Effect": "Allow",
+        "Action": [
+            "athena:GetWorkGroup",
+            "athena:StartQueryExecution",
+            "athena:GetQueryExecution",
+            "athena:GetQueryResults",
+            "athena:StopQueryExecution",
+        ],
+        "Resource": f"arn:{partition}:athena:{region}:{account_id}:workgroup/{workgroup}",
+    }
+
+
+#: The only status a target account may register a model version with: the leads approve it in tooling.
+PENDING_APPROVAL = "PendingManualApproval"
+
+
+def register_model_versions(group_arn: str) -> list[Statement]:
+    """Register versions in the tooling account's model registry, pending approval, and read them
+    back; never approve or change one."""
+    versions = group_arn.replace(":model-package-group/", ":model-package/") + "/*"
+    return [
+        {
+            "Sid": "RegisterModelVersionsPendingApproval",
+            "Effect": "Allow",
+            "Action": "sagemaker:CreateModelPackage",
+            "Resource": versions,
+            "Condition": {"StringEquals": {"sagemaker:ModelApprovalStatus": PENDING_APPROVAL}},
+        },
+        {
+            "Sid": "ReadModelRegistry",
+            "Effect": "Allow",
+            "Action": ["sagemaker:DescribeModelPackageGroup", "sagemaker:DescribeModelPackage"],
+            "Resource": [group_arn, versions],
+        },
+    ]
+
+
+def model_registry_policy(partition: str, group_arn: str, trainer_role_arns: Sequence[str]) -> Document:
+    """The model package group's resource policy (AWS's cross-account registration pattern): the
+    target accounts' training roles register versions, pending approval, and read them."""
+    principal = {"AWS": _account_roots(partition, trainer_role_arns)}
+    # The roles may not exist yet when the tooling stack deploys first: pin them by ARN.
+    pinned = {"ArnEquals": {"aws:PrincipalArn": sorted(trainer_role_arns)}}
+    statements = [
+        {**statement, "Principal": principal, "Condition": {**pinned, **statement.get("Condition", {})}}
+        for statement in register_model_versions(group_arn)
+    ]
+    return document(statements)
 
 
 def studio_apps(partition: str, region: str, account_id: str, domain_id: str) -> Statement:

@@ -196,7 +196,7 @@ def test_stateful_resources_are_protected(datamgmt: StackPreview, token: str) ->
     assert records and all(r.protect for r in records)
 
 
-def test_deploy_role_trusts_only_the_ci_role_and_passes_only_the_feature_job_role(
+def test_deploy_role_trusts_only_the_ci_role_and_passes_only_the_job_and_training_roles(
     datamgmt: StackPreview, stack: Stack
 ) -> None:
     deployer = one(datamgmt, "aws:iam/role:Role", "feature-deployer")
@@ -206,7 +206,9 @@ def test_deploy_role_trusts_only_the_ci_role_and_passes_only_the_feature_job_rol
         "Statement"
     ]
     passes = [s for s in statements if s["Action"] == "iam:PassRole"]
-    assert [s["Resource"] for s in passes] == [outputs(datamgmt)["featureJobRoleArn"]]
+    assert [s["Resource"] for s in passes] == [
+        sorted([outputs(datamgmt)["featureJobRoleArn"], outputs(datamgmt)["trainingRoleArn"]])
+    ]
 
 
 def test_lake_buckets_refuse_object_access_from_outside_the_vpc_endpoint(datamgmt: StackPreview) -> None:

@@ -153,7 +153,7 @@ def test_s3_gateway_endpoint_reaches_only_platform_buckets_and_ecr_layers(datasc
     resources = {r for s in statements for r in ([s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"])}
     expected_buckets = {
         f"arn:aws:s3:::mlops-datasci-{purpose}-222222222222-eu-west-1"
-        for purpose in ("snapshots", "feature-store", "feature-jobs")
+        for purpose in ("snapshots", "feature-store", "feature-jobs", "training")
     }
     assert resources == {
         *expected_buckets,
@@ -162,7 +162,7 @@ def test_s3_gateway_endpoint_reaches_only_platform_buckets_and_ecr_layers(datasc
     }
 
 
-@pytest.mark.parametrize("purpose", ["snapshots", "feature-store", "feature-jobs"])
+@pytest.mark.parametrize("purpose", ["snapshots", "feature-store", "feature-jobs", "training"])
 def test_data_buckets_refuse_object_access_from_outside_the_vpc_endpoint(datasci: StackPreview, purpose: str) -> None:
     gateway = one(datasci, "aws:ec2/vpcEndpoint:VpcEndpoint", "network-s3")
     policy = json.loads(one(datasci, "aws:s3/bucketPolicy:BucketPolicy", f"datasci-{purpose}-").inputs["policy"])
@@ -268,7 +268,7 @@ def test_jobs_started_by_the_execution_role_must_run_in_the_vpc_with_kms(datasci
 def test_execution_role_passes_only_itself_and_only_to_sagemaker(datasci: StackPreview) -> None:
     statements = role_policy(datasci, "studio-execution")
     passes = [s for s in statements if "iam:PassRole" in json.dumps(s["Action"])]
-    assert passes == [docs.pass_role_to_sagemaker(outputs(datasci)["executionRoleArn"])]
+    assert passes == [docs.pass_roles_to_sagemaker([outputs(datasci)["executionRoleArn"]])]
 
 
 def test_studio_app_rights_are_scoped_to_this_domain(datasci: StackPreview) -> None:
@@ -279,18 +279,22 @@ def test_studio_app_rights_are_scoped_to_this_domain(datasci: StackPreview) -> N
     assert all(f"/{domain}" in resource for resource in statement["Resource"])
 
 
-def test_runner_role_trusts_only_the_ci_role_and_runs_only_feature_pipelines(
+def test_runner_role_trusts_only_the_ci_role_and_runs_only_platform_pipelines(
     datasci: StackPreview, stack: Stack
 ) -> None:
     runner = one(datasci, "aws:iam/role:Role", "feature-runner")
     trust = json.loads(runner.inputs["assumeRolePolicy"])["Statement"]
     assert [s["Principal"] for s in trust] == [{"AWS": stack("tooling").result.outputs["ciRoleArn"]}]
     statements = role_policy(datasci, "feature-runner")
-    pipelines = next(s for s in statements if s["Sid"] == "FeaturePipelines")
+    pipelines = next(s for s in statements if s["Sid"] == "PlatformPipelines")
     assert pipelines["Resource"] == [
         "arn:aws:sagemaker:eu-west-1:222222222222:pipeline/mlops-feature-*",
         "arn:aws:sagemaker:eu-west-1:222222222222:pipeline/mlops-feature-*/execution/*",
+        "arn:aws:sagemaker:eu-west-1:222222222222:pipeline/mlops-training-*",
+        "arn:aws:sagemaker:eu-west-1:222222222222:pipeline/mlops-training-*/execution/*",
     ]
+    passes = next(s for s in statements if s["Sid"] == "PassExecutionRoleToSageMaker")
+    assert passes["Resource"] == sorted([outputs(datasci)["executionRoleArn"], outputs(datasci)["trainingRoleArn"]])
     assert {s["Sid"] for s in statements} == {
         "ToolingArtifactsList",
         "ToolingArtifactsObjects",
@@ -298,7 +302,7 @@ def test_runner_role_trusts_only_the_ci_role_and_runs_only_feature_pipelines(
         "FeatureJobsList",
         "FeatureJobsObjects",
         "FeatureJobsKey",
-        "FeaturePipelines",
+        "PlatformPipelines",
         "PassExecutionRoleToSageMaker",
         "ReadJobSettings",
         "DescribeFeatureGroups",
@@ -350,6 +354,15 @@ def test_job_settings_are_published_for_the_runner_and_only_it_reads_them(datasc
         "securityGroupIds": [one(datasci, "aws:ec2/securityGroup:SecurityGroup", "studio-sg").id],
         "kmsKeyArn": outputs(datasci)["dataKeyArn"],
         "pipelinePrefix": "mlops-feature-",
+        "training": {
+            "roleArn": outputs(datasci)["trainingRoleArn"],
+            "bucket": "mlops-datasci-training-222222222222-eu-west-1",
+            "athenaWorkgroup": "mlops-datasci-training",
+            # Labels are curated data, which this account reads through its resource link.
+            "curatedDatabase": "mlops_curated_link",
+            "modelPackageGroupArn": "arn:aws:sagemaker:eu-west-1:111111111111:model-package-group/mlops-feature-models",
+            "pipelinePrefix": "mlops-training-",
+        },
     }
     read = next(s for s in role_policy(datasci, "feature-runner") if s["Sid"] == "ReadJobSettings")
     assert read["Resource"] == parameter.outputs["arn"]

@@ -38,7 +38,11 @@ class Mutation:
 
 
 def _find(records: Records, token: str, name_part: str) -> ResourceRecord:
-    found = [r for r in records if r.type == token and name_part in r.name]
+    """The one record of ``token`` whose name contains ``name_part`` (or, ending in ``$``, ends with it)."""
+    if name_part.endswith("$"):
+        found = [r for r in records if r.type == token and r.name.endswith(name_part[:-1])]
+    else:
+        found = [r for r in records if r.type == token and name_part in r.name]
     assert len(found) == 1, f"{token} {name_part!r}: {[r.name for r in found]}"
     return found[0]
 
@@ -189,7 +193,13 @@ MUTATIONS = [
         "datasci",
         "lf-least-privilege-grants",
         "DATA_LOCATION_ACCESS to the execution role",
-        set_prop(GRANT, "link-curated-select", ("permissions",), ["SELECT", "DATA_LOCATION_ACCESS"]),
+        set_prop(GRANT, "link-curated-select$", ("permissions",), ["SELECT", "DATA_LOCATION_ACCESS"]),
+    ),
+    Mutation(
+        "datasci",
+        "lf-least-privilege-grants",
+        "DATA_LOCATION_ACCESS to the training role",
+        set_prop(GRANT, "link-features-select-training", ("permissions",), ["SELECT", "DATA_LOCATION_ACCESS"]),
     ),
     Mutation(
         "datamgmt",

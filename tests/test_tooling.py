@@ -47,15 +47,25 @@ def test_feature_branches_run_checks_then_the_job_in_data_science(tooling: Stack
     assert variables["TARGET_ROLE_ARN"] == ROLES.datasci_runner
 
 
-def test_main_runs_checks_then_approval_then_the_job_in_data_management(tooling: StackPreview) -> None:
+def test_main_runs_checks_then_approval_then_the_job_then_training_in_data_management(tooling: StackPreview) -> None:
     inputs = pipeline(tooling, "mlops-tooling-production")
     (trigger,) = inputs["triggers"]
     assert trigger["gitConfiguration"]["pushes"] == [{"branches": {"includes": ["main"]}}]
-    assert stage_names(inputs) == ["Source", "Checks", "Approval", "ProductionFeatureJob"]
-    variables = build_variables(inputs["stages"][3])
-    assert variables["TARGET_ACCOUNT"] == "datamgmt"
-    assert variables["TARGET_ROLE_ARN"] == ROLES.datamgmt_deployer
+    assert stage_names(inputs) == ["Source", "Checks", "Approval", "ProductionFeatureJob", "Training"]
+    job, training = build_variables(inputs["stages"][3]), build_variables(inputs["stages"][4])
+    for variables in (job, training):
+        assert variables["TARGET_ACCOUNT"] == "datamgmt"
+        assert variables["TARGET_ROLE_ARN"] == ROLES.datamgmt_deployer
+    assert training["TRAINING_PIPELINE"] == "#{variables.TrainingPipeline}"
+    (action,) = inputs["stages"][4]["actions"]
+    assert action["configuration"]["ProjectName"] == "mlops-tooling-training"
     assert inputs["executionMode"] == "QUEUED"
+
+
+def test_feature_branches_do_not_train(tooling: StackPreview) -> None:
+    inputs = pipeline(tooling, "mlops-tooling-feature-branches")
+    assert stage_names(inputs) == ["Source", "Checks", "FeatureJob"]
+    assert "TrainingPipeline" not in {v["name"] for v in inputs["variables"]}
 
 
 def test_approval_notifies_the_lead_data_scientist_and_engineer(tooling: StackPreview) -> None:
@@ -70,7 +80,11 @@ def test_approval_notifies_the_lead_data_scientist_and_engineer(tooling: StackPr
 
 def test_pipeline_variables_default_to_the_first_catalog_group(tooling: StackPreview) -> None:
     variables = {v["name"]: v["defaultValue"] for v in pipeline(tooling, "mlops-tooling-production")["variables"]}
-    assert variables == {"FeatureGroup": "customer-churn", "Flow": "flows/customer-churn.flow"}
+    assert variables == {
+        "FeatureGroup": "customer-churn",
+        "Flow": "flows/customer-churn.flow",
+        "TrainingPipeline": "pipelines/customer-churn.py",
+    }
 
 
 def test_pipelines_read_the_source_through_the_connection(tooling: StackPreview) -> None:
@@ -86,7 +100,11 @@ def test_pipelines_read_the_source_through_the_connection(tooling: StackPreview)
 def test_no_codebuild_project_is_privileged_and_each_encrypts_and_logs(tooling: StackPreview) -> None:
     key = tooling.result.outputs["artifactKeyArn"]
     projects = of_type(tooling, "aws:codebuild/project:Project")
-    assert {p.inputs["name"] for p in projects} == {"mlops-tooling-checks", "mlops-tooling-feature-job"}
+    assert {p.inputs["name"] for p in projects} == {
+        "mlops-tooling-checks",
+        "mlops-tooling-feature-job",
+        "mlops-tooling-training",
+    }
     for project in projects:
         assert project.inputs["environment"]["privilegedMode"] is False
         assert project.inputs["encryptionKey"] == key
@@ -157,6 +175,7 @@ def test_ci_role_uses_only_its_connection_builds_topic_and_pipelines(tooling: St
     assert statements["RunBuilds"]["Resource"] == [
         "arn:aws:codebuild:eu-west-1:111111111111:project/mlops-tooling-checks",
         "arn:aws:codebuild:eu-west-1:111111111111:project/mlops-tooling-feature-job",
+        "arn:aws:codebuild:eu-west-1:111111111111:project/mlops-tooling-training",
     ]
     assert statements["NotifyApprovers"]["Resource"] == tooling.result.outputs["approvalTopicArn"]
 

@@ -102,6 +102,12 @@ def data_bucket(
 
 #: Each target account's bucket for feature-job inputs (the flow or script the CI hands over).
 FEATURE_JOBS_BUCKET = "feature-jobs"
+#: Each target account's bucket for training datasets, Athena results, models and their evaluations.
+TRAINING_BUCKET = "training"
+
+
+def training_workgroup_name(settings: Settings) -> str:
+    return naming.physical_name(settings.role, "training")
 
 
 def feature_job_runner(
@@ -113,26 +119,29 @@ def feature_job_runner(
     key_arn: pulumi.Output[str],
     network: PrivateNetwork,
     execution_role_arn: pulumi.Output[str],
+    training: ModelTraining,
+    curated_database: str,
     parent: pulumi.Resource,
 ) -> PlatformRole:
-    """The role the tooling CI assumes in this account to run feature jobs, and what it needs to
-    know to run them, published in SSM Parameter Store (``naming.FEATURE_JOB_SETTINGS_PARAMETER``)
-    so the build needs neither the Pulumi CLI nor stack outputs.
+    """The role the tooling CI assumes in this account to run feature jobs and training pipelines,
+    and what it needs to know to run them, published in SSM Parameter Store
+    (``naming.FEATURE_JOB_SETTINGS_PARAMETER``) so the build needs neither the Pulumi CLI nor stack
+    outputs.
 
     Trusted by the CI role alone, the role reads the job's flow from the tooling artifacts and hands
     it to the job through this account's feature-jobs bucket (the job's execution role cannot reach
-    the tooling account), upserts and starts ``mlops-feature-*`` pipelines, and passes only the job
-    execution role to SageMaker.
+    the tooling account), upserts and starts ``mlops-feature-*`` and ``mlops-training-*`` pipelines,
+    and passes only the job execution role and the training role to SageMaker. It reads no data.
     """
     p, region, account = settings.partition, settings.region, settings.account_id
     jobs_bucket = naming.bucket_name(settings.role, FEATURE_JOBS_BUCKET, account, region)
     parameter = aws.ssm.Parameter(
         f"{name}-settings",
         name=naming.FEATURE_JOB_SETTINGS_PARAMETER,
-        description="What a feature job in this account needs: its role, bucket, network and key",
+        description="What a feature job or training pipeline in this account needs: roles, buckets, network, key",
         type="String",
         value=pulumi.Output.all(
-            execution_role_arn, network.subnet_ids, network.studio_security_group_id, key_arn
+            execution_role_arn, network.subnet_ids, network.studio_security_group_id, key_arn, training.role.arn
         ).apply(
             lambda v: json.dumps(
                 {
@@ -144,6 +153,14 @@ def feature_job_runner(
                     "securityGroupIds": [v[2]],
                     "kmsKeyArn": v[3],
                     "pipelinePrefix": naming.FEATURE_PIPELINE_PREFIX,
+                    "training": {
+                        "roleArn": v[4],
+                        "bucket": naming.bucket_name(settings.role, TRAINING_BUCKET, account, region),
+                        "athenaWorkgroup": training_workgroup_name(settings),
+                        "curatedDatabase": curated_database,
+                        "modelPackageGroupArn": naming.model_package_group_arn(p, region, settings.accounts.tooling),
+                        "pipelinePrefix": naming.TRAINING_PIPELINE_PREFIX,
+                    },
                 },
                 sort_keys=True,
             )
@@ -164,8 +181,10 @@ def feature_job_runner(
                 key_arn.apply(
                     lambda key: docs.object_access(f"arn:{p}:s3:::{jobs_bucket}", key, "FeatureJobs", write=True)
                 ),
-                docs.feature_pipelines(p, region, account, naming.FEATURE_PIPELINE_PREFIX),
-                execution_role_arn.apply(docs.pass_role_to_sagemaker),
+                docs.sagemaker_pipelines(
+                    p, region, account, [naming.FEATURE_PIPELINE_PREFIX, naming.TRAINING_PIPELINE_PREFIX]
+                ),
+                pulumi.Output.all(execution_role_arn, training.role.arn).apply(docs.pass_roles_to_sagemaker),
                 parameter.arn.apply(docs.read_parameter),
                 docs.describe_feature_groups(p, region, account),
             ],
@@ -186,16 +205,47 @@ def job_execution_role(
     catalog_accounts: Sequence[str],
     data: Sequence[pulumi.Input[Statements]] = (),
 ) -> PlatformRole:
-    """The execution role of SageMaker jobs (and of Studio): least privilege, and any processing
-    job it starts must run in this VPC with the account key on its volumes and outputs.
+    """The execution role of feature jobs (and of Studio): processing jobs that read and write this
+    account's feature group records, plus ``data``; see ``sagemaker_execution_role``."""
+    p, region, account = settings.partition, settings.region, settings.account_id
+    return sagemaker_execution_role(
+        name,
+        role_name,
+        description,
+        settings,
+        network,
+        key_arn,
+        parent,
+        catalog_accounts,
+        ("processing",),
+        [docs.feature_store_records(p, region, account), *data],
+    )
 
-    It reads the job's inputs from the feature-jobs bucket, pulls SageMaker's images, reads and
-    writes this account's feature group records, reads the catalog of ``catalog_accounts`` through
-    Lake Formation, writes its logs, may pass itself (and only itself) to SageMaker, plus ``data``.
+
+def sagemaker_execution_role(
+    name: str,
+    role_name: str,
+    description: str,
+    settings: Settings,
+    network: PrivateNetwork,
+    key_arn: pulumi.Output[str],
+    parent: pulumi.Resource,
+    catalog_accounts: Sequence[str],
+    kinds: Sequence[docs.JobKind],
+    data: Sequence[pulumi.Input[Statements]],
+) -> PlatformRole:
+    """The execution role of SageMaker jobs: least privilege, and any job of ``kinds`` it starts
+    must run in this VPC with the account key on its volumes and outputs.
+
+    It reads the job's inputs from the feature-jobs bucket, pulls SageMaker's images, reads the
+    catalog of ``catalog_accounts`` through Lake Formation, writes its logs, may pass itself (and
+    only itself) to SageMaker, plus ``data``.
     """
     p, region, account = settings.partition, settings.region, settings.account_id
     vpc_jobs = pulumi.Output.all(network.subnet_ids, network.studio_security_group_id, key_arn).apply(
-        lambda v: docs.vpc_processing_jobs(p, region, account, v[0], [v[1]], v[2])
+        lambda v: [
+            statement for kind in kinds for statement in docs.vpc_jobs(p, region, account, v[0], [v[1]], v[2], kind)
+        ]
     )
     jobs_bucket = bucket_arn(settings, FEATURE_JOBS_BUCKET)
     return PlatformRole(
@@ -215,16 +265,82 @@ def job_execution_role(
                     ]
                 ),
                 docs.ecr_pull(p, region, account, settings.accounts.tooling, naming.ECR_REPOSITORY),
-                docs.feature_store_records(p, region, account),
                 docs.glue_catalog_read(p, region, catalog_accounts),
                 docs.write_logs(p, region, account, "/aws/sagemaker/"),
-                docs.pass_role_to_sagemaker(naming.role_arn(p, account, role_name)),
+                docs.pass_roles_to_sagemaker([naming.role_arn(p, account, role_name)]),
                 *data,
             ],
             tags=settings.tags,
         ),
         opts=pulumi.ResourceOptions(parent=parent),
     )
+
+
+@dataclass(frozen=True)
+class ModelTraining:
+    """What a target account trains models with: a bucket, an Athena workgroup and a role."""
+
+    bucket: EncryptedBucket
+    workgroup: aws.athena.Workgroup
+    role: PlatformRole
+
+
+def model_training(
+    name: str,
+    role_name: str,
+    settings: Settings,
+    basics: AccountBasics,
+    network: PrivateNetwork,
+    parent: pulumi.Resource,
+    catalog_accounts: Sequence[str],
+    data: Sequence[pulumi.Input[Statements]] = (),
+) -> ModelTraining:
+    """Training pipelines in this account: they build a dataset from the offline store with Athena
+    (as of a point in time, through Lake Formation), train and evaluate in the VPC with the account
+    key, and register the model in the tooling account's registry as a version pending approval.
+
+    The training role is the pipelines' execution role; it reads the job inputs the CI hands over,
+    reads and writes the training bucket, queries in its own workgroup, registers model versions
+    (``PendingManualApproval`` only, never approves), plus ``data`` (what it may read).
+    """
+    p, region, account = settings.partition, settings.region, settings.account_id
+    bucket = data_bucket(name, TRAINING_BUCKET, settings, basics, parent, vpc_endpoint_id=network.s3_endpoint_id)
+    workgroup = aws.athena.Workgroup(
+        f"{name}-training",
+        name=training_workgroup_name(settings),
+        description="Training datasets from the offline store; results encrypted in the training bucket",
+        configuration={
+            # Queries cannot choose another result location or drop the encryption.
+            "enforce_workgroup_configuration": True,
+            "publish_cloudwatch_metrics_enabled": True,
+            "result_configuration": {
+                "output_location": bucket.bucket.apply(lambda b: f"s3://{b}/athena/"),
+                "encryption_configuration": {"encryption_option": "SSE_KMS", "kms_key_arn": basics.key.arn},
+            },
+        },
+        tags=settings.tags,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    training_bucket = bucket_arn(settings, TRAINING_BUCKET)
+    role = sagemaker_execution_role(
+        f"{name}-training",
+        role_name,
+        "Execution role of training pipelines: Athena datasets, VPC training jobs, model versions pending approval",
+        settings,
+        network,
+        basics.key.arn,
+        parent,
+        catalog_accounts,
+        ("processing", "training"),
+        [
+            basics.key.arn.apply(lambda key: docs.object_access(training_bucket, key, "TrainingData", write=True)),
+            docs.athena_queries(p, region, account, training_workgroup_name(settings)),
+            docs.describe_feature_groups(p, region, account),
+            docs.register_model_versions(naming.model_package_group_arn(p, region, settings.accounts.tooling)),
+            *data,
+        ],
+    )
+    return ModelTraining(bucket=bucket, workgroup=workgroup, role=role)
 
 
 def private_network(

@@ -17,6 +17,7 @@ from components import naming
 from components import policy_documents as docs
 from components.accounts.common import (
     FEATURE_JOBS_BUCKET,
+    TRAINING_BUCKET,
     AccountBasics,
     account_basics,
     bucket_arn,
@@ -26,6 +27,7 @@ from components.accounts.common import (
     feature_store,
     feature_store_role_arn,
     job_execution_role,
+    model_training,
     private_network,
     studio_domain,
 )
@@ -81,7 +83,7 @@ class DatamgmtAccount(pulumi.ComponentResource):
         # Lake database (short name) to its bucket's purpose; the Feature Store's offline store is one.
         layers = {database: database.replace("_", "-") for database in (*s.lake.databases, FEATURES_DATABASE)}
         lake_arns = [bucket_arn(s, purpose) for purpose in layers.values()]
-        network = private_network(name, s, basics, (*layers.values(), FEATURE_JOBS_BUCKET), self)
+        network = private_network(name, s, basics, (*layers.values(), FEATURE_JOBS_BUCKET, TRAINING_BUCKET), self)
         data_access = self._create_data_access_role(basics, lake_arns)
         engineering = self._create_engineering_role(basics)
         buckets = {
@@ -141,6 +143,10 @@ class DatamgmtAccount(pulumi.ComponentResource):
             self,
             catalog_accounts=[s.account_id],
         )
+        # Training pipelines read curated labels and production features through Lake Formation.
+        training = model_training(
+            name, naming.DATAMGMT_TRAINING_ROLE_NAME, s, basics, network, self, catalog_accounts=[s.account_id]
+        )
         readonly = self._create_readonly_role(basics)
         studio = studio_domain(name, "studio-readonly", s, basics, network, readonly, self)
         LakeGovernance(
@@ -150,7 +156,7 @@ class DatamgmtAccount(pulumi.ComponentResource):
                 targets=self._tag_targets(catalog, args.catalog),
                 locations=[bucket.arn for bucket in buckets.values()],
                 data_access_role_arn=data_access.arn,
-                grants=self._grants(engineering.arn, feature_job.arn, readonly.arn),
+                grants=self._grants(engineering.arn, feature_job.arn, readonly.arn, training.role.arn),
                 wait_for=[lake_formation.settings],
                 targets_wait_for=[catalog, store],
             ),
@@ -181,6 +187,8 @@ class DatamgmtAccount(pulumi.ComponentResource):
             basics.key.arn,
             network,
             feature_job.arn,
+            training,
+            naming.lake_database("curated"),
             self,
         )
         self.outputs = DatamgmtOutputs(
@@ -195,6 +203,8 @@ class DatamgmtAccount(pulumi.ComponentResource):
             feature_group_names=store.feature_group_names,
             feature_deployer_role_arn=deployer.arn,
             feature_job_role_arn=feature_job.arn,
+            training_role_arn=training.role.arn,
+            training_bucket_name=training.bucket.bucket,
             studio_domain_id=studio.domain_id,
             readonly_role_arn=readonly.arn,
             redshift_workgroup_name=warehouse.workgroup_name,
@@ -321,10 +331,15 @@ class DatamgmtAccount(pulumi.ComponentResource):
         return targets
 
     def _grants(
-        self, engineering: pulumi.Output[str], feature_job: pulumi.Output[str], readonly: pulumi.Output[str]
+        self,
+        engineering: pulumi.Output[str],
+        feature_job: pulumi.Output[str],
+        readonly: pulumi.Output[str],
+        training: pulumi.Output[str],
     ) -> list[TagGrant]:
         """Tag-based grants. The data science account gets curated data and features that are not
-        sensitive, by account (RAM), with the grant option its admin needs to grant its own roles."""
+        sensitive, by account (RAM), with the grant option its admin needs to grant its own roles.
+        Training pipelines read the same (labels are curated data), never sensitive columns."""
         owned = {"layer": ("raw", "curated")}
         shared: Mapping[str, Sequence[str]] = {
             "layer": ("curated", FEATURES_DATABASE),
@@ -341,4 +356,6 @@ class DatamgmtAccount(pulumi.ComponentResource):
             TagGrant(readonly, ("DESCRIBE",), "DATABASE", shared),
             TagGrant(feature_job, READ, "TABLE", curated),
             TagGrant(feature_job, ("DESCRIBE",), "DATABASE", curated),
+            TagGrant(training, READ, "TABLE", shared),
+            TagGrant(training, ("DESCRIBE",), "DATABASE", shared),
         ]

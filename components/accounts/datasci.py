@@ -8,7 +8,7 @@ assuming the runner role.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -18,6 +18,7 @@ from components import naming
 from components import policy_documents as docs
 from components.accounts.common import (
     FEATURE_JOBS_BUCKET,
+    TRAINING_BUCKET,
     AccountBasics,
     account_basics,
     bucket_arn,
@@ -27,6 +28,7 @@ from components.accounts.common import (
     feature_store,
     feature_store_role_arn,
     job_execution_role,
+    model_training,
     private_network,
     studio_domain,
 )
@@ -63,7 +65,9 @@ class DatasciAccount(pulumi.ComponentResource):
         self._name = name
         self._settings = settings = args.settings
         basics = account_basics(name, settings, self)
-        network = private_network(name, settings, basics, ("snapshots", "feature-store", FEATURE_JOBS_BUCKET), self)
+        network = private_network(
+            name, settings, basics, ("snapshots", "feature-store", FEATURE_JOBS_BUCKET, TRAINING_BUCKET), self
+        )
 
         # Copies of curated data that data scientists experiment on, never the governed originals.
         snapshots = data_bucket(name, "snapshots", settings, basics, self, vpc_endpoint_id=network.s3_endpoint_id)
@@ -78,6 +82,23 @@ class DatasciAccount(pulumi.ComponentResource):
         )
         feature_jobs_bucket(name, settings, basics, network, naming.FEATURE_RUNNER_ROLE_NAME, self)
         execution_role = self._create_execution_role(network, basics)
+        # Training pipelines read the experimentation offline store directly (it is not a Lake
+        # Formation location here) and the shared curated data through Lake Formation.
+        training = model_training(
+            name,
+            naming.DATASCI_TRAINING_ROLE_NAME,
+            settings,
+            basics,
+            network,
+            self,
+            catalog_accounts=[settings.account_id, settings.accounts.datamgmt],
+            data=[
+                basics.key.arn.apply(
+                    lambda key: docs.object_access(bucket_arn(settings, "feature-store"), key, "OfflineStore")
+                )
+            ],
+        )
+        readers = {"": execution_role, "-training": training.role}
         studio = studio_domain(name, "studio", settings, basics, network, execution_role, self)
         lake_formation = LakeFormationSettings(
             f"{name}-lake-formation",
@@ -85,8 +106,8 @@ class DatasciAccount(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         governed = pulumi.ResourceOptions(parent=self, depends_on=[lake_formation.settings])
-        feature_database = self._create_feature_database(execution_role, governed)
-        self._link_shared_databases(args.datamgmt, execution_role, governed)
+        feature_database = self._create_feature_database(readers, governed)
+        self._link_shared_databases(args.datamgmt, readers, governed)
         store = feature_store(
             name,
             settings,
@@ -107,6 +128,8 @@ class DatasciAccount(pulumi.ComponentResource):
             basics.key.arn,
             network,
             execution_role.arn,
+            training,
+            naming.resource_link(naming.lake_database("curated")),
             self,
         )
         self.outputs = DatasciOutputs(
@@ -118,6 +141,8 @@ class DatasciAccount(pulumi.ComponentResource):
             studio_domain_id=studio.domain_id,
             execution_role_arn=execution_role.arn,
             feature_runner_role_arn=runner.arn,
+            training_role_arn=training.role.arn,
+            training_bucket_name=training.bucket.bucket,
             snapshot_bucket_name=snapshots.bucket,
             feature_store_bucket_name=feature_bucket.bucket,
             feature_group_names=store.feature_group_names,
@@ -150,10 +175,10 @@ class DatasciAccount(pulumi.ComponentResource):
         return naming.lake_database(f"{self._settings.role}_feature_store")
 
     def _create_feature_database(
-        self, execution_role: PlatformRole, governed: pulumi.ResourceOptions
+        self, readers: Mapping[str, PlatformRole], governed: pulumi.ResourceOptions
     ) -> aws.glue.CatalogDatabase:
         """The Glue database of the offline store's tables, governed by Lake Formation; data
-        scientists read its tables."""
+        scientists and training pipelines (``readers``, by name suffix) read its tables."""
         name = self._name
         database = aws.glue.CatalogDatabase(
             f"{name}-feature-store-db",
@@ -164,20 +189,21 @@ class DatasciAccount(pulumi.ComponentResource):
             tags=self._settings.tags,
             opts=pulumi.ResourceOptions.merge(governed, pulumi.ResourceOptions(protect=self._settings.protect)),
         )
-        aws.lakeformation.Permissions(
-            f"{name}-feature-store-tables-reader",
-            principal=execution_role.arn,
-            permissions=["SELECT", "DESCRIBE"],
-            table={"database_name": database.name, "wildcard": True},
-            opts=governed,
-        )
+        for suffix, reader in readers.items():
+            aws.lakeformation.Permissions(
+                f"{name}-feature-store-tables-reader{suffix}",
+                principal=reader.arn,
+                permissions=["SELECT", "DESCRIBE"],
+                table={"database_name": database.name, "wildcard": True},
+                opts=governed,
+            )
         return database
 
     def _link_shared_databases(
-        self, datamgmt: DatamgmtOutputs, execution_role: PlatformRole, governed: pulumi.ResourceOptions
+        self, datamgmt: DatamgmtOutputs, readers: Mapping[str, PlatformRole], governed: pulumi.ResourceOptions
     ) -> None:
         """Resource links to the databases the data management account shares (through RAM) with
-        this account, and read-only grants on them to the execution role."""
+        this account, and read-only grants on them to the ``readers`` (by name suffix)."""
         s = self._settings
         for shared in naming.SHARED_LAKE_DATABASES:
             target = naming.lake_database(shared)
@@ -189,17 +215,18 @@ class DatasciAccount(pulumi.ComponentResource):
                 tags=s.tags,
                 opts=governed,
             )
-            aws.lakeformation.Permissions(
-                f"{self._name}-link-{shared}-describe",
-                principal=execution_role.arn,
-                permissions=["DESCRIBE"],
-                database={"name": link.name},
-                opts=governed,
-            )
-            aws.lakeformation.Permissions(
-                f"{self._name}-link-{shared}-select",
-                principal=execution_role.arn,
-                permissions=["SELECT", "DESCRIBE"],
-                table={"catalog_id": datamgmt.account_id, "database_name": target, "wildcard": True},
-                opts=governed,
-            )
+            for suffix, reader in readers.items():
+                aws.lakeformation.Permissions(
+                    f"{self._name}-link-{shared}-describe{suffix}",
+                    principal=reader.arn,
+                    permissions=["DESCRIBE"],
+                    database={"name": link.name},
+                    opts=governed,
+                )
+                aws.lakeformation.Permissions(
+                    f"{self._name}-link-{shared}-select{suffix}",
+                    principal=reader.arn,
+                    permissions=["SELECT", "DESCRIBE"],
+                    table={"catalog_id": datamgmt.account_id, "database_name": target, "wildcard": True},
+                    opts=governed,
+                )

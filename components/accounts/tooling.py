@@ -68,6 +68,18 @@ class ToolingAccount(pulumi.ComponentResource):
             tags=s.tags,
             opts=pulumi.ResourceOptions(parent=self, protect=s.protect),
         )
+        # AWS's cross-account registration: the target accounts' training roles add versions,
+        # pending approval; approving them stays with this account.
+        aws.sagemaker.ModelPackageGroupPolicy(
+            f"{name}-models",
+            model_package_group_name=models.model_package_group_name,
+            resource_policy=json.dumps(
+                docs.model_registry_policy(
+                    s.partition, naming.model_package_group_arn(s.partition, s.region, s.account_id), roles.trainers
+                )
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         people = s.people
         ci_cd = CiCd(
             f"{name}-cicd",
