@@ -60,7 +60,8 @@ def _sources(pairs: Sequence[str]) -> dict[str, str]:
 
 
 def run_feature_job(args: argparse.Namespace) -> int:
-    from ops.feature_job import INGEST_SCRIPT, FeatureJob, JobRequest, git_revision_and_branch
+    from ops.feature_job import INGEST_SCRIPT, FeatureJob, JobRequest
+    from ops.runs import git_revision_and_branch
 
     settings = _settings(args.project, args.account)
     flow = Path(args.flow)
@@ -92,8 +93,8 @@ def run_feature_job(args: argparse.Namespace) -> int:
         ),
     )
     job.check_feature_group()
-    pipeline = job.build_pipeline(job.upload(flow), job.upload(INGEST_SCRIPT))
-    arn = job.start(pipeline, print)
+    pipeline = job.build_pipeline(job.upload_file(flow), job.upload_file(INGEST_SCRIPT))
+    arn = job.start_run(pipeline, print)
     print(f"started {job.pipeline_name}: {arn}")
     if args.wait:
         job.wait(arn, args.poll_seconds, args.timeout_minutes * 60, print)

@@ -10,29 +10,22 @@ execution role's IAM conditions require.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import re
-import subprocess
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from components.feature_catalog import FeatureGroupSpec
-from ops import FeatureJobError, OpsError
+from ops import OpsError
 from ops.aws import JobSettings
+from ops.runs import TELEMETRY_OPT_OUT, PipelineRun, sdk_imports
 
 INGEST_SCRIPT = Path(__file__).resolve().parent / "jobs" / "ingest.py"
-#: The SDK's defaults config, telling it never to send telemetry.
-TELEMETRY_OPT_OUT = {"SchemaVersion": "1.0", "SageMaker": {"PythonSDK": {"Modules": {"TelemetryOptOut": True}}}}
-TERMINAL = {"Succeeded", "Failed", "Stopped"}
 SKLEARN_VERSION = "1.2-1"
 PROCESSING = "/opt/ml/processing"
 
@@ -77,52 +70,9 @@ class Flow:
         return cls(sources=sources, output=f"{last}.default")
 
 
-def _git(*args: str) -> str | None:
-    try:
-        return subprocess.run(["git", *args], capture_output=True, text=True, check=True).stdout.strip() or None
-    except (OSError, subprocess.CalledProcessError):
-        return None
-
-
-def git_revision_and_branch(revision: str | None, branch: str | None) -> tuple[str | None, str | None]:
-    """From the flags, else CI's variables, else the local checkout; None where nothing says."""
-    env = os.environ
-    revision = (
-        revision
-        or env.get("GIT_COMMIT")
-        or env.get("CODEBUILD_RESOLVED_SOURCE_VERSION")
-        or env.get("GITHUB_SHA")
-        or _git("rev-parse", "HEAD")
-    )
-    branch = (
-        branch
-        or env.get("GIT_BRANCH")
-        or env.get("GITHUB_REF_NAME")
-        or env.get("CODEBUILD_WEBHOOK_HEAD_REF", "").removeprefix("refs/heads/")
-        or _git("rev-parse", "--abbrev-ref", "HEAD")
-    )
-    return revision, branch
-
-
-@contextlib.contextmanager
-def _no_instance_metadata() -> Iterator[None]:
-    """The SDK makes boto3 clients at import; with no credentials in the environment botocore would
-    try the EC2 instance metadata service. Not while importing."""
-    previous = os.environ.get("AWS_EC2_METADATA_DISABLED")
-    os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
-    try:
-        yield
-    finally:
-        if previous is None:
-            del os.environ["AWS_EC2_METADATA_DISABLED"]
-        else:
-            os.environ["AWS_EC2_METADATA_DISABLED"] = previous
-
-
 def _sdk(region: str) -> SimpleNamespace:
     """The SageMaker SDK classes the pipeline needs, imported on first use (see the module's docstring)."""
-    os.environ.setdefault("AWS_DEFAULT_REGION", region)
-    with _no_instance_metadata():
+    with sdk_imports(region):
         from sagemaker.core import image_uris
         from sagemaker.core.network import NetworkConfig
         from sagemaker.core.processing import Processor, ScriptProcessor
@@ -144,54 +94,47 @@ def _sdk(region: str) -> SimpleNamespace:
     )
 
 
-class FeatureJob:
+def describe_feature_group(
+    target: boto3.Session, settings: JobSettings, spec: FeatureGroupSpec, account: str
+) -> dict[str, Any]:
+    """The group as deployed; it must exist (the account's stack creates it from the catalog) with
+    the catalog's schema."""
+    try:
+        described = target.client("sagemaker").describe_feature_group(FeatureGroupName=spec.name)
+    except ClientError as error:
+        raise OpsError(
+            f"--feature-group: {spec.name!r} does not exist in account {settings.account_id} "
+            f"({error.response['Error'].get('Code')}); expected the {account} stack deployed with it"
+        ) from None
+    deployed = {(d["FeatureName"], d["FeatureType"]) for d in described.get("FeatureDefinitions", [])}
+    catalog = {(f.name, f.type) for f in spec.features}
+    if deployed != catalog:
+        raise OpsError(
+            f"--feature-group: {spec.name!r} in account {settings.account_id} differs from "
+            f"{spec.source.name} (only deployed: {sorted(deployed - catalog)}, only in the catalog: "
+            f"{sorted(catalog - deployed)}); expected the stack deployed from this catalog"
+        )
+    return dict(described)
+
+
+class FeatureJob(PipelineRun):
     """One run of one flow for one feature group in one account."""
 
     def __init__(self, target: boto3.Session, settings: JobSettings, request: JobRequest) -> None:
-        self.target = target
-        self.settings = settings
-        self.request = request
-        self.pipeline_name = f"{settings.pipeline_prefix}{request.spec.name}"
         revision = (request.git_revision or "local")[:12]
-        self.prefix = f"{request.spec.name}/{revision}"
+        super().__init__(
+            target, settings, f"{settings.pipeline_prefix}{request.spec.name}", f"{request.spec.name}/{revision}"
+        )
+        self.request = request
 
     # --- the steps ---------------------------------------------------------------------------
 
     def check_feature_group(self) -> None:
-        """The group must exist (the account's stack creates it from the catalog) with the same schema."""
-        try:
-            described = self.target.client("sagemaker").describe_feature_group(FeatureGroupName=self.request.spec.name)
-        except ClientError as error:
-            raise OpsError(
-                f"--feature-group: {self.request.spec.name!r} does not exist in account {self.settings.account_id} "
-                f"({error.response['Error'].get('Code')}); expected the {self.request.account} stack deployed with it"
-            ) from None
-        deployed = {(d["FeatureName"], d["FeatureType"]) for d in described.get("FeatureDefinitions", [])}
-        catalog = {(f.name, f.type) for f in self.request.spec.features}
-        if deployed != catalog:
-            raise OpsError(
-                f"--feature-group: {self.request.spec.name!r} in account {self.settings.account_id} differs from "
-                f"{self.request.spec.source.name} (only deployed: {sorted(deployed - catalog)}, only in the catalog: "
-                f"{sorted(catalog - deployed)}); expected the stack deployed from this catalog"
-            )
+        describe_feature_group(self.target, self.settings, self.request.spec, self.request.account)
 
-    def upload(self, path: Path) -> str:
+    def upload_file(self, path: Path) -> str:
         """Put a file in the account's feature-jobs bucket, encrypted with its key; its S3 URI."""
-        key = f"{self.prefix}/{path.name}"
-        try:
-            self.target.client("s3").put_object(
-                Bucket=self.settings.bucket,
-                Key=key,
-                Body=path.read_bytes(),
-                ServerSideEncryption="aws:kms",
-                SSEKMSKeyId=self.settings.kms_key_arn,
-            )
-        except (ClientError, BotoCoreError) as error:
-            raise OpsError(
-                f"upload {path.name} to s3://{self.settings.bucket}/{key} failed ({error}); "
-                "expected the bucket writable"
-            ) from None
-        return f"s3://{self.settings.bucket}/{key}"
+        return self.upload(path.name, path.read_bytes())
 
     def build_pipeline(self, flow_uri: str, ingest_uri: str) -> Any:
         settings, request = self.settings, self.request
@@ -278,60 +221,15 @@ class FeatureJob:
             s3_output=sm.ProcessingS3Output(s3_uri=uri, local_path=f"{PROCESSING}/output", s3_upload_mode="EndOfJob"),
         )
 
-    def start(self, pipeline: Any, say: Callable[[str], None]) -> str:
-        """Upsert the pipeline as the execution role, start it, and mark the run with the code's
-        revision and branch: in its display name and description, which every run has, and in tags."""
-        settings, request = self.settings, self.request
-        tags = [{"Key": "mlops:feature-group", "Value": request.spec.name}]
-        pipeline.upsert(
-            role_arn=settings.execution_role_arn, description=f"Feature job for {request.spec.name}", tags=tags
+    def start_run(self, pipeline: Any, say: Callable[[str], None]) -> str:
+        """Upsert the pipeline as the execution role and start it, marked with the code's revision."""
+        request = self.request
+        return self.start(
+            pipeline,
+            self.settings.execution_role_arn,
+            f"Feature job for {request.spec.name}",
+            [{"Key": "mlops:feature-group", "Value": request.spec.name}],
+            request.git_revision,
+            request.branch,
+            say,
         )
-        revision, branch = request.git_revision or "unknown", request.branch or "unknown"
-        display = re.sub(r"[^a-zA-Z0-9]+", "-", f"{branch}-{revision[:12]}").strip("-")[:82]
-        execution = pipeline.start(
-            execution_display_name=display,
-            execution_description=f"git revision {revision} on branch {branch}",
-        )
-        arn = str(execution.arn)
-        run_tags: list[Any] = [
-            {"Key": "mlops:git-revision", "Value": revision},
-            {"Key": "mlops:branch", "Value": branch},
-        ]
-        try:
-            self.target.client("sagemaker").add_tags(ResourceArn=arn, Tags=run_tags)
-        except (ClientError, BotoCoreError) as error:
-            # The display name and description above already carry both; a tag is a convenience.
-            say(f"note: the run is not tagged ({error}); its display name and description name the revision")
-        return arn
-
-    def wait(self, arn: str, poll_seconds: float, timeout_seconds: float, say: Callable[[str], None]) -> str:
-        """Poll until the run ends; its final status. A failed run raises FeatureJobError with the reason."""
-        client = self.target.client("sagemaker")
-        started, last = time.monotonic(), ""
-        while True:
-            described = client.describe_pipeline_execution(PipelineExecutionArn=arn)
-            status = described["PipelineExecutionStatus"]
-            if status != last:
-                elapsed = int(time.monotonic() - started)
-                say(f"[{elapsed // 60:02d}:{elapsed % 60:02d}] {self.pipeline_name}: {status}")
-                last = status
-            if status in TERMINAL:
-                break
-            if time.monotonic() - started > timeout_seconds:
-                raise FeatureJobError(f"{self.pipeline_name}: still {status} after {timeout_seconds:.0f} s; see {arn}")
-            time.sleep(poll_seconds)
-        if status != "Succeeded":
-            raise FeatureJobError(f"{self.pipeline_name}: {status}: {self._failure(client, arn, described)}")
-        return status
-
-    @staticmethod
-    def _failure(client: Any, arn: str, described: Mapping[str, Any]) -> str:
-        """The failing step and its reason, where the API says; else the run's own reason."""
-        try:
-            steps = client.list_pipeline_execution_steps(PipelineExecutionArn=arn)["PipelineExecutionSteps"]
-        except (ClientError, BotoCoreError, NotImplementedError):
-            steps = []
-        for step in steps:
-            if step.get("StepStatus") == "Failed":
-                return f"step {step.get('StepName')}: {step.get('FailureReason', 'no reason given')}"
-        return str(described.get("FailureReason") or "no reason given")

@@ -1,0 +1,170 @@
+"""What every pipeline run of ``ops`` shares: the SageMaker SDK's import, the code's revision,
+the upload of inputs into the account's feature-jobs bucket, and starting and following a run.
+
+The SDK is imported only inside ``sdk_imports``, after the region and credentials are settled: at
+import it creates boto3 clients, which would otherwise go looking for credentials on the network.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import subprocess
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ops import FeatureJobError, OpsError
+from ops.aws import JobSettings
+
+#: The SDK's defaults config, telling it never to send telemetry.
+TELEMETRY_OPT_OUT = {"SchemaVersion": "1.0", "SageMaker": {"PythonSDK": {"Modules": {"TelemetryOptOut": True}}}}
+TERMINAL = {"Succeeded", "Failed", "Stopped"}
+
+
+def _git(*args: str) -> str | None:
+    try:
+        return subprocess.run(["git", *args], capture_output=True, text=True, check=True).stdout.strip() or None
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def git_revision_and_branch(revision: str | None, branch: str | None) -> tuple[str | None, str | None]:
+    """From the flags, else CI's variables, else the local checkout; None where nothing says."""
+    env = os.environ
+    revision = (
+        revision
+        or env.get("GIT_COMMIT")
+        or env.get("CODEBUILD_RESOLVED_SOURCE_VERSION")
+        or env.get("GITHUB_SHA")
+        or _git("rev-parse", "HEAD")
+    )
+    branch = (
+        branch
+        or env.get("GIT_BRANCH")
+        or env.get("GITHUB_REF_NAME")
+        or env.get("CODEBUILD_WEBHOOK_HEAD_REF", "").removeprefix("refs/heads/")
+        or _git("rev-parse", "--abbrev-ref", "HEAD")
+    )
+    return revision, branch
+
+
+@contextlib.contextmanager
+def _no_instance_metadata() -> Iterator[None]:
+    """The SDK makes boto3 clients at import; with no credentials in the environment botocore would
+    try the EC2 instance metadata service. Not while importing."""
+    previous = os.environ.get("AWS_EC2_METADATA_DISABLED")
+    os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["AWS_EC2_METADATA_DISABLED"]
+        else:
+            os.environ["AWS_EC2_METADATA_DISABLED"] = previous
+
+
+@contextlib.contextmanager
+def sdk_imports(region: str) -> Iterator[None]:
+    """Where the SageMaker SDK may be imported: with a region, and without the instance metadata
+    service. The SDK's client-side role check (``iam:SimulatePrincipalPolicy`` as the caller) is off:
+    the roles are the stacks' (tested with them), and the runner may not read IAM, so it could only warn."""
+    os.environ.setdefault("AWS_DEFAULT_REGION", region)
+    os.environ.setdefault("SAGEMAKER_VALIDATE_ROLE", "false")
+    with _no_instance_metadata():
+        yield
+
+
+class PipelineRun:
+    """One run of one SageMaker pipeline in a target account, started as the CI's runner (or deploy) role."""
+
+    def __init__(self, target: boto3.Session, settings: JobSettings, pipeline_name: str, prefix: str) -> None:
+        self.target = target
+        self.settings = settings
+        self.pipeline_name = pipeline_name
+        #: Where this run's inputs go in the feature-jobs bucket.
+        self.prefix = prefix
+
+    def upload(self, name: str, body: bytes) -> str:
+        """Put an input in the account's feature-jobs bucket, encrypted with its key; its S3 URI."""
+        key = f"{self.prefix}/{name}"
+        try:
+            self.target.client("s3").put_object(
+                Bucket=self.settings.bucket,
+                Key=key,
+                Body=body,
+                ServerSideEncryption="aws:kms",
+                SSEKMSKeyId=self.settings.kms_key_arn,
+            )
+        except (ClientError, BotoCoreError) as error:
+            raise OpsError(
+                f"upload {name} to s3://{self.settings.bucket}/{key} failed ({error}); expected the bucket writable"
+            ) from None
+        return f"s3://{self.settings.bucket}/{key}"
+
+    def start(
+        self,
+        pipeline: Any,
+        role_arn: str,
+        description: str,
+        tags: list[Any],
+        revision: str | None,
+        branch: str | None,
+        say: Callable[[str], None],
+    ) -> str:
+        """Upsert the pipeline as ``role_arn``, start it, and mark the run with the code's revision
+        and branch: in its display name and description, which every run has, and in tags."""
+        pipeline.upsert(role_arn=role_arn, description=description, tags=tags)
+        revision, branch = revision or "unknown", branch or "unknown"
+        display = re.sub(r"[^a-zA-Z0-9]+", "-", f"{branch}-{revision[:12]}").strip("-")[:82]
+        execution = pipeline.start(
+            execution_display_name=display,
+            execution_description=f"git revision {revision} on branch {branch}",
+        )
+        arn = str(execution.arn)
+        run_tags: list[Any] = [
+            {"Key": "mlops:git-revision", "Value": revision},
+            {"Key": "mlops:branch", "Value": branch},
+        ]
+        try:
+            self.target.client("sagemaker").add_tags(ResourceArn=arn, Tags=run_tags)
+        except (ClientError, BotoCoreError) as error:
+            # The display name and description above already carry both; a tag is a convenience.
+            say(f"note: the run is not tagged ({error}); its display name and description name the revision")
+        return arn
+
+    def wait(self, arn: str, poll_seconds: float, timeout_seconds: float, say: Callable[[str], None]) -> str:
+        """Poll until the run ends; its final status. A failed run raises FeatureJobError with the reason."""
+        client = self.target.client("sagemaker")
+        started, last = time.monotonic(), ""
+        while True:
+            described = client.describe_pipeline_execution(PipelineExecutionArn=arn)
+            status = described["PipelineExecutionStatus"]
+            if status != last:
+                elapsed = int(time.monotonic() - started)
+                say(f"[{elapsed // 60:02d}:{elapsed % 60:02d}] {self.pipeline_name}: {status}")
+                last = status
+            if status in TERMINAL:
+                break
+            if time.monotonic() - started > timeout_seconds:
+                raise FeatureJobError(f"{self.pipeline_name}: still {status} after {timeout_seconds:.0f} s; see {arn}")
+            time.sleep(poll_seconds)
+        if status != "Succeeded":
+            raise FeatureJobError(f"{self.pipeline_name}: {status}: {self._failure(client, arn, described)}")
+        return status
+
+    @staticmethod
+    def _failure(client: Any, arn: str, described: Mapping[str, Any]) -> str:
+        """The failing step and its reason, where the API says; else the run's own reason."""
+        try:
+            steps = client.list_pipeline_execution_steps(PipelineExecutionArn=arn)["PipelineExecutionSteps"]
+        except (ClientError, BotoCoreError, NotImplementedError):
+            steps = []
+        for step in steps:
+            if step.get("StepStatus") == "Failed":
+                return f"step {step.get('StepName')}: {step.get('FailureReason', 'no reason given')}"
+        return str(described.get("FailureReason") or "no reason given")
