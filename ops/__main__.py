@@ -1,4 +1,4 @@
-"""``python -m ops``: run a feature job, audit an account, list the catalog, read online features.
+"""``python -m ops``: run a feature job or training pipeline, audit an account, list the catalog, read online features.
 
 Exit codes: 0 done; 1 a job failed or the audit found drift; 2 bad arguments, configuration or state
 (one line on stderr, no traceback).
@@ -101,6 +101,31 @@ def run_feature_job(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_training(args: argparse.Namespace) -> int:
+    from ops.runs import git_revision_and_branch
+    from ops.training import TrainingRequest, TrainingRun, check_against_catalog, load_definition, parse_as_of
+
+    settings = _settings(args.project, args.account)
+    definition = load_definition(Path(args.pipeline))
+    spec = check_against_catalog(definition, {s.name: s for s in load_catalog(settings.feature_catalog_dir)})
+    as_of = parse_as_of(args.as_of)
+    roles = settings.cross_account_roles
+    target = _target(args, settings, roles.datasci_runner if args.account == "datasci" else roles.datamgmt_deployer)
+    revision, branch = git_revision_and_branch(args.git_revision, args.branch)
+    run = TrainingRun(
+        target,
+        aws_ops.job_settings(target, args.settings),
+        TrainingRequest(definition, spec, args.account, as_of, revision, branch),
+    )
+    pipeline = run.build_pipeline(*run.prepare())
+    arn = run.start_run(pipeline, print)
+    print(f"started {run.pipeline_name} on {spec.name} as of {as_of:%Y-%m-%dT%H:%M:%SZ}: {arn}")
+    if args.wait:
+        run.wait(arn, args.poll_seconds, args.timeout_minutes * 60, print)
+        print(f"registered a version of {definition.name} in {run.training.model_package_group_arn}, pending approval")
+    return 0
+
+
 def audit(args: argparse.Namespace) -> int:
     from ops.audit import audit as run_audit
     from ops.audit import table
@@ -166,6 +191,18 @@ def _parser() -> OneLineParser:
     job.add_argument("--poll-seconds", type=float, default=30.0)
     job.add_argument("--timeout-minutes", type=float, default=120.0)
     job.set_defaults(handler=run_feature_job)
+
+    train = commands.add_parser("run-training", help="run a training pipeline on a feature group in a target account")
+    train.add_argument("--pipeline", required=True, help="a training definition such as pipelines/customer-churn.py")
+    account_options(train, TARGETS)
+    train.add_argument("--as-of", help="the dataset's point in time, ISO-8601 with a zone (default: now)")
+    train.add_argument("--settings", type=Path, help="the job settings as JSON (default: the account's SSM parameter)")
+    train.add_argument("--git-revision", help="default: GIT_COMMIT, CodeBuild's or GitHub's revision, or git")
+    train.add_argument("--branch", help="default: CI's branch variables, or git")
+    train.add_argument("--wait", action="store_true", help="wait for the run to end, with progress")
+    train.add_argument("--poll-seconds", type=float, default=30.0)
+    train.add_argument("--timeout-minutes", type=float, default=180.0)
+    train.set_defaults(handler=run_training)
 
     check = commands.add_parser("audit", help="check a live account against the guardrails")
     account_options(check, ("tooling", *TARGETS))

@@ -49,8 +49,32 @@ def _reason(error: Exception) -> str:
 
 
 @dataclass(frozen=True)
+class TrainingSettings:
+    """What a training pipeline in an account needs, beyond a feature job's; published with them."""
+
+    role_arn: str
+    bucket: str
+    athena_workgroup: str
+    #: Where the account reads curated data (labels): the database, or its resource link.
+    curated_database: str
+    model_package_group_arn: str
+    pipeline_prefix: str
+
+    @classmethod
+    def parse(cls, raw: Mapping[str, Any]) -> TrainingSettings:
+        return cls(
+            role_arn=str(raw["roleArn"]),
+            bucket=str(raw["bucket"]),
+            athena_workgroup=str(raw["athenaWorkgroup"]),
+            curated_database=str(raw["curatedDatabase"]),
+            model_package_group_arn=str(raw["modelPackageGroupArn"]),
+            pipeline_prefix=str(raw["pipelinePrefix"]),
+        )
+
+
+@dataclass(frozen=True)
 class JobSettings:
-    """What a feature job in an account needs; published by the account's stack."""
+    """What a feature job (and a training pipeline) in an account needs; published by the account's stack."""
 
     account_id: str
     region: str
@@ -60,6 +84,8 @@ class JobSettings:
     security_group_ids: tuple[str, ...]
     kms_key_arn: str
     pipeline_prefix: str
+    #: None when the stack predates training pipelines.
+    training: TrainingSettings | None = None
 
     @classmethod
     def parse(cls, raw: Mapping[str, Any], where: str) -> JobSettings:
@@ -73,6 +99,7 @@ class JobSettings:
                 security_group_ids=tuple(raw["securityGroupIds"]),
                 kms_key_arn=str(raw["kmsKeyArn"]),
                 pipeline_prefix=str(raw["pipelinePrefix"]),
+                training=TrainingSettings.parse(raw["training"]) if "training" in raw else None,
             )
         except (KeyError, TypeError) as error:
             raise OpsError(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -23,11 +24,9 @@ from botocore.exceptions import ClientError
 from components.feature_catalog import FeatureGroupSpec
 from ops import OpsError
 from ops.aws import JobSettings
-from ops.runs import TELEMETRY_OPT_OUT, PipelineRun, sdk_imports
+from ops.runs import PROCESSING, SKLEARN_VERSION, TELEMETRY_OPT_OUT, PipelineRun, sdk_imports
 
 INGEST_SCRIPT = Path(__file__).resolve().parent / "jobs" / "ingest.py"
-SKLEARN_VERSION = "1.2-1"
-PROCESSING = "/opt/ml/processing"
 
 
 @dataclass(frozen=True)
@@ -140,31 +139,11 @@ class FeatureJob(PipelineRun):
         settings, request = self.settings, self.request
         sm = _sdk(settings.region)
         session = sm.PipelineSession(boto_session=self.target, sagemaker_config=TELEMETRY_OPT_OUT)
-        common: dict[str, Any] = {
-            "role": settings.execution_role_arn,
-            "instance_count": 1,
-            "instance_type": request.instance_type,
-            # The execution role may start processing jobs only with these: its IAM conditions say so.
-            "volume_kms_key": settings.kms_key_arn,
-            "output_kms_key": settings.kms_key_arn,
-            "network_config": sm.NetworkConfig(
-                subnets=list(settings.subnet_ids),
-                security_group_ids=list(settings.security_group_ids),
-                encrypt_inter_container_traffic=True,
-            ),
-            "sagemaker_session": session,
-        }
+        common = self.processing_args(sm, session, settings.execution_role_arn, request.instance_type)
         features_uri = f"s3://{settings.bucket}/{self.prefix}/features"
         sklearn = sm.image_uris.retrieve("sklearn", settings.region, version=SKLEARN_VERSION)
 
-        def data_input(name: str, uri: str, local: str) -> Any:
-            return sm.ProcessingInput(
-                input_name=name,
-                s3_input=sm.ProcessingS3Input(
-                    s3_uri=uri, local_path=local, s3_data_type="S3Prefix", s3_input_mode="File"
-                ),
-            )
-
+        data_input = partial(self.processing_input, sm)
         if request.flow.suffix == ".flow":
             flow = Flow.read(request.flow)
             unknown = sorted(set(request.sources) - set(flow.sources))
@@ -184,7 +163,7 @@ class FeatureJob(PipelineRun):
                     data_input("flow", flow_uri, f"{PROCESSING}/flow"),
                     *(data_input(name, uri, f"{PROCESSING}/{name}") for name, uri in sorted(sources.items())),
                 ],
-                outputs=[self._output(sm, flow.output, features_uri)],
+                outputs=[self.processing_output(sm, flow.output, features_uri)],
             )
         else:
             if not request.sources:
@@ -199,7 +178,7 @@ class FeatureJob(PipelineRun):
                 inputs=[
                     data_input(name, uri, f"{PROCESSING}/input/{name}") for name, uri in sorted(request.sources.items())
                 ],
-                outputs=[self._output(sm, "features", features_uri)],
+                outputs=[self.processing_output(sm, "features", features_uri)],
             )
         transform = sm.ProcessingStep(name="ComputeFeatures", step_args=step_args)
         ingester = sm.ScriptProcessor(image_uri=sklearn, command=["python3"], base_job_name="mlops-ingest", **common)
@@ -213,13 +192,6 @@ class FeatureJob(PipelineRun):
             depends_on=[transform],
         )
         return sm.Pipeline(name=self.pipeline_name, steps=[transform, ingest], sagemaker_session=session)
-
-    @staticmethod
-    def _output(sm: SimpleNamespace, name: str, uri: str) -> Any:
-        return sm.ProcessingOutput(
-            output_name=name,
-            s3_output=sm.ProcessingS3Output(s3_uri=uri, local_path=f"{PROCESSING}/output", s3_upload_mode="EndOfJob"),
-        )
 
     def start_run(self, pipeline: Any, say: Callable[[str], None]) -> str:
         """Upsert the pipeline as the execution role and start it, marked with the code's revision."""

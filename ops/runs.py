@@ -13,6 +13,7 @@ import re
 import subprocess
 import time
 from collections.abc import Callable, Iterator, Mapping
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -24,6 +25,9 @@ from ops.aws import JobSettings
 #: The SDK's defaults config, telling it never to send telemetry.
 TELEMETRY_OPT_OUT = {"SchemaVersion": "1.0", "SageMaker": {"PythonSDK": {"Modules": {"TelemetryOptOut": True}}}}
 TERMINAL = {"Succeeded", "Failed", "Stopped"}
+#: The scikit-learn image (it has pandas) runs the platform's scripts and the example model.
+SKLEARN_VERSION = "1.2-1"
+PROCESSING = "/opt/ml/processing"
 
 
 def _git(*args: str) -> str | None:
@@ -105,6 +109,38 @@ class PipelineRun:
                 f"upload {name} to s3://{self.settings.bucket}/{key} failed ({error}); expected the bucket writable"
             ) from None
         return f"s3://{self.settings.bucket}/{key}"
+
+    def processing_args(self, sm: SimpleNamespace, session: Any, role_arn: str, instance_type: str) -> dict[str, Any]:
+        """A processor's arguments: one instance in the account's private subnets, with its key."""
+        settings = self.settings
+        return {
+            "role": role_arn,
+            "instance_count": 1,
+            "instance_type": instance_type,
+            # The execution roles may start jobs only with these: their IAM conditions say so.
+            "volume_kms_key": settings.kms_key_arn,
+            "output_kms_key": settings.kms_key_arn,
+            "network_config": sm.NetworkConfig(
+                subnets=list(settings.subnet_ids),
+                security_group_ids=list(settings.security_group_ids),
+                encrypt_inter_container_traffic=True,
+            ),
+            "sagemaker_session": session,
+        }
+
+    @staticmethod
+    def processing_input(sm: SimpleNamespace, name: str, uri: Any, local: str) -> Any:
+        return sm.ProcessingInput(
+            input_name=name,
+            s3_input=sm.ProcessingS3Input(s3_uri=uri, local_path=local, s3_data_type="S3Prefix", s3_input_mode="File"),
+        )
+
+    @staticmethod
+    def processing_output(sm: SimpleNamespace, name: str, uri: Any, local: str = f"{PROCESSING}/output") -> Any:
+        return sm.ProcessingOutput(
+            output_name=name,
+            s3_output=sm.ProcessingS3Output(s3_uri=uri, local_path=local, s3_upload_mode="EndOfJob"),
+        )
 
     def start(
         self,
