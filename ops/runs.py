@@ -8,6 +8,7 @@ import it creates boto3 clients, which would otherwise go looking for credential
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import subprocess
@@ -75,12 +76,20 @@ def _no_instance_metadata() -> Iterator[None]:
 @contextlib.contextmanager
 def sdk_imports(region: str) -> Iterator[None]:
     """Where the SageMaker SDK may be imported: with a region, and without the instance metadata
-    service. The SDK's client-side role check (``iam:SimulatePrincipalPolicy`` as the caller) is off:
-    the roles are the stacks' (tested with them), and the runner may not read IAM, so it could only warn."""
+    service. Some SDK modules configure the root logger at import (INFO, to stderr); the caller's
+    logging is put back afterwards. The SDK's client-side role check (``iam:SimulatePrincipalPolicy``
+    as the caller) is off: the roles are the stacks' (tested with them), and the runner may not read
+    IAM, so it could only warn."""
     os.environ.setdefault("AWS_DEFAULT_REGION", region)
     os.environ.setdefault("SAGEMAKER_VALIDATE_ROLE", "false")
-    with _no_instance_metadata():
-        yield
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        with _no_instance_metadata():
+            yield
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
 
 
 class PipelineRun:

@@ -236,6 +236,7 @@ def _sdk(region: str) -> SimpleNamespace:
         from sagemaker.core.network import NetworkConfig
         from sagemaker.core.processing import ScriptProcessor
         from sagemaker.core.shapes import ProcessingInput, ProcessingOutput, ProcessingS3Input, ProcessingS3Output
+        from sagemaker.core.training.configs import Compute, InputData, Networking, OutputDataConfig, SourceCode
         from sagemaker.core.workflow.conditions import ConditionGreaterThanOrEqualTo
         from sagemaker.core.workflow.execution_variables import ExecutionVariables
         from sagemaker.core.workflow.functions import Join, JsonGet
@@ -244,7 +245,6 @@ def _sdk(region: str) -> SimpleNamespace:
         from sagemaker.mlops.workflow import ConditionStep, FailStep, ModelStep, Pipeline, ProcessingStep, TrainingStep
         from sagemaker.serve.model_builder import ModelBuilder
         from sagemaker.train import ModelTrainer
-        from sagemaker.core.training.configs import Compute, InputData, Networking, OutputDataConfig, SourceCode
     return SimpleNamespace(
         image_uris=image_uris,
         MetricsSource=MetricsSource,

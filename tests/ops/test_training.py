@@ -1,34 +1,49 @@
 """``python -m ops run-training`` against moto: the example training definition becomes a SageMaker
 pipeline in an emulated target account, started as the CI's deploy (or runner) role would start it.
 
-moto 5.2.5 stores and starts pipelines but runs none of their steps, and has no Athena engine, so
-the query, the jobs and the registration are checked as the definition the service would run; the
-registration's request is then replayed against moto's model registry."""
+moto 5.2.5 stores and starts pipelines but runs none of their steps (a started run is at once
+``Succeeded``), and its Athena has no query engine. So the jobs, the quality gate and the
+registration are checked in the definition the service would run; the registration's request is
+replayed against moto's model registry; and the dataset script runs against moto's Athena with
+result rows the test gives it."""
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import json
+import re
+import urllib.request
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
+from components.feature_catalog import load_spec
 from offline.engine import Preview
-from ops.__main__ import main
+from ops import OpsError
+from ops.__main__ import _parser, main
+from ops.jobs import dataset as dataset_job
+from ops.training import Labels, TrainingDefinition, dataset_query, load_definition, parse_as_of
 from tests.conftest import ROOT
+from tests.ops.conftest import REGION, in_account
 from tests.ops.test_feature_job import prepare
 
 DEFINITION = ROOT / "pipelines" / "customer-churn.py"
+SPEC = load_spec(ROOT / "features" / "customer-churn.yaml")
 REVISION = "fedcba9876543210fedcba9876543210fedcba98"
 AS_OF = "2026-11-01T00:00:00Z"
+TOOLING, DATASCI = "111111111111", "222222222222"
+GROUP_ARN = f"arn:aws:sagemaker:{REGION}:{TOOLING}:model-package-group/mlops-feature-models"
 
 
 @pytest.fixture
 def datasci(aws: boto3.Session, platform: Preview) -> dict[str, Any]:
+    """The data science account as its stack leaves it, plus the training bucket."""
     account = prepare(aws, platform)
-    training = account["settings"]["training"]
     account["session"].client("s3").create_bucket(
-        Bucket=training["bucket"], CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+        Bucket=account["settings"]["training"]["bucket"], CreateBucketConfiguration={"LocationConstraint": REGION}
     )
     return account
 
@@ -52,11 +67,422 @@ def run(*extra: str) -> int:
     )
 
 
-def definition(session: boto3.Session) -> dict[str, Any]:
+def pipeline_definition(session: boto3.Session) -> tuple[str, dict[str, dict[str, Any]]]:
+    """The pipeline's role, and its steps by name (the gate's branches included)."""
     described = session.client("sagemaker").describe_pipeline(PipelineName="mlops-training-customer-churn")
-    return {"role": described["RoleArn"], **json.loads(described["PipelineDefinition"])}
+    steps: dict[str, dict[str, Any]] = {}
+    for step in json.loads(described["PipelineDefinition"])["Steps"]:
+        steps[step["Name"]] = step
+        for branch in ("IfSteps", "ElseSteps"):
+            steps.update({s["Name"]: s for s in step.get("Arguments", {}).get(branch, [])})
+    return described["RoleArn"], steps
 
 
-def test_smoke(datasci: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
-    assert run() == 0, capsys.readouterr().err
-    print(json.dumps(definition(datasci["session"]), indent=1))
+def uploaded(session: boto3.Session, settings: dict[str, Any], name: str) -> bytes:
+    key = f"training/customer-churn/{REVISION[:12]}-20261101T000000Z/{name}"
+    s3 = session.client("s3")
+    head = s3.head_object(Bucket=settings["bucket"], Key=key)
+    assert head["ServerSideEncryption"] == "aws:kms" and head["SSEKMSKeyId"] == settings["kmsKeyArn"]
+    return s3.get_object(Bucket=settings["bucket"], Key=key)["Body"].read()
+
+
+def test_a_training_pipeline_runs_in_the_target_account_as_its_training_role(
+    datasci: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("--wait", "--poll-seconds", "0.05") == 0, capsys.readouterr().err
+    session, settings = datasci["session"], datasci["settings"]
+    training = settings["training"]
+    role, steps = pipeline_definition(session)
+    assert role == training["roleArn"]
+    assert list(steps) == ["BuildDataset", "Train", "Evaluate", "QualityGate", "RegisterModel", "BelowQualityBar"]
+    output = capsys.readouterr().out
+    assert "started mlops-training-customer-churn on customer-churn as of 2026-11-01T00:00:00Z" in output
+    assert "Succeeded" in output and f"{GROUP_ARN}, pending approval" in output
+    executions = session.client("sagemaker").list_pipeline_executions(PipelineName="mlops-training-customer-churn")
+    assert len(executions["PipelineExecutionSummaries"]) == 1
+
+
+def test_every_job_runs_in_the_vpc_with_the_account_key_as_the_training_role(datasci: dict[str, Any]) -> None:
+    assert run() == 0
+    settings = datasci["settings"]
+    _, steps = pipeline_definition(datasci["session"])
+    key, role = settings["kmsKeyArn"], settings["training"]["roleArn"]
+    vpc = {"Subnets": settings["subnetIds"], "SecurityGroupIds": settings["securityGroupIds"]}
+    for name in ("BuildDataset", "Evaluate"):
+        job = steps[name]["Arguments"]
+        assert job["RoleArn"] == role
+        assert job["NetworkConfig"]["VpcConfig"] == vpc
+        assert job["NetworkConfig"]["EnableInterContainerTrafficEncryption"] is True
+        assert job["ProcessingResources"]["ClusterConfig"]["VolumeKmsKeyId"] == key
+        assert job["ProcessingOutputConfig"]["KmsKeyId"] == key
+    train = steps["Train"]["Arguments"]
+    assert train["RoleArn"] == role and train["VpcConfig"] == vpc
+    assert train["ResourceConfig"]["VolumeKmsKeyId"] == key and train["OutputDataConfig"]["KmsKeyId"] == key
+    assert train["OutputDataConfig"]["S3OutputPath"] == f"s3://{settings['training']['bucket']}/customer-churn/models"
+    assert train["HyperParameters"] == {
+        "n_estimators": "200",
+        "max_depth": "3",
+        "learning_rate": "0.1",
+        "label": "churned",
+    }
+
+
+def test_steps_pass_the_dataset_and_the_model_along(datasci: dict[str, Any]) -> None:
+    assert run() == 0
+    _, steps = pipeline_definition(datasci["session"])
+    dataset = steps["BuildDataset"]["Arguments"]
+    arguments = dataset["AppSpecification"]["ContainerArguments"]
+    assert arguments[arguments.index("--workgroup") + 1] == "mlops-datasci-training"
+    assert arguments[arguments.index("--record-identifier") + 1] == "customer_id"
+    outputs = {
+        o["OutputName"]: o["S3Output"]["S3Uri"]["Std:Join"]["Values"]
+        for o in dataset["ProcessingOutputConfig"]["Outputs"]
+    }
+    # Each run writes under its own execution id.
+    assert {name: values[1:] for name, values in outputs.items()} == {
+        "train": [{"Get": "Execution.PipelineExecutionId"}, "dataset/train"],
+        "test": [{"Get": "Execution.PipelineExecutionId"}, "dataset/test"],
+    }
+    (channel,) = [c for c in steps["Train"]["Arguments"]["InputDataConfig"] if c["ChannelName"] == "train"]
+    assert channel["DataSource"]["S3DataSource"]["S3Uri"] == {
+        "Get": "Steps.BuildDataset.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri"
+    }
+    inputs = {i["InputName"]: i["S3Input"]["S3Uri"] for i in steps["Evaluate"]["Arguments"]["ProcessingInputs"]}
+    assert inputs["model"] == {"Get": "Steps.Train.ModelArtifacts.S3ModelArtifacts"}
+    assert inputs["test"] == {"Get": "Steps.BuildDataset.ProcessingOutputConfig.Outputs['test'].S3Output.S3Uri"}
+
+
+def test_only_a_model_that_reaches_the_minimum_is_registered_and_pending_approval(datasci: dict[str, Any]) -> None:
+    assert run() == 0
+    session, settings = datasci["session"], datasci["settings"]
+    _, steps = pipeline_definition(session)
+    (condition,) = steps["QualityGate"]["Arguments"]["Conditions"]
+    assert condition["Type"] == "GreaterThanOrEqualTo" and condition["RightValue"] == 0.7
+    assert condition["LeftValue"]["Std:JsonGet"] == {
+        "PropertyFile": {"Get": "Steps.Evaluate.PropertyFiles.Evaluation"},
+        "Path": "binary_classification_metrics.auc.value",
+    }
+    assert [s["Name"] for s in steps["QualityGate"]["Arguments"]["IfSteps"]] == ["RegisterModel"]
+    register = steps["RegisterModel"]["Arguments"]
+    assert register["ModelPackageGroupName"] == settings["training"]["modelPackageGroupArn"] == GROUP_ARN
+    assert register["ModelApprovalStatus"] == "PendingManualApproval"
+    (container,) = register["InferenceSpecification"]["Containers"]
+    assert container["ModelDataUrl"] == {"Get": "Steps.Train.ModelArtifacts.S3ModelArtifacts"}
+    statistics = register["ModelMetrics"]["ModelQuality"]["Statistics"]
+    assert statistics["S3Uri"]["Std:Join"]["Values"][-1] == "evaluation.json"
+    metadata = register["CustomerMetadataProperties"]
+    query = uploaded(session, settings, "query.sql")
+    assert {key: value for key, value in metadata.items() if isinstance(value, str)} == {
+        "mlops:feature-groups": "customer-churn",
+        "mlops:features": ",".join(load_definition(DEFINITION).features),
+        "mlops:dataset-as-of": AS_OF,
+        "mlops:dataset-query": (
+            f"s3://{settings['bucket']}/training/customer-churn/{REVISION[:12]}-20261101T000000Z/query.sql"
+        ),
+        "mlops:dataset-query-sha256": hashlib.sha256(query).hexdigest(),
+        "mlops:git-revision": REVISION,
+        "mlops:branch": "main",
+        "mlops:account": DATASCI,
+    }
+    assert metadata["mlops:pipeline-execution"] == {"Get": "Execution.PipelineExecutionArn"}
+    assert metadata["mlops:auc"]["Std:Join"]["Values"] == [condition["LeftValue"]]
+    assert all(len(value) <= 256 for value in metadata.values() if isinstance(value, str))
+
+
+def test_the_query_reads_the_deployed_offline_table_and_the_accounts_labels(datasci: dict[str, Any]) -> None:
+    assert run() == 0
+    session, settings = datasci["session"], datasci["settings"]
+    query = uploaded(session, settings, "query.sql").decode()
+    catalog = session.client("sagemaker").describe_feature_group(FeatureGroupName="customer-churn")[
+        "OfflineStoreConfig"
+    ]["DataCatalogConfig"]
+    assert f'FROM "{catalog["Database"]}"."{catalog["TableName"]}"' in query
+    # The data science account reads curated labels through its resource link.
+    assert 'FROM "mlops_curated_link"."churn_labels"' in query
+    assert query.count("TIMESTAMP '2026-11-01 00:00:00'") == 2
+    # The scripts the jobs run are this checkout's.
+    assert uploaded(session, settings, "dataset.py") == (ROOT / "ops" / "jobs" / "dataset.py").read_bytes()
+    code = ROOT / "pipelines" / "customer-churn" / "evaluate.py"
+    assert uploaded(session, settings, "evaluate.py") == code.read_bytes()
+
+
+def _concrete(value: Any, values: dict[str, Any]) -> Any:
+    """A definition's arguments with its placeholders (``Get``, ``Std:Join``) given values."""
+    if isinstance(value, dict):
+        if "Get" in value:
+            return values[value["Get"]]
+        if "Std:Join" in value:
+            join = value["Std:Join"]
+            return join["On"].join(str(_concrete(v, values)) for v in join["Values"])
+        if "Std:JsonGet" in value:
+            return values[value["Std:JsonGet"]["Path"]]
+        return {key: _concrete(item, values) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_concrete(item, values) for item in value]
+    return value
+
+
+def test_the_registration_request_is_one_the_registry_accepts(datasci: dict[str, Any], aws: boto3.Session) -> None:
+    """The RegisterModel step's arguments, with the run's values in place, through botocore's
+    validation and moto's registry. moto keeps each account apart and does not resolve a group by
+    another account's ARN, so the request goes to a group of the same name in the tooling account."""
+    assert run() == 0
+    _, steps = pipeline_definition(datasci["session"])
+    values = {
+        "Steps.Train.ModelArtifacts.S3ModelArtifacts": "s3://bucket/customer-churn/models/job/output/model.tar.gz",
+        "Execution.PipelineExecutionId": "abc123",
+        "Execution.PipelineExecutionArn": f"arn:aws:sagemaker:{REGION}:{DATASCI}:pipeline/x/execution/abc123",
+        "binary_classification_metrics.auc.value": 0.81,
+    }
+    request = _concrete(steps["RegisterModel"]["Arguments"], values)
+    request["ModelPackageGroupName"] = request["ModelPackageGroupName"].rsplit("/", 1)[-1]
+    for empty in ("Bias", "Explainability"):
+        assert request["ModelMetrics"].pop(empty) == {}
+    registry = in_account(aws, TOOLING).client("sagemaker")
+    registry.create_model_package_group(ModelPackageGroupName="mlops-feature-models")
+    arn = registry.create_model_package(**request)["ModelPackageArn"]
+    version = registry.describe_model_package(ModelPackageName=arn)
+    assert version["ModelApprovalStatus"] == "PendingManualApproval"
+    assert version["CustomerMetadataProperties"]["mlops:git-revision"] == REVISION
+    assert version["CustomerMetadataProperties"]["mlops:auc"] == "0.81"
+
+
+def test_a_stack_without_training_settings_is_a_clear_error(
+    datasci: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = {key: value for key, value in datasci["settings"].items() if key != "training"}
+    datasci["session"].client("ssm").put_parameter(
+        Name="/mlops/feature-jobs/settings", Type="String", Value=json.dumps(settings), Overwrite=True
+    )
+    assert run() == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "no training settings" in line and "expected the datasci stack deployed with training pipelines" in line
+
+
+def test_a_missing_feature_group_is_a_clear_error(
+    aws: boto3.Session, platform: Preview, capsys: pytest.CaptureFixture[str]
+) -> None:
+    prepare(aws, platform, feature_group=False)
+    assert run() == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "'customer-churn' does not exist in account 222222222222" in line
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--pipeline", "pipelines/nope.py"], "--pipeline: 'pipelines/nope.py' is not a .py file"),
+        (["--pipeline", str(ROOT / "flows" / "customer-churn.py")], "defines no PIPELINE of type TrainingDefinition"),
+        (["--as-of", "yesterday"], "--as-of: 'yesterday' is not a time; expected ISO-8601"),
+        (["--as-of", "2026-11-01T00:00:00"], "has no time zone"),
+    ],
+)
+def test_bad_arguments_are_one_line(
+    aws: boto3.Session, capsys: pytest.CaptureFixture[str], args: list[str], fragment: str
+) -> None:
+    assert run(*args) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert fragment in line
+
+
+def write_definition(folder: Path, body: str) -> Path:
+    code = folder / "code"
+    code.mkdir(exist_ok=True)
+    for script in ("train.py", "evaluate.py"):
+        (code / script).write_text("")
+    path = folder / "model.py"
+    path.write_text(
+        "from pathlib import Path\nfrom ops.training import Labels, TrainingDefinition\n"
+        f"PIPELINE = TrainingDefinition({body})\n"
+    )
+    return path
+
+
+BASE = (
+    "name='m', feature_group='customer-churn', features=('tenure_months',), "
+    "labels=Labels(table='t', column='churned', time='label_time'), code=Path('code')"
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        (BASE.replace("name='m'", "name='Churn Model'"), "name: 'Churn Model' is not a name"),
+        (BASE.replace("('tenure_months',)", "()"), "features: empty"),
+        (BASE.replace("'tenure_months'", "'label_time'"), "features: ['label_time'] are not usable column names"),
+        (BASE.replace("column='churned'", "column='tenure_months'"), "labels.column: 'tenure_months' is a feature"),
+        (BASE.replace("table='t'", "table='t; drop'"), "labels.table: 't; drop' is not a table or column name"),
+        (BASE + ", objective='rmse'", "objective: 'rmse' is not a metric"),
+        (BASE + ", minimum=70", "minimum: 70 is not between 0 and 1"),
+        (BASE + ", test_fraction=1.0", "test_fraction: 1.0 is not between 0 and 1"),
+        (BASE.replace("Path('code')", "Path('nowhere')"), "lacks ['train.py', 'evaluate.py']"),
+    ],
+)
+def test_a_bad_definition_is_one_line_naming_the_field(tmp_path: Path, body: str, fragment: str) -> None:
+    with pytest.raises(OpsError, match=re.escape(fragment)) as raised:
+        load_definition(write_definition(tmp_path, body))
+    assert "\n" not in str(raised.value) and str(raised.value).startswith("--pipeline:")
+
+
+def test_features_must_be_features_of_the_group(
+    tmp_path: Path, aws: boto3.Session, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_definition(tmp_path, BASE.replace("'tenure_months'", "'lifetime_value'"))
+    assert main(["run-training", "--pipeline", str(path), "--account", "datasci"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "--pipeline: features ['lifetime_value'] are not features of 'customer-churn'" in line
+
+
+def test_the_example_definition_reads_what_its_training_script_trains_on() -> None:
+    definition = load_definition(DEFINITION)
+    module_spec = importlib.util.spec_from_file_location("churn_train", definition.code / "train.py")
+    assert module_spec is not None and module_spec.loader is not None
+    train = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(train)
+    assert list(definition.features) == train.FEATURES
+    assert definition.labels.column == "churned"
+
+
+def test_the_dataset_is_as_of_a_point_in_time_and_point_in_time_correct() -> None:
+    definition = TrainingDefinition(
+        name="m",
+        feature_group=SPEC.name,
+        features=("tenure_months", "contract_type"),
+        labels=Labels(table="churn_labels", column="churned", time="label_time"),
+        code=Path("code"),
+    )
+    query = dataset_query(definition, SPEC, ("db", "table"), "labels_db", parse_as_of("2026-11-01T02:00:00+02:00"))
+    # The point in time is in UTC, and bounds both the labels and the records written.
+    assert "WHERE CAST(\"label_time\" AS timestamp) <= TIMESTAMP '2026-11-01 00:00:00'" in query
+    assert "WHERE write_time <= TIMESTAMP '2026-11-01 00:00:00'" in query
+    # The features of a label are the latest at the label's time, never later ones, never deleted.
+    assert "features.feature_time <= labels.label_time" in query
+    assert "ORDER BY features.feature_time DESC, features.api_invocation_time DESC, features.write_time DESC" in query
+    assert "WHERE recency = 1 AND NOT is_deleted" in query
+    # The group keeps its event time as ISO-8601 text.
+    assert 'from_iso8601_timestamp("event_time")' in query
+    assert (
+        'SELECT "customer_id", "tenure_months", "contract_type", label_time, label AS "churned"\nFROM latest' in query
+    )
+
+
+def test_epoch_event_times_are_read_as_seconds() -> None:
+    from dataclasses import replace
+
+    fractional = replace(
+        SPEC,
+        features=tuple(replace(f, type="Fractional") if f.name == SPEC.event_time else f for f in SPEC.features),
+    )
+    definition = load_definition(DEFINITION)
+    query = dataset_query(definition, fractional, ("db", "table"), "labels_db", parse_as_of(AS_OF))
+    assert 'CAST(from_unixtime("event_time") AS timestamp) AS feature_time' in query
+    assert "from_iso8601_timestamp" not in query
+
+
+def _seed_athena(moto_endpoint: str, rows: list[list[str]]) -> None:
+    body = json.dumps(
+        {
+            "account_id": "123456789012",
+            "region": REGION,
+            "results": [{"rows": [{"Data": [{"VarCharValue": value} for value in row]} for row in rows]}],
+        }
+    ).encode()
+    request = urllib.request.Request(
+        f"{moto_endpoint}/moto-api/static/athena/query-results",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    urllib.request.urlopen(request).close()
+
+
+def test_the_dataset_script_splits_the_query_result_by_record(
+    aws: boto3.Session, moto_endpoint: str, tmp_path: Path
+) -> None:
+    aws.client("athena").create_work_group(Name="mlops-datasci-training")
+    header = ["customer_id", "tenure_months", "label_time", "churned"]
+    rows = [[f"c{n}", str(n), f"2026-10-{n % 28 + 1:02d} 00:00:00", str(n % 2)] for n in range(200)]
+    rows += [["c7", "9", "2026-10-30 00:00:00", "1"]]  # a second label of a record
+    _seed_athena(moto_endpoint, [header, *rows])
+    query = tmp_path / "query.sql"
+    query.write_text("SELECT 1")
+    output = tmp_path / "out"
+    assert (
+        dataset_job.main(
+            [
+                "--query",
+                str(query),
+                "--workgroup",
+                "mlops-datasci-training",
+                "--region",
+                REGION,
+                "--record-identifier",
+                "customer_id",
+                "--output",
+                str(output),
+                "--poll-seconds",
+                "0",
+            ]
+        )
+        == 0
+    )
+    parts = {}
+    for part in ("train", "test"):
+        lines = (output / part / "dataset.csv").read_text().splitlines()
+        assert lines[0] == ",".join(header)
+        parts[part] = [line.split(",") for line in lines[1:]]
+    assert len(parts["train"]) + len(parts["test"]) == len(rows)
+    assert 0.1 < len(parts["test"]) / len(rows) < 0.3
+    # A record is in one part only, with all its labels.
+    train_ids, test_ids = ({row[0] for row in parts[p]} for p in ("train", "test"))
+    assert not train_ids & test_ids
+    assert sum(row[0] == "c7" for part in parts.values() for row in part) == 2
+
+
+def test_an_empty_dataset_is_a_clear_failure(aws: boto3.Session, moto_endpoint: str, tmp_path: Path) -> None:
+    aws.client("athena").create_work_group(Name="w")
+    _seed_athena(moto_endpoint, [["customer_id", "churned"]])
+    query = tmp_path / "query.sql"
+    query.write_text("SELECT 1")
+    with pytest.raises(SystemExit, match=r"dataset: the train part is empty \(0 rows in all\)"):
+        dataset_job.main(
+            [
+                "--query",
+                str(query),
+                "--workgroup",
+                "w",
+                "--region",
+                REGION,
+                "--record-identifier",
+                "customer_id",
+                "--output",
+                str(tmp_path),
+                "--poll-seconds",
+                "0",
+            ]
+        )
+
+
+def test_the_codebuild_buildspec_runs_training_with_flags_it_takes() -> None:
+    import shlex
+
+    import yaml
+
+    buildspec = yaml.safe_load((ROOT / "buildspecs" / "training.yml").read_text())
+    assert buildspec["phases"]["install"]["commands"] == ["make install-ops"]
+    (command,) = buildspec["phases"]["build"]["commands"]
+    # The values the pipeline's training stage sets (components/ci_cd.py).
+    values = {
+        "$TRAINING_PIPELINE": "pipelines/customer-churn.py",
+        "$TARGET_ACCOUNT": "datamgmt",
+        "$TARGET_ROLE_ARN": "arn:aws:iam::333333333333:role/mlops/mlops-datamgmt-feature-deployer",
+        "$CODEBUILD_RESOLVED_SOURCE_VERSION": REVISION,
+    }
+    for variable, value in values.items():
+        command = command.replace(variable, value)
+    words = shlex.split(command)
+    assert words[:3] == [".venv/bin/python", "-m", "ops"]
+    args = _parser().parse_args(words[3:])
+    assert (args.command, args.account, args.wait, args.git_revision) == ("run-training", "datamgmt", True, REVISION)
+    assert args.role_arn == values["$TARGET_ROLE_ARN"] and args.pipeline == "pipelines/customer-churn.py"
+    assert (ROOT / args.pipeline).is_file()
