@@ -32,9 +32,8 @@ def moto_endpoint() -> Iterator[str]:
         server.stop()
 
 
-@pytest.fixture
-def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.Session]:
-    """The ambient session of a test: fake credentials, the emulator's endpoint, a clean slate."""
+def ambient(monkeypatch: pytest.MonkeyPatch, moto_endpoint: str) -> boto3.Session:
+    """Fake credentials, the emulator's endpoint and a clean slate; the ambient session."""
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
@@ -48,7 +47,13 @@ def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.S
     ):
         monkeypatch.delenv(variable, raising=False)
     urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")).close()
-    yield boto3.Session(region_name=REGION)
+    return boto3.Session(region_name=REGION)
+
+
+@pytest.fixture
+def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.Session]:
+    """The ambient session of a test: fake credentials, the emulator's endpoint, a clean slate."""
+    yield ambient(monkeypatch, moto_endpoint)
 
 
 def in_account(base: boto3.Session, account: str, role: str = "setup") -> boto3.Session:
@@ -64,13 +69,19 @@ def in_account(base: boto3.Session, account: str, role: str = "setup") -> boto3.
     )
 
 
-@pytest.fixture(autouse=True)
-def no_telemetry(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Fail any test in which the SageMaker SDK tries to send telemetry. The SDK sends from a
+def record_telemetry(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Where the SageMaker SDK's telemetry attempts go instead of the network. The SDK sends from a
     background thread and swallows errors there, so attempts are recorded and checked afterwards."""
     from sagemaker.core.telemetry import telemetry_logging
 
     attempts: list[object] = []
     monkeypatch.setattr(telemetry_logging, "_requests_helper", lambda url, timeout: attempts.append(url))
+    return attempts
+
+
+@pytest.fixture(autouse=True)
+def no_telemetry(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fail any test in which the SageMaker SDK tries to send telemetry."""
+    attempts = record_telemetry(monkeypatch)
     yield
     assert attempts == [], f"the SageMaker SDK tried to send telemetry: {attempts}"

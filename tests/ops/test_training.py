@@ -9,11 +9,14 @@ result rows the test gives it."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
+import io
 import json
 import re
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +30,7 @@ from ops.__main__ import _parser, main
 from ops.jobs import dataset as dataset_job
 from ops.training import Labels, TrainingDefinition, dataset_query, load_definition, parse_as_of
 from tests.conftest import ROOT
-from tests.ops.conftest import REGION, in_account
+from tests.ops.conftest import REGION, ambient, in_account, record_telemetry
 from tests.ops.test_feature_job import prepare
 
 DEFINITION = ROOT / "pipelines" / "customer-churn.py"
@@ -35,6 +38,7 @@ SPEC = load_spec(ROOT / "features" / "customer-churn.yaml")
 REVISION = "fedcba9876543210fedcba9876543210fedcba98"
 AS_OF = "2026-11-01T00:00:00Z"
 TOOLING, DATASCI = "111111111111", "222222222222"
+PREFIX = f"training/customer-churn/{REVISION[:12]}-20261101T000000Z"
 GROUP_ARN = f"arn:aws:sagemaker:{REGION}:{TOOLING}:model-package-group/mlops-feature-models"
 
 
@@ -46,6 +50,51 @@ def datasci(aws: boto3.Session, platform: Preview) -> dict[str, Any]:
         Bucket=account["settings"]["training"]["bucket"], CreateBucketConfiguration={"LocationConstraint": REGION}
     )
     return account
+
+
+@dataclass(frozen=True)
+class Started:
+    """One ``run-training --wait`` in the emulated data science account, and what it left there."""
+
+    settings: dict[str, Any]
+    output: str
+    role: str
+    steps: dict[str, dict[str, Any]]
+    executions: int
+    #: The run's inputs in the feature-jobs bucket, by name.
+    inputs: dict[str, bytes]
+    offline_table: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def started(moto_endpoint: str, platform: Preview) -> Started:
+    """The pipeline-building tests share one run: each run builds, uploads and upserts for seconds.
+    moto is reset by the next test that asks for it; everything the tests read is copied here."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        telemetry = record_telemetry(monkeypatch)
+        account = prepare(ambient(monkeypatch, moto_endpoint), platform)
+        session, settings = account["session"], account["settings"]
+        session.client("s3").create_bucket(
+            Bucket=settings["training"]["bucket"], CreateBucketConfiguration={"LocationConstraint": REGION}
+        )
+        output = io.StringIO()
+        with contextlib.redirect_stdout(output):
+            assert run("--wait", "--poll-seconds", "0.05") == 0
+        role, steps = pipeline_definition(session)
+        sagemaker = session.client("sagemaker")
+        executions = sagemaker.list_pipeline_executions(PipelineName="mlops-training-customer-churn")
+        group = sagemaker.describe_feature_group(FeatureGroupName="customer-churn")
+        started = Started(
+            settings=settings,
+            output=output.getvalue(),
+            role=role,
+            steps=steps,
+            executions=len(executions["PipelineExecutionSummaries"]),
+            inputs={name: uploaded(session, settings, name) for name in ("query.sql", "dataset.py", "evaluate.py")},
+            offline_table=group["OfflineStoreConfig"]["DataCatalogConfig"],
+        )
+        assert telemetry == [], f"the SageMaker SDK tried to send telemetry: {telemetry}"
+    return started
 
 
 def run(*extra: str) -> int:
@@ -79,33 +128,31 @@ def pipeline_definition(session: boto3.Session) -> tuple[str, dict[str, dict[str
 
 
 def uploaded(session: boto3.Session, settings: dict[str, Any], name: str) -> bytes:
-    key = f"training/customer-churn/{REVISION[:12]}-20261101T000000Z/{name}"
+    """An input of the run, which must be encrypted with the account key."""
+    key = f"{PREFIX}/{name}"
     s3 = session.client("s3")
     head = s3.head_object(Bucket=settings["bucket"], Key=key)
     assert head["ServerSideEncryption"] == "aws:kms" and head["SSEKMSKeyId"] == settings["kmsKeyArn"]
     return s3.get_object(Bucket=settings["bucket"], Key=key)["Body"].read()
 
 
-def test_a_training_pipeline_runs_in_the_target_account_as_its_training_role(
-    datasci: dict[str, Any], capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert run("--wait", "--poll-seconds", "0.05") == 0, capsys.readouterr().err
-    session, settings = datasci["session"], datasci["settings"]
-    training = settings["training"]
-    role, steps = pipeline_definition(session)
-    assert role == training["roleArn"]
-    assert list(steps) == ["BuildDataset", "Train", "Evaluate", "QualityGate", "RegisterModel", "BelowQualityBar"]
-    output = capsys.readouterr().out
-    assert "started mlops-training-customer-churn on customer-churn as of 2026-11-01T00:00:00Z" in output
-    assert "Succeeded" in output and f"{GROUP_ARN}, pending approval" in output
-    executions = session.client("sagemaker").list_pipeline_executions(PipelineName="mlops-training-customer-churn")
-    assert len(executions["PipelineExecutionSummaries"]) == 1
+def test_a_training_pipeline_runs_in_the_target_account_as_its_training_role(started: Started) -> None:
+    assert started.role == started.settings["training"]["roleArn"]
+    assert list(started.steps) == [
+        "BuildDataset",
+        "Train",
+        "Evaluate",
+        "QualityGate",
+        "RegisterModel",
+        "BelowQualityBar",
+    ]
+    assert "started mlops-training-customer-churn on customer-churn as of 2026-11-01T00:00:00Z" in started.output
+    assert "Succeeded" in started.output and f"{GROUP_ARN}, pending approval" in started.output
+    assert started.executions == 1
 
 
-def test_every_job_runs_in_the_vpc_with_the_account_key_as_the_training_role(datasci: dict[str, Any]) -> None:
-    assert run() == 0
-    settings = datasci["settings"]
-    _, steps = pipeline_definition(datasci["session"])
+def test_every_job_runs_in_the_vpc_with_the_account_key_as_the_training_role(started: Started) -> None:
+    settings, steps = started.settings, started.steps
     key, role = settings["kmsKeyArn"], settings["training"]["roleArn"]
     vpc = {"Subnets": settings["subnetIds"], "SecurityGroupIds": settings["securityGroupIds"]}
     for name in ("BuildDataset", "Evaluate"):
@@ -127,9 +174,8 @@ def test_every_job_runs_in_the_vpc_with_the_account_key_as_the_training_role(dat
     }
 
 
-def test_steps_pass_the_dataset_and_the_model_along(datasci: dict[str, Any]) -> None:
-    assert run() == 0
-    _, steps = pipeline_definition(datasci["session"])
+def test_steps_pass_the_dataset_and_the_model_along(started: Started) -> None:
+    steps = started.steps
     dataset = steps["BuildDataset"]["Arguments"]
     arguments = dataset["AppSpecification"]["ContainerArguments"]
     assert arguments[arguments.index("--workgroup") + 1] == "mlops-datasci-training"
@@ -152,10 +198,8 @@ def test_steps_pass_the_dataset_and_the_model_along(datasci: dict[str, Any]) -> 
     assert inputs["test"] == {"Get": "Steps.BuildDataset.ProcessingOutputConfig.Outputs['test'].S3Output.S3Uri"}
 
 
-def test_only_a_model_that_reaches_the_minimum_is_registered_and_pending_approval(datasci: dict[str, Any]) -> None:
-    assert run() == 0
-    session, settings = datasci["session"], datasci["settings"]
-    _, steps = pipeline_definition(session)
+def test_only_a_model_that_reaches_the_minimum_is_registered_and_pending_approval(started: Started) -> None:
+    settings, steps = started.settings, started.steps
     (condition,) = steps["QualityGate"]["Arguments"]["Conditions"]
     assert condition["Type"] == "GreaterThanOrEqualTo" and condition["RightValue"] == 0.7
     assert condition["LeftValue"]["Std:JsonGet"] == {
@@ -171,15 +215,12 @@ def test_only_a_model_that_reaches_the_minimum_is_registered_and_pending_approva
     statistics = register["ModelMetrics"]["ModelQuality"]["Statistics"]
     assert statistics["S3Uri"]["Std:Join"]["Values"][-1] == "evaluation.json"
     metadata = register["CustomerMetadataProperties"]
-    query = uploaded(session, settings, "query.sql")
     assert {key: value for key, value in metadata.items() if isinstance(value, str)} == {
         "mlops:feature-groups": "customer-churn",
         "mlops:features": ",".join(load_definition(DEFINITION).features),
         "mlops:dataset-as-of": AS_OF,
-        "mlops:dataset-query": (
-            f"s3://{settings['bucket']}/training/customer-churn/{REVISION[:12]}-20261101T000000Z/query.sql"
-        ),
-        "mlops:dataset-query-sha256": hashlib.sha256(query).hexdigest(),
+        "mlops:dataset-query": f"s3://{settings['bucket']}/{PREFIX}/query.sql",
+        "mlops:dataset-query-sha256": hashlib.sha256(started.inputs["query.sql"]).hexdigest(),
         "mlops:git-revision": REVISION,
         "mlops:branch": "main",
         "mlops:account": DATASCI,
@@ -189,21 +230,16 @@ def test_only_a_model_that_reaches_the_minimum_is_registered_and_pending_approva
     assert all(len(value) <= 256 for value in metadata.values() if isinstance(value, str))
 
 
-def test_the_query_reads_the_deployed_offline_table_and_the_accounts_labels(datasci: dict[str, Any]) -> None:
-    assert run() == 0
-    session, settings = datasci["session"], datasci["settings"]
-    query = uploaded(session, settings, "query.sql").decode()
-    catalog = session.client("sagemaker").describe_feature_group(FeatureGroupName="customer-churn")[
-        "OfflineStoreConfig"
-    ]["DataCatalogConfig"]
+def test_the_query_reads_the_deployed_offline_table_and_the_accounts_labels(started: Started) -> None:
+    query = started.inputs["query.sql"].decode()
+    catalog = started.offline_table
     assert f'FROM "{catalog["Database"]}"."{catalog["TableName"]}"' in query
     # The data science account reads curated labels through its resource link.
     assert 'FROM "mlops_curated_link"."churn_labels"' in query
     assert query.count("TIMESTAMP '2026-11-01 00:00:00'") == 2
     # The scripts the jobs run are this checkout's.
-    assert uploaded(session, settings, "dataset.py") == (ROOT / "ops" / "jobs" / "dataset.py").read_bytes()
-    code = ROOT / "pipelines" / "customer-churn" / "evaluate.py"
-    assert uploaded(session, settings, "evaluate.py") == code.read_bytes()
+    assert started.inputs["dataset.py"] == (ROOT / "ops" / "jobs" / "dataset.py").read_bytes()
+    assert started.inputs["evaluate.py"] == (ROOT / "pipelines" / "customer-churn" / "evaluate.py").read_bytes()
 
 
 def _concrete(value: Any, values: dict[str, Any]) -> Any:
@@ -222,19 +258,17 @@ def _concrete(value: Any, values: dict[str, Any]) -> Any:
     return value
 
 
-def test_the_registration_request_is_one_the_registry_accepts(datasci: dict[str, Any], aws: boto3.Session) -> None:
+def test_the_registration_request_is_one_the_registry_accepts(started: Started, aws: boto3.Session) -> None:
     """The RegisterModel step's arguments, with the run's values in place, through botocore's
     validation and moto's registry. moto keeps each account apart and does not resolve a group by
     another account's ARN, so the request goes to a group of the same name in the tooling account."""
-    assert run() == 0
-    _, steps = pipeline_definition(datasci["session"])
     values = {
         "Steps.Train.ModelArtifacts.S3ModelArtifacts": "s3://bucket/customer-churn/models/job/output/model.tar.gz",
         "Execution.PipelineExecutionId": "abc123",
         "Execution.PipelineExecutionArn": f"arn:aws:sagemaker:{REGION}:{DATASCI}:pipeline/x/execution/abc123",
         "binary_classification_metrics.auc.value": 0.81,
     }
-    request = _concrete(steps["RegisterModel"]["Arguments"], values)
+    request = _concrete(started.steps["RegisterModel"]["Arguments"], values)
     request["ModelPackageGroupName"] = request["ModelPackageGroupName"].rsplit("/", 1)[-1]
     for empty in ("Bias", "Explainability"):
         assert request["ModelMetrics"].pop(empty) == {}
