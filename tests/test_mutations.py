@@ -400,6 +400,12 @@ MUTATIONS = [
     ),
     Mutation("datamgmt", "s3-tls-only", "no bucket policy", remove(BUCKET_POLICY, "raw-policy")),
     Mutation(
+        "datamgmt",
+        "s3-tls-only",
+        "training bucket without the TLS-only statement",
+        edit_json(BUCKET_POLICY, "training-policy", "policy", drop_statement("DenyInsecureTransport")),
+    ),
+    Mutation(
         "tooling", "kms-key-hygiene", "rotation off", set_prop("aws:kms/key:Key", "", ("enableKeyRotation",), False)
     ),
     Mutation(
@@ -504,6 +510,17 @@ MUTATIONS = [
             "feature-job-policy",
             "policy",
             add_statement({"Effect": "Allow", "Action": "s3:*", "Resource": "*"}),
+        ),
+    ),
+    Mutation(
+        "datasci",
+        "iam-no-wildcard-admin",
+        "sagemaker:* for the training role",
+        edit_json(
+            ROLE_POLICY,
+            "-training-policy",
+            "policy",
+            add_statement({"Effect": "Allow", "Action": "sagemaker:*", "Resource": "*"}),
         ),
     ),
     Mutation(
