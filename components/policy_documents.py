@@ -85,10 +85,15 @@ def write_logs(partition: str, region: str, account_id: str, log_group_prefix: s
 
 
 def kms_key_policy(
-    partition: str, account_id: str, decrypt_roles: Sequence[str] = (), logs_region: str | None = None
+    partition: str,
+    account_id: str,
+    decrypt_roles: Sequence[str] = (),
+    logs_region: str | None = None,
+    eventbridge_publishes: bool = False,
 ) -> Document:
     """A key policy that leaves administration to IAM in this account, lets named roles of other
-    accounts decrypt, and (with ``logs_region``) lets CloudWatch Logs encrypt this account's log groups.
+    accounts decrypt, (with ``logs_region``) lets CloudWatch Logs encrypt this account's log groups,
+    and (with ``eventbridge_publishes``) lets EventBridge publish to this account's encrypted topics.
 
     The cross-account roles may not exist yet when this key is created (the tooling stack deploys
     first), and KMS rejects a policy naming a missing principal. So the statement names each other
@@ -129,6 +134,16 @@ def kms_key_policy(
                         )
                     }
                 },
+            }
+        )
+    if eventbridge_publishes:
+        statements.append(
+            {
+                "Sid": "EventBridgePublishesToEncryptedTopics",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
             }
         )
     return document(statements)

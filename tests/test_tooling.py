@@ -162,6 +162,7 @@ def test_key_policy_principals(tooling: StackPreview) -> None:
             "AWS": ["arn:aws:iam::222222222222:root", "arn:aws:iam::333333333333:root"]
         },
         "CloudWatchLogsEncryptsThisAccountsLogGroups": {"Service": "logs.eu-west-1.amazonaws.com"},
+        "EventBridgePublishesToEncryptedTopics": {"Service": "events.amazonaws.com"},
     }
     cross = next(s for s in statements if s["Sid"] == "NamedRolesOfOtherAccountsDecrypt")
     assert cross["Condition"]["ArnEquals"]["aws:PrincipalArn"] == sorted(ROLES.targets)
@@ -202,7 +203,7 @@ def test_codecommit_source_creates_the_repository_and_a_push_rule_for_production
     (production,) = of_type(result, "aws:codepipeline/pipeline:Pipeline")
     assert production.inputs["stages"][0]["actions"][0]["provider"] == "CodeCommit"
     assert "triggers" not in production.inputs
-    rule = json.loads(one(result, "aws:cloudwatch/eventRule:EventRule").inputs["eventPattern"])
+    rule = json.loads(one(result, "aws:cloudwatch/eventRule:EventRule", "production-push").inputs["eventPattern"])
     assert rule["detail"]["referenceName"] == ["main"]
-    target = one(result, "aws:cloudwatch/eventTarget:EventTarget").inputs
+    target = one(result, "aws:cloudwatch/eventTarget:EventTarget", "production-push").inputs
     assert target["arn"] == "arn:aws:codepipeline:eu-west-1:111111111111:mlops-tooling-production"

@@ -162,3 +162,31 @@ def test_datasci_training_reads_the_offline_store_and_the_shared_databases(stack
     # The experimentation offline store is read with IAM (it is no Lake Formation location here), never written.
     assert "s3:GetObject" in statements["OfflineStoreObjects"]["Action"]
     assert "s3:PutObject" not in json.dumps(statements["OfflineStoreObjects"]["Action"])
+
+
+def test_the_approvers_hear_of_each_version_pending_approval(stack: Stack) -> None:
+    tooling = stack("tooling")
+    rule = one(tooling, "aws:cloudwatch/eventRule:EventRule", "model-pending-approval")
+    assert json.loads(rule.inputs["eventPattern"]) == {
+        "source": ["aws.sagemaker"],
+        "detail-type": ["SageMaker Model Package State Change"],
+        "detail": {"ModelPackageGroupName": ["mlops-feature-models"], "ModelApprovalStatus": ["PendingManualApproval"]},
+    }
+    topic = one(tooling, "aws:sns/topic:Topic")
+    target = one(tooling, "aws:cloudwatch/eventTarget:EventTarget", "model-pending-approval")
+    assert target.inputs["arn"] == topic.outputs["arn"] == tooling.result.outputs["approvalTopicArn"]
+    assert target.inputs["rule"] == rule.inputs["name"]
+    assert "<version> awaits approval" in target.inputs["inputTransformer"]["inputTemplate"]
+    # Only this rule may publish through EventBridge, and it needs the topic's key.
+    (publish,) = json.loads(one(tooling, "aws:sns/topicPolicy:TopicPolicy").inputs["policy"])["Statement"]
+    assert publish["Principal"] == {"Service": "events.amazonaws.com"} and publish["Action"] == "sns:Publish"
+    assert publish["Condition"] == {"ArnEquals": {"aws:SourceArn": rule.outputs["arn"]}}
+    key = json.loads(one(tooling, "aws:kms/key:Key").inputs["policy"])
+    events = next(s for s in key["Statement"] if s["Sid"] == "EventBridgePublishesToEncryptedTopics")
+    assert events["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
+
+
+@pytest.mark.parametrize("account", TARGETS)
+def test_target_account_keys_do_not_serve_eventbridge(stack: Stack, account: str) -> None:
+    key = json.loads(one(stack(account), "aws:kms/key:Key").inputs["policy"])
+    assert "EventBridgePublishesToEncryptedTopics" not in {s["Sid"] for s in key["Statement"]}

@@ -31,17 +31,24 @@ class AccountBasics:
 
 
 def account_basics(
-    name: str, settings: Settings, parent: pulumi.Resource, decrypt_roles: Sequence[str] = ()
+    name: str,
+    settings: Settings,
+    parent: pulumi.Resource,
+    decrypt_roles: Sequence[str] = (),
+    eventbridge_publishes: bool = False,
 ) -> AccountBasics:
-    """The account's key (other accounts' ``decrypt_roles`` may decrypt; this account's log groups
-    are encrypted with it) and its access-log bucket."""
+    """The account's key (other accounts' ``decrypt_roles`` may decrypt; this account's log groups,
+    and with ``eventbridge_publishes`` the topics EventBridge publishes to, are encrypted with it)
+    and its access-log bucket."""
     key = CustomerKey(
         f"{name}-key",
         CustomerKeyArgs(
             description=f"Encrypts the {settings.role} account's platform data",
             alias=naming.physical_name(settings.role, "data"),
             policy=json.dumps(
-                docs.kms_key_policy(settings.partition, settings.account_id, decrypt_roles, settings.region)
+                docs.kms_key_policy(
+                    settings.partition, settings.account_id, decrypt_roles, settings.region, eventbridge_publishes
+                )
             ),
             tags=settings.tags,
             protect=settings.protect,

@@ -39,7 +39,8 @@ class ToolingAccount(pulumi.ComponentResource):
         s = self._settings = args.settings
         roles = s.cross_account_roles
         # Outside this account, only the two feature-job roles may read the artifacts.
-        basics = account_basics(name, s, self, decrypt_roles=roles.targets)
+        # EventBridge tells the approvers of new model versions through the (encrypted) approval topic.
+        basics = account_basics(name, s, self, decrypt_roles=roles.targets, eventbridge_publishes=True)
         artifacts = data_bucket(name, "artifacts", s, basics, self, read_roles=roles.targets)
         ci_role = PlatformRole(
             f"{name}-ci",
@@ -101,6 +102,7 @@ class ToolingAccount(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        self._notify_pending_versions(models, ci_cd.approval_topic_arn)
         self.outputs = ToolingOutputs(
             account_id=s.account_id,
             artifact_bucket_name=artifacts.bucket,
@@ -114,6 +116,67 @@ class ToolingAccount(pulumi.ComponentResource):
             approval_topic_arn=ci_cd.approval_topic_arn,
         )
         self.register_outputs(self.outputs.exports())
+
+    def _notify_pending_versions(self, models: aws.sagemaker.ModelPackageGroup, topic_arn: pulumi.Output[str]) -> None:
+        """Each version registered pending approval is announced on the approval topic, whose
+        subscribers (the lead data scientist and the lead data engineer) approve or reject it here."""
+        s = self._settings
+        rule = aws.cloudwatch.EventRule(
+            f"{self._name}-model-pending-approval",
+            name=naming.physical_name(s.role, "model-pending-approval"),
+            description="A model version was registered pending approval",
+            event_pattern=models.model_package_group_name.apply(
+                lambda group: json.dumps(
+                    {
+                        "source": ["aws.sagemaker"],
+                        "detail-type": ["SageMaker Model Package State Change"],
+                        "detail": {
+                            "ModelPackageGroupName": [group],
+                            "ModelApprovalStatus": [docs.PENDING_APPROVAL],
+                        },
+                    }
+                )
+            ),
+            tags=s.tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.cloudwatch.EventTarget(
+            f"{self._name}-model-pending-approval",
+            rule=rule.name,
+            arn=topic_arn,
+            input_transformer={
+                "input_paths": {
+                    "version": "$.detail.ModelPackageArn",
+                    "description": "$.detail.ModelPackageDescription",
+                },
+                "input_template": (
+                    '"Model version <version> awaits approval (<description>). Approve or reject it in '
+                    'SageMaker Studio, Models, or with aws sagemaker update-model-package."'
+                ),
+            },
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.sns.TopicPolicy(
+            f"{self._name}-approvals",
+            arn=topic_arn,
+            policy=pulumi.Output.all(topic_arn, rule.arn).apply(
+                lambda arns: json.dumps(
+                    docs.document(
+                        [
+                            {
+                                "Sid": "EventBridgeAnnouncesPendingVersions",
+                                "Effect": "Allow",
+                                "Principal": {"Service": "events.amazonaws.com"},
+                                "Action": "sns:Publish",
+                                "Resource": arns[0],
+                                "Condition": {"ArnEquals": {"aws:SourceArn": arns[1]}},
+                            }
+                        ]
+                    )
+                )
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
     def _create_repository(self, key_arn: pulumi.Output[str]) -> aws.ecr.Repository:
         """Processing images: scanned on push, tags immutable, encrypted with the customer key,
