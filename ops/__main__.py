@@ -122,7 +122,8 @@ def run_training(args: argparse.Namespace) -> int:
     print(f"started {run.pipeline_name} on {spec.name} as of {as_of:%Y-%m-%dT%H:%M:%SZ}: {arn}")
     if args.wait:
         run.wait(arn, args.poll_seconds, args.timeout_minutes * 60, print)
-        print(f"registered a version of {definition.name} in {run.training.model_package_group_arn}, pending approval")
+        version = run.registered_version(arn) or f"a version (see the run's RegisterModel step) of {definition.name}"
+        print(f"registered {version} in {run.training.model_package_group_arn}, pending approval")
     return 0
 
 

@@ -35,6 +35,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 
 from components.feature_catalog import FeatureGroupSpec
 from components.policy_documents import PENDING_APPROVAL
@@ -489,6 +491,20 @@ class TrainingRun(PipelineRun):
             self.upload(DATASET_SCRIPT.name, DATASET_SCRIPT.read_bytes()),
             self.upload(EVALUATE_SCRIPT, (request.definition.code / EVALUATE_SCRIPT).read_bytes()),
         )
+
+    def registered_version(self, arn: str) -> str | None:
+        """The model version a finished run registered, as its RegisterModel step reports it; None
+        where the API does not say. An informational lookup: one attempt, no retries."""
+        client = self.target.client("sagemaker", config=Config(retries={"max_attempts": 1, "mode": "standard"}))
+        try:
+            steps = client.list_pipeline_execution_steps(PipelineExecutionArn=arn)["PipelineExecutionSteps"]
+        except (ClientError, BotoCoreError):
+            return None
+        for step in steps:
+            if step.get("StepName") == "RegisterModel":
+                version = step.get("Metadata", {}).get("RegisterModel", {}).get("Arn")
+                return str(version) if version else None
+        return None
 
     def start_run(self, pipeline: Any, say: Callable[[str], None]) -> str:
         """Upsert the pipeline as the training role and start it, marked with the code's revision."""

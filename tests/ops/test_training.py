@@ -148,6 +148,8 @@ def test_a_training_pipeline_runs_in_the_target_account_as_its_training_role(sta
     ]
     assert "started mlops-training-customer-churn on customer-churn as of 2026-11-01T00:00:00Z" in started.output
     assert "Succeeded" in started.output and f"{GROUP_ARN}, pending approval" in started.output
+    # moto 5.2.5 has no ListPipelineExecutionSteps, where the registered version's ARN is read.
+    assert "registered a version (see the run's RegisterModel step) of customer-churn" in started.output
     assert started.executions == 1
 
 
@@ -240,6 +242,36 @@ def test_the_query_reads_the_deployed_offline_table_and_the_accounts_labels(star
     # The scripts the jobs run are this checkout's.
     assert started.inputs["dataset.py"] == (ROOT / "ops" / "jobs" / "dataset.py").read_bytes()
     assert started.inputs["evaluate.py"] == (ROOT / "pipelines" / "customer-churn" / "evaluate.py").read_bytes()
+
+
+def test_the_registered_version_is_read_from_the_register_step(platform: Preview) -> None:
+    from botocore.stub import Stubber
+
+    from ops.aws import JobSettings
+    from ops.training import TrainingRequest, TrainingRun
+
+    datasci = next(s for s in platform.stacks if s.result.name == "datasci")
+    (parameter,) = [r for r in datasci.result.resources if r.type == "aws:ssm/parameter:Parameter"]
+    settings = JobSettings.parse(json.loads(parameter.inputs["value"]), "test")
+    session = boto3.Session(region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+    client = session.client("sagemaker")
+    session.client = lambda *args, **kwargs: client  # type: ignore[method-assign,assignment]
+    request = TrainingRequest(load_definition(DEFINITION), SPEC, "datasci", parse_as_of(AS_OF), REVISION, "main")
+    run = TrainingRun(session, settings, request)
+    version = f"arn:aws:sagemaker:{REGION}:{TOOLING}:model-package/mlops-feature-models/7"
+    execution = f"arn:aws:sagemaker:{REGION}:{DATASCI}:pipeline/mlops-training-customer-churn/execution/abc"
+    with Stubber(client) as stub:
+        steps = [
+            {"StepName": "QualityGate", "Metadata": {"Condition": {"Outcome": "True"}}},
+            {"StepName": "RegisterModel", "Metadata": {"RegisterModel": {"Arn": version}}},
+        ]
+        stub.add_response("list_pipeline_execution_steps", {"PipelineExecutionSteps": steps})
+        stub.add_response("list_pipeline_execution_steps", {"PipelineExecutionSteps": steps[:1]})
+        stub.add_client_error("list_pipeline_execution_steps", "AccessDeniedException")
+        assert run.registered_version(execution) == version
+        # Below the quality bar nothing is registered; a refused lookup says nothing either.
+        assert run.registered_version(execution) is None
+        assert run.registered_version(execution) is None
 
 
 def _concrete(value: Any, values: dict[str, Any]) -> Any:
