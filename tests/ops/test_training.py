@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.exceptions
 import pytest
 
 from components.feature_catalog import load_spec
@@ -552,3 +553,29 @@ def test_the_codebuild_buildspec_runs_training_with_flags_it_takes() -> None:
     assert (args.command, args.account, args.wait, args.git_revision) == ("run-training", "datamgmt", True, REVISION)
     assert args.role_arn == values["$TARGET_ROLE_ARN"] and args.pipeline == "pipelines/customer-churn.py"
     assert (ROOT / args.pipeline).is_file()
+
+
+def test_cross_account_registration_by_group_arn(aws: boto3.Session) -> None:
+    """What the RegisterModel step does in AWS: the target account's role names the tooling
+    account's group by ARN, and the version lands there. Runs where the emulator resolves it."""
+    in_account(aws, TOOLING).client("sagemaker").create_model_package_group(
+        ModelPackageGroupName="mlops-feature-models"
+    )
+    target = in_account(aws, DATASCI).client("sagemaker")
+    try:
+        arn = target.create_model_package(
+            ModelPackageGroupName=GROUP_ARN,
+            ModelApprovalStatus="PendingManualApproval",
+            InferenceSpecification={
+                "Containers": [
+                    {"Image": "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"}
+                ],
+                "SupportedContentTypes": ["text/csv"],
+                "SupportedResponseMIMETypes": ["text/csv"],
+            },
+        )["ModelPackageArn"]
+    except botocore.exceptions.ClientError as error:
+        pytest.skip(f"moto 5.2.5 does not resolve a model package group by another account's ARN ({error})")
+    if f":{TOOLING}:" not in arn:
+        pytest.skip(f"moto 5.2.5 registers the version in the caller's account ({arn}), not the group's")
+    assert arn.startswith(f"arn:aws:sagemaker:{REGION}:{TOOLING}:model-package/mlops-feature-models/")
