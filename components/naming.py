@@ -80,6 +80,11 @@ def lake_database(name: str) -> str:
     return f"{PREFIX}_{name}".replace("-", "_")
 
 
+def training_workgroup(account_role: str) -> str:
+    """The Athena workgroup training pipelines build their datasets in, one per target account."""
+    return physical_name(account_role, "training")
+
+
 def model_package_group_arn(partition_name: str, region: str, tooling_account_id: str) -> str:
     """The model registry's ARN: the target accounts register versions into it by ARN."""
     return f"arn:{partition_name}:sagemaker:{region}:{tooling_account_id}:model-package-group/{MODEL_PACKAGE_GROUP}"

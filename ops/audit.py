@@ -141,11 +141,41 @@ def buckets(session: boto3.Session, settings: Settings) -> Iterator[Finding]:
         yield Finding("bucket-encryption", name, algorithm in allowed, algorithm)
 
 
+def training_workgroup(session: boto3.Session, settings: Settings) -> Iterator[Finding]:
+    """Training datasets' query results stay in the training bucket, encrypted with the account key."""
+    name = naming.training_workgroup(settings.role)
+    try:
+        group = session.client("athena").get_work_group(WorkGroup=name).get("WorkGroup")
+    except ClientError:
+        group = None
+    if not group:
+        yield Finding("training-workgroup", name, False, "missing; expected the stack's Athena workgroup")
+        return
+    configuration = group.get("Configuration", {})
+    encryption = configuration.get("ResultConfiguration", {}).get("EncryptionConfiguration", {})
+    problems = [
+        problem
+        for problem, bad in (
+            ("queries may override its settings", not configuration.get("EnforceWorkGroupConfiguration")),
+            ("results not encrypted with KMS", encryption.get("EncryptionOption") not in ("SSE_KMS", "CSE_KMS")),
+        )
+        if bad
+    ]
+    yield Finding("training-workgroup", name, not problems, "; ".join(problems) or "enforced, results SSE-KMS")
+
+
 #: Which checks apply to which account.
 CHECKS: dict[str, tuple[Check, ...]] = {
     "tooling": (buckets,),
-    "datasci": (lake_formation_settings, studio_domains, vpc_endpoints, buckets),
-    "datamgmt": (lake_formation_settings, registered_locations, studio_domains, vpc_endpoints, buckets),
+    "datasci": (lake_formation_settings, studio_domains, vpc_endpoints, buckets, training_workgroup),
+    "datamgmt": (
+        lake_formation_settings,
+        registered_locations,
+        studio_domains,
+        vpc_endpoints,
+        buckets,
+        training_workgroup,
+    ),
 }
 
 

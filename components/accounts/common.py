@@ -113,10 +113,6 @@ FEATURE_JOBS_BUCKET = "feature-jobs"
 TRAINING_BUCKET = "training"
 
 
-def training_workgroup_name(settings: Settings) -> str:
-    return naming.physical_name(settings.role, "training")
-
-
 def feature_job_runner(
     name: str,
     role_name: str,
@@ -163,7 +159,7 @@ def feature_job_runner(
                     "training": {
                         "roleArn": v[4],
                         "bucket": naming.bucket_name(settings.role, TRAINING_BUCKET, account, region),
-                        "athenaWorkgroup": training_workgroup_name(settings),
+                        "athenaWorkgroup": naming.training_workgroup(settings.role),
                         "curatedDatabase": curated_database,
                         "modelPackageGroupArn": naming.model_package_group_arn(p, region, settings.accounts.tooling),
                         "pipelinePrefix": naming.TRAINING_PIPELINE_PREFIX,
@@ -314,7 +310,7 @@ def model_training(
     bucket = data_bucket(name, TRAINING_BUCKET, settings, basics, parent, vpc_endpoint_id=network.s3_endpoint_id)
     workgroup = aws.athena.Workgroup(
         f"{name}-training",
-        name=training_workgroup_name(settings),
+        name=naming.training_workgroup(settings.role),
         description="Training datasets from the offline store; results encrypted in the training bucket",
         configuration={
             # Queries cannot choose another result location or drop the encryption.
@@ -341,7 +337,7 @@ def model_training(
         ("processing", "training"),
         [
             basics.key.arn.apply(lambda key: docs.object_access(training_bucket, key, "TrainingData", write=True)),
-            docs.athena_queries(p, region, account, training_workgroup_name(settings)),
+            docs.athena_queries(p, region, account, naming.training_workgroup(settings.role)),
             docs.describe_feature_groups(p, region, account),
             docs.register_model_versions(naming.model_package_group_arn(p, region, settings.accounts.tooling)),
             *data,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,16 @@ from tests.ops.conftest import REGION, in_account
 
 DATAMGMT = "333333333333"
 AUDITOR = f"arn:aws:iam::{DATAMGMT}:role/auditor"
+
+
+#: The training workgroup's configuration as the stack sets it (components/accounts/common.py).
+TRAINING_WORKGROUP: dict[str, Any] = {
+    "EnforceWorkGroupConfiguration": True,
+    "ResultConfiguration": {
+        "OutputLocation": f"s3://mlops-datamgmt-training-{DATAMGMT}-{REGION}/athena/",
+        "EncryptionConfiguration": {"EncryptionOption": "SSE_KMS", "KmsKey": "key"},
+    },
+}
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +93,7 @@ def build_compliant(account: boto3.Session, settings: Settings) -> dict[str, Any
     endpoints["s3"] = ec2.create_vpc_endpoint(
         VpcId=vpc, ServiceName=endpoint_service_name(REGION, "s3"), VpcEndpointType="Gateway", RouteTableIds=[table]
     )["VpcEndpoint"]["VpcEndpointId"]
+    account.client("athena").create_work_group(Name="mlops-datamgmt-training", Configuration=TRAINING_WORKGROUP)
     account.client("sagemaker").create_domain(
         DomainName="mlops-datamgmt-studio-readonly",
         AuthMode="IAM",
@@ -109,6 +121,7 @@ def test_a_compliant_account_passes(aws: boto3.Session, settings: Settings, caps
     assert drift_lines(output) == []
     assert output.strip().endswith("0 drift: the account matches the guardrails")
     assert "lake-location" in output and "vpc-endpoints" in output and "studio-vpc-only" in output
+    assert re.search(r"^training-workgroup +mlops-datamgmt-training +ok +enforced, results SSE-KMS$", output, re.M)
 
 
 def _all_to_iam(account: boto3.Session, _: Settings, __: dict[str, Any]) -> None:
@@ -228,3 +241,32 @@ def test_tooling_audit_checks_its_buckets(aws: boto3.Session, capsys: pytest.Cap
     output = capsys.readouterr().out
     assert f"bucket-public-access-block  {name}" in output.replace("  DRIFT", "")
     assert "2 drift" in output
+
+
+@pytest.mark.parametrize(
+    ("configuration", "detail"),
+    [
+        (None, "missing; expected the stack's Athena workgroup"),
+        ({**TRAINING_WORKGROUP, "EnforceWorkGroupConfiguration": False}, "queries may override its settings"),
+        (
+            {**TRAINING_WORKGROUP, "ResultConfiguration": {"OutputLocation": "s3://x/"}},
+            "results not encrypted with KMS",
+        ),
+    ],
+    ids=["missing", "not enforced", "not encrypted"],
+)
+def test_a_drifted_training_workgroup_is_caught(
+    aws: boto3.Session, settings: Settings, configuration: dict[str, Any] | None, detail: str
+) -> None:
+    """The workgroup check alone (the full account above costs seconds a case)."""
+    from ops.audit import training_workgroup
+
+    if configuration is not None:
+        aws.client("athena").create_work_group(Name="mlops-datamgmt-training", Configuration=configuration)
+    (finding,) = training_workgroup(aws, settings)
+    assert (finding.check, finding.resource, finding.ok, finding.detail) == (
+        "training-workgroup",
+        "mlops-datamgmt-training",
+        False,
+        detail,
+    )
