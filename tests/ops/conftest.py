@@ -38,6 +38,8 @@ def ambient(monkeypatch: pytest.MonkeyPatch, moto_endpoint: str) -> boto3.Sessio
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    # moto never throttles; its 500s for calls it lacks (AddTags on a pipeline run) need no retries.
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     for variable in (
         "AWS_PROFILE",
         "AWS_SESSION_TOKEN",

@@ -4,7 +4,10 @@ data science account, and a pipeline run starts there as the CI's runner role wo
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +17,7 @@ import pytest
 from offline.engine import Preview
 from ops.__main__ import main
 from tests.conftest import ROOT
-from tests.ops.conftest import in_account
+from tests.ops.conftest import ambient, in_account, record_telemetry
 
 DATASCI = "222222222222"
 FLOW = ROOT / "flows" / "customer-churn.flow"
@@ -89,13 +92,58 @@ def run(*extra: str) -> int:
     )
 
 
-def test_a_flow_runs_as_a_pipeline_in_the_target_account(
-    datasci: dict[str, Any], capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert run("--wait", "--poll-seconds", "0.05") == 0
-    account, settings = datasci["session"], datasci["settings"]
-    sagemaker = account.client("sagemaker")
-    pipeline = sagemaker.describe_pipeline(PipelineName="mlops-feature-customer-churn")
+@dataclass(frozen=True)
+class Started:
+    """One ``run-feature-job --wait`` in the emulated data science account, and what it left there."""
+
+    settings: dict[str, Any]
+    output: str
+    pipeline: dict[str, Any]
+    executions: list[dict[str, Any]]
+    #: The feature-jobs bucket's objects: key to (head, body).
+    objects: dict[str, tuple[dict[str, Any], bytes]]
+    #: Pipelines in the ambient (tooling) account.
+    ambient_pipelines: list[dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def started(moto_endpoint: str, platform: Preview) -> Started:
+    """The tests of one run share it: each run builds, uploads and upserts for seconds. moto is reset
+    by the next test that asks for it; everything the tests read is copied here."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        telemetry = record_telemetry(monkeypatch)
+        aws = ambient(monkeypatch, moto_endpoint)
+        account = prepare(aws, platform)
+        session, settings = account["session"], account["settings"]
+        output = io.StringIO()
+        with contextlib.redirect_stdout(output):
+            assert run("--wait", "--poll-seconds", "0.05") == 0
+        sagemaker, s3 = session.client("sagemaker"), session.client("s3")
+        summaries = sagemaker.list_pipeline_executions(PipelineName="mlops-feature-customer-churn")
+        keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=settings["bucket"])["Contents"])
+        started = Started(
+            settings=settings,
+            output=output.getvalue(),
+            pipeline=sagemaker.describe_pipeline(PipelineName="mlops-feature-customer-churn"),
+            executions=[
+                sagemaker.describe_pipeline_execution(PipelineExecutionArn=summary["PipelineExecutionArn"])
+                for summary in summaries["PipelineExecutionSummaries"]
+            ],
+            objects={
+                key: (
+                    s3.head_object(Bucket=settings["bucket"], Key=key),
+                    s3.get_object(Bucket=settings["bucket"], Key=key)["Body"].read(),
+                )
+                for key in keys
+            },
+            ambient_pipelines=aws.client("sagemaker").list_pipelines()["PipelineSummaries"],
+        )
+        assert telemetry == [], f"the SageMaker SDK tried to send telemetry: {telemetry}"
+    return started
+
+
+def test_a_flow_runs_as_a_pipeline_in_the_target_account(started: Started) -> None:
+    settings, pipeline = started.settings, started.pipeline
     assert pipeline["RoleArn"] == settings["executionRoleArn"]
     steps = {step["Name"]: step for step in json.loads(pipeline["PipelineDefinition"])["Steps"]}
     assert list(steps) == ["ComputeFeatures", "IngestFeatures"]
@@ -111,27 +159,29 @@ def test_a_flow_runs_as_a_pipeline_in_the_target_account(
     assert ingest["DependsOn"] == ["ComputeFeatures"]
     assert ingest["Arguments"]["AppSpecification"]["ContainerArguments"][:2] == ["--feature-group", "customer-churn"]
     assert ingest["Arguments"]["NetworkConfig"]["VpcConfig"] == network
-    (summary,) = sagemaker.list_pipeline_executions(PipelineName="mlops-feature-customer-churn")[
-        "PipelineExecutionSummaries"
-    ]
-    execution = sagemaker.describe_pipeline_execution(PipelineExecutionArn=summary["PipelineExecutionArn"])
+    (execution,) = started.executions
     assert execution["PipelineExecutionDisplayName"] == f"feature-churn-v2-{REVISION[:12]}"
     assert execution["PipelineExecutionDescription"] == f"git revision {REVISION} on branch feature/churn-v2"
-    output = capsys.readouterr().out
-    assert "started mlops-feature-customer-churn" in output and "Succeeded" in output
+    assert "started mlops-feature-customer-churn" in started.output and "Succeeded" in started.output
     # moto 5.2.5 answers AddTags on a pipeline execution ARN with a 500 (it cannot parse the ARN):
     # ops says so and keeps the run, whose display name and description carry the revision.
-    assert "note: the run is not tagged" in output
+    assert "note: the run is not tagged" in started.output
 
 
-def test_the_flow_and_ingest_script_are_uploaded_encrypted(datasci: dict[str, Any]) -> None:
-    assert run() == 0
-    s3, settings = datasci["session"].client("s3"), datasci["settings"]
-    keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=settings["bucket"])["Contents"])
-    assert keys == [f"customer-churn/{REVISION[:12]}/customer-churn.flow", f"customer-churn/{REVISION[:12]}/ingest.py"]
-    head = s3.head_object(Bucket=settings["bucket"], Key=keys[0])
-    assert head["ServerSideEncryption"] == "aws:kms" and head["SSEKMSKeyId"] == settings["kmsKeyArn"]
-    assert s3.get_object(Bucket=settings["bucket"], Key=keys[0])["Body"].read() == FLOW.read_bytes()
+def test_the_flow_and_ingest_script_are_uploaded_encrypted(started: Started) -> None:
+    settings = started.settings
+    assert sorted(started.objects) == [
+        f"customer-churn/{REVISION[:12]}/customer-churn.flow",
+        f"customer-churn/{REVISION[:12]}/ingest.py",
+    ]
+    for head, _ in started.objects.values():
+        assert head["ServerSideEncryption"] == "aws:kms" and head["SSEKMSKeyId"] == settings["kmsKeyArn"]
+    assert started.objects[f"customer-churn/{REVISION[:12]}/customer-churn.flow"][1] == FLOW.read_bytes()
+
+
+def test_the_job_runs_in_the_account_of_the_role_it_assumes(started: Started) -> None:
+    # The ambient (tooling) account has no pipeline: the run went where the runner role lives.
+    assert started.ambient_pipelines == []
 
 
 def test_a_rerun_updates_the_same_pipeline(datasci: dict[str, Any]) -> None:
@@ -149,12 +199,6 @@ def test_a_rerun_updates_the_same_pipeline(datasci: dict[str, Any]) -> None:
         )
         == 2
     )
-
-
-def test_the_job_runs_in_the_account_of_the_role_it_assumes(datasci: dict[str, Any], aws: boto3.Session) -> None:
-    assert run() == 0
-    # The ambient (tooling) account has no pipeline: the run went where the runner role lives.
-    assert aws.client("sagemaker").list_pipelines()["PipelineSummaries"] == []
 
 
 def test_a_missing_feature_group_is_a_clear_error(
