@@ -225,11 +225,12 @@ def test_lake_buckets_refuse_object_access_from_outside_the_vpc_endpoint(datamgm
         }
 
 
-def test_catalog_key_lets_the_data_science_role_read_shared_metadata(datamgmt: StackPreview) -> None:
+def test_catalog_key_lets_the_data_science_roles_read_shared_metadata(datamgmt: StackPreview) -> None:
     key = json.loads(one(datamgmt, "aws:kms/key:Key").inputs["policy"])
     cross = next(s for s in key["Statement"] if s["Sid"] == "NamedRolesOfOtherAccountsDecrypt")
     assert cross["Condition"]["ArnEquals"]["aws:PrincipalArn"] == [
-        "arn:aws:iam::222222222222:role/mlops/mlops-datasci-studio-execution"
+        "arn:aws:iam::222222222222:role/mlops/mlops-datasci-studio-execution",
+        "arn:aws:iam::222222222222:role/mlops/mlops-datasci-training",
     ]
 
 

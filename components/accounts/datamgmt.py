@@ -77,9 +77,9 @@ class DatamgmtAccount(pulumi.ComponentResource):
         self._name = name
         self._settings = s = args.settings
         roles = s.cross_account_roles
-        # The catalog is encrypted with this key, so the data science account's role that reads the
-        # shared catalog must be able to decrypt its metadata.
-        basics = account_basics(name, s, self, decrypt_roles=[roles.datasci_execution])
+        # The catalog is encrypted with this key, so the data science account's roles that read the
+        # shared catalog (Studio's, and its training pipelines') must be able to decrypt its metadata.
+        basics = account_basics(name, s, self, decrypt_roles=[roles.datasci_execution, roles.datasci_training])
         # Lake database (short name) to its bucket's purpose; the Feature Store's offline store is one.
         layers = {database: database.replace("_", "-") for database in (*s.lake.databases, FEATURES_DATABASE)}
         lake_arns = [bucket_arn(s, purpose) for purpose in layers.values()]
