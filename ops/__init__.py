@@ -1,5 +1,6 @@
-"""Live operations with boto3 and the SageMaker Python SDK: run a feature job, audit an account,
-list the feature catalog, read online features. Run as ``python -m ops``; see ``python -m ops -h``.
+"""Live operations with boto3 and the SageMaker Python SDK: run a feature job or a training
+pipeline, audit an account, list the feature catalog, read online features. Run as
+``python -m ops``; see ``python -m ops -h``.
 
 The SageMaker SDK is imported only by the commands that build pipelines, and only after the region
 and credentials are settled: at import it creates boto3 clients, which would otherwise go looking
@@ -13,4 +14,4 @@ class OpsError(Exception):
 
 
 class FeatureJobError(Exception):
-    """A feature job ran and failed: the failing step and its reason, exit code 1."""
+    """A feature job or training pipeline ran and failed: the failing step and its reason, exit code 1."""
