@@ -117,7 +117,7 @@ def run_training(args: argparse.Namespace) -> int:
         aws_ops.job_settings(target, args.settings),
         TrainingRequest(definition, spec, args.account, as_of, revision, branch),
     )
-    pipeline = run.build_pipeline(*run.prepare())
+    pipeline = run.build_pipeline(run.prepare())
     arn = run.start_run(pipeline, print)
     print(f"started {run.pipeline_name} on {spec.name} as of {as_of:%Y-%m-%dT%H:%M:%SZ}: {arn}")
     if args.wait:

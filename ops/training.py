@@ -280,6 +280,18 @@ def _sdk(region: str) -> SimpleNamespace:
 
 
 @dataclass(frozen=True)
+class RunInputs:
+    """What ``TrainingRun.prepare`` put in the feature-jobs bucket for one run, and what it read."""
+
+    query_uri: str
+    query_sha256: str
+    dataset_script_uri: str
+    evaluate_script_uri: str
+    #: The offline store's Glue database and table, as deployed.
+    offline_table: tuple[str, str]
+
+
+@dataclass(frozen=True)
 class TrainingRequest:
     definition: TrainingDefinition
     spec: FeatureGroupSpec
@@ -321,7 +333,7 @@ class TrainingRun(PipelineRun):
             )
         return str(catalog["Database"]), str(catalog["TableName"])
 
-    def build_pipeline(self, query_uri: str, query_sha256: str, dataset_uri: str, evaluate_uri: str) -> Any:
+    def build_pipeline(self, inputs: RunInputs) -> Any:
         settings, training, request = self.settings, self.training, self.request
         definition, spec = request.definition, request.spec
         sm = _sdk(settings.region)
@@ -346,8 +358,8 @@ class TrainingRun(PipelineRun):
             step_args=sm.ScriptProcessor(
                 image_uri=sklearn, command=["python3"], base_job_name="mlops-dataset", **common
             ).run(
-                code=dataset_uri,
-                inputs=[data_input("query", query_uri, f"{PROCESSING}/input/query")],
+                code=inputs.dataset_script_uri,
+                inputs=[data_input("query", inputs.query_uri, f"{PROCESSING}/input/query")],
                 outputs=[
                     self.processing_output(sm, part, under_run(f"dataset/{part}"), f"{PROCESSING}/output/{part}")
                     for part in ("train", "test")
@@ -401,7 +413,7 @@ class TrainingRun(PipelineRun):
             step_args=sm.ScriptProcessor(
                 image_uri=sklearn, command=["python3"], base_job_name="mlops-evaluate", **common
             ).run(
-                code=evaluate_uri,
+                code=inputs.evaluate_script_uri,
                 inputs=[
                     data_input("model", train.properties.ModelArtifacts.S3ModelArtifacts, f"{PROCESSING}/model"),
                     data_input(
@@ -440,7 +452,7 @@ class TrainingRun(PipelineRun):
                         s3_uri=sm.Join(on="/", values=[evaluation_uri, "evaluation.json"]),
                     )
                 ),
-                customer_metadata_properties=self._lineage(sm, query_uri, query_sha256, metric),
+                customer_metadata_properties=self._lineage(sm, inputs, metric),
                 description=(
                     f"{definition.name}: trained on {spec.name} as of {request.as_of:%Y-%m-%dT%H:%M:%SZ}, "
                     f"git revision {request.git_revision or 'unknown'}, in account {settings.account_id}"
@@ -462,15 +474,19 @@ class TrainingRun(PipelineRun):
         )
         return sm.Pipeline(name=self.pipeline_name, steps=[dataset, train, evaluate, gate], sagemaker_session=session)
 
-    def _lineage(self, sm: SimpleNamespace, query_uri: str, query_sha256: str, metric: Any) -> dict[str, Any]:
-        """What a registered version says about where it comes from (values of at most 256 characters)."""
+    def _lineage(self, sm: SimpleNamespace, inputs: RunInputs, metric: Any) -> dict[str, Any]:
+        """What a registered version says about where it comes from (values of at most 256
+        characters): enough to rebuild the dataset query (``dataset_query`` is deterministic) and
+        check it against the copy's SHA-256."""
         request = self.request
         return {
             "mlops:feature-groups": request.spec.name,
             "mlops:features": ",".join(request.definition.features)[:256],
+            "mlops:offline-table": ".".join(inputs.offline_table),
+            "mlops:labels": f"{self.training.curated_database}.{request.definition.labels.table}",
             "mlops:dataset-as-of": f"{request.as_of:%Y-%m-%dT%H:%M:%SZ}",
-            "mlops:dataset-query": query_uri,
-            "mlops:dataset-query-sha256": query_sha256,
+            "mlops:dataset-query": inputs.query_uri,
+            "mlops:dataset-query-sha256": inputs.query_sha256,
             "mlops:git-revision": request.git_revision or "unknown",
             "mlops:branch": request.branch or "unknown",
             "mlops:account": self.settings.account_id,
@@ -478,18 +494,20 @@ class TrainingRun(PipelineRun):
             f"mlops:{request.definition.objective}": sm.Join(on="", values=[metric]),
         }
 
-    def prepare(self) -> tuple[str, str, str, str]:
+    def prepare(self) -> RunInputs:
         """Write the run's inputs (the query, the dataset and evaluation scripts) to the feature-jobs
-        bucket; their URIs and the query's SHA-256, for ``build_pipeline``."""
+        bucket, for ``build_pipeline``."""
         request = self.request
+        offline_table = self.offline_table()
         query = dataset_query(
-            request.definition, request.spec, self.offline_table(), self.training.curated_database, request.as_of
+            request.definition, request.spec, offline_table, self.training.curated_database, request.as_of
         ).encode()
-        return (
-            self.upload("query.sql", query),
-            hashlib.sha256(query).hexdigest(),
-            self.upload(DATASET_SCRIPT.name, DATASET_SCRIPT.read_bytes()),
-            self.upload(EVALUATE_SCRIPT, (request.definition.code / EVALUATE_SCRIPT).read_bytes()),
+        return RunInputs(
+            query_uri=self.upload("query.sql", query),
+            query_sha256=hashlib.sha256(query).hexdigest(),
+            dataset_script_uri=self.upload(DATASET_SCRIPT.name, DATASET_SCRIPT.read_bytes()),
+            evaluate_script_uri=self.upload(EVALUATE_SCRIPT, (request.definition.code / EVALUATE_SCRIPT).read_bytes()),
+            offline_table=offline_table,
         )
 
     def registered_version(self, arn: str) -> str | None:

@@ -221,6 +221,8 @@ def test_only_a_model_that_reaches_the_minimum_is_registered_and_pending_approva
     assert {key: value for key, value in metadata.items() if isinstance(value, str)} == {
         "mlops:feature-groups": "customer-churn",
         "mlops:features": ",".join(load_definition(DEFINITION).features),
+        "mlops:offline-table": f"{started.offline_table['Database']}.{started.offline_table['TableName']}",
+        "mlops:labels": "mlops_curated_link.churn_labels",
         "mlops:dataset-as-of": AS_OF,
         "mlops:dataset-query": f"s3://{settings['bucket']}/{PREFIX}/query.sql",
         "mlops:dataset-query-sha256": hashlib.sha256(started.inputs["query.sql"]).hexdigest(),
