@@ -26,6 +26,7 @@ from components.config import Source
 CHECKS_BUILDSPEC = "buildspecs/checks.yml"
 FEATURE_JOB_BUILDSPEC = "buildspecs/feature-job.yml"
 TRAINING_BUILDSPEC = "buildspecs/training.yml"
+TRAINING_TIMEOUT_MINUTES = 180
 BUILD_IMAGE = "aws/codebuild/standard:7.0"
 SOURCE_ACTION = "Source"
 
@@ -99,8 +100,12 @@ class CiCd(pulumi.ComponentResource):
         feature_job = self._create_project(
             "feature-job", FEATURE_JOB_BUILDSPEC, "Runs a feature job in a target account, as its feature-job role"
         )
+        # A training run waits for three SageMaker jobs; buildspecs/training.yml gives up 10 minutes earlier.
         training = self._create_project(
-            "training", TRAINING_BUILDSPEC, "Runs a training pipeline in a target account, as its feature-job role"
+            "training",
+            TRAINING_BUILDSPEC,
+            "Runs a training pipeline in a target account, as its feature-job role",
+            timeout_minutes=TRAINING_TIMEOUT_MINUTES,
         )
         pipelines = [
             self._create_pipeline(
@@ -201,7 +206,9 @@ class CiCd(pulumi.ComponentResource):
 
     # --- builds --------------------------------------------------------------------------------
 
-    def _create_project(self, suffix: str, buildspec: str, description: str) -> aws.codebuild.Project:
+    def _create_project(
+        self, suffix: str, buildspec: str, description: str, timeout_minutes: int = 60
+    ) -> aws.codebuild.Project:
         args = self._args
         project_name = naming.physical_name("tooling", suffix)
         log_group = aws.cloudwatch.LogGroup(
@@ -229,7 +236,7 @@ class CiCd(pulumi.ComponentResource):
                 "privileged_mode": False,
             },
             logs_config={"cloudwatch_logs": {"status": "ENABLED", "group_name": log_group.name}},
-            build_timeout=60,
+            build_timeout=timeout_minutes,
             tags=dict(args.tags),
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -111,6 +111,9 @@ def test_no_codebuild_project_is_privileged_and_each_encrypts_and_logs(tooling: 
         assert project.inputs["logsConfig"]["cloudwatchLogs"]["status"] == "ENABLED"
         assert project.inputs["serviceRole"] == ROLES.ci
         assert not project.inputs["environment"].get("environmentVariables")
+    timeouts = {p.inputs["name"]: p.inputs["buildTimeout"] for p in projects}
+    # Training waits for its SageMaker jobs.
+    assert timeouts == {"mlops-tooling-checks": 60, "mlops-tooling-feature-job": 60, "mlops-tooling-training": 180}
 
 
 def test_buildspecs_exist_in_the_repository(tooling: StackPreview) -> None:

@@ -554,6 +554,10 @@ def test_the_codebuild_buildspec_runs_training_with_flags_it_takes() -> None:
     args = _parser().parse_args(words[3:])
     assert (args.command, args.account, args.wait, args.git_revision) == ("run-training", "datamgmt", True, REVISION)
     assert args.role_arn == values["$TARGET_ROLE_ARN"] and args.pipeline == "pipelines/customer-churn.py"
+    # ops gives up, with the run's state, before CodeBuild stops the build.
+    from components.ci_cd import TRAINING_TIMEOUT_MINUTES
+
+    assert args.timeout_minutes < TRAINING_TIMEOUT_MINUTES
     assert (ROOT / args.pipeline).is_file()
 
 
