@@ -27,6 +27,9 @@ CHECKS_BUILDSPEC = "buildspecs/checks.yml"
 FEATURE_JOB_BUILDSPEC = "buildspecs/feature-job.yml"
 TRAINING_BUILDSPEC = "buildspecs/training.yml"
 TRAINING_TIMEOUT_MINUTES = 180
+#: What the builds in target accounts read: environment variable to the pipeline variable it comes from.
+FEATURE_JOB_VARIABLES = {"FEATURE_GROUP": "FeatureGroup", "FLOW": "Flow"}
+TRAINING_VARIABLES = {"TRAINING_PIPELINE": "TrainingPipeline"}
 BUILD_IMAGE = "aws/codebuild/standard:7.0"
 SOURCE_ACTION = "Source"
 
@@ -115,8 +118,8 @@ class CiCd(pulumi.ComponentResource):
                 [
                     self._build_stage("Checks", checks),
                     self._approval_stage(topic),
-                    self._feature_job_stage("ProductionFeatureJob", feature_job, args.production),
-                    self._training_stage("Training", training, args.production),
+                    self._target_stage("ProductionFeatureJob", feature_job, args.production, FEATURE_JOB_VARIABLES),
+                    self._target_stage("Training", training, args.production, TRAINING_VARIABLES),
                 ],
                 training=True,
             )
@@ -132,7 +135,7 @@ class CiCd(pulumi.ComponentResource):
                     source_action,
                     [
                         self._build_stage("Checks", checks),
-                        self._feature_job_stage("FeatureJob", feature_job, args.experiment),
+                        self._target_stage("FeatureJob", feature_job, args.experiment, FEATURE_JOB_VARIABLES),
                     ],
                 ),
             )
@@ -265,32 +268,21 @@ class CiCd(pulumi.ComponentResource):
 
         return project.name.apply(render)
 
-    def _feature_job_stage(
-        self, stage: str, project: aws.codebuild.Project, target: FeatureJobTarget
+    def _target_stage(
+        self, stage: str, project: aws.codebuild.Project, target: FeatureJobTarget, variables: Mapping[str, str]
     ) -> pulumi.Input[dict[str, Any]]:
-        """The feature job in a target account, as the role the build assumes there."""
+        """A build in a target account, as the role the build assumes there, given ``variables``
+        (environment variable to the pipeline variable it takes its value from)."""
         return self._build_stage(
             stage,
             project,
             [
                 {"name": "TARGET_ACCOUNT", "value": target.account_role, "type": "PLAINTEXT"},
                 {"name": "TARGET_ROLE_ARN", "value": target.role_arn, "type": "PLAINTEXT"},
-                {"name": "FEATURE_GROUP", "value": "#{variables.FeatureGroup}", "type": "PLAINTEXT"},
-                {"name": "FLOW", "value": "#{variables.Flow}", "type": "PLAINTEXT"},
-            ],
-        )
-
-    def _training_stage(
-        self, stage: str, project: aws.codebuild.Project, target: FeatureJobTarget
-    ) -> pulumi.Input[dict[str, Any]]:
-        """The training pipeline in a target account, on the features the stage before wrote."""
-        return self._build_stage(
-            stage,
-            project,
-            [
-                {"name": "TARGET_ACCOUNT", "value": target.account_role, "type": "PLAINTEXT"},
-                {"name": "TARGET_ROLE_ARN", "value": target.role_arn, "type": "PLAINTEXT"},
-                {"name": "TRAINING_PIPELINE", "value": "#{variables.TrainingPipeline}", "type": "PLAINTEXT"},
+                *(
+                    {"name": name, "value": f"#{{variables.{variable}}}", "type": "PLAINTEXT"}
+                    for name, variable in variables.items()
+                ),
             ],
         )
 
