@@ -173,6 +173,17 @@ def _parser() -> OneLineParser:
         roles.add_argument("--role-arn", help="the role to assume in the account")
         roles.add_argument("--no-assume-role", action="store_true", help="use the ambient credentials")
 
+    def run_options(command: argparse.ArgumentParser, timeout_minutes: float) -> None:
+        """What every pipeline run takes: its settings, the code's revision, and how to wait."""
+        command.add_argument(
+            "--settings", type=Path, help="the job settings as JSON (default: the account's SSM parameter)"
+        )
+        command.add_argument("--git-revision", help="default: GIT_COMMIT, CodeBuild's or GitHub's revision, or git")
+        command.add_argument("--branch", help="default: CI's branch variables, or git")
+        command.add_argument("--wait", action="store_true", help="wait for the run to end, with progress")
+        command.add_argument("--poll-seconds", type=float, default=30.0)
+        command.add_argument("--timeout-minutes", type=float, default=timeout_minutes)
+
     job = commands.add_parser("run-feature-job", help="run a flow into a feature group in a target account")
     job.add_argument("--flow", required=True, help="a Data Wrangler .flow file or its exported .py script")
     job.add_argument("--feature-group", required=True, help="a group of the feature catalog")
@@ -184,25 +195,15 @@ def _parser() -> OneLineParser:
         metavar="NAME=S3URI",
         help="an input of the flow or script (repeatable); a flow's own sources are the default",
     )
-    job.add_argument("--settings", type=Path, help="the job settings as JSON (default: the account's SSM parameter)")
-    job.add_argument("--git-revision", help="default: GIT_COMMIT, CodeBuild's or GitHub's revision, or git")
-    job.add_argument("--branch", help="default: CI's branch variables, or git")
     job.add_argument("--instance-type", default="ml.m5.xlarge")
-    job.add_argument("--wait", action="store_true", help="wait for the run to end, with progress")
-    job.add_argument("--poll-seconds", type=float, default=30.0)
-    job.add_argument("--timeout-minutes", type=float, default=120.0)
+    run_options(job, timeout_minutes=120.0)
     job.set_defaults(handler=run_feature_job)
 
     train = commands.add_parser("run-training", help="run a training pipeline on a feature group in a target account")
     train.add_argument("--pipeline", required=True, help="a training definition such as pipelines/customer-churn.py")
     account_options(train, TARGETS)
     train.add_argument("--as-of", help="the dataset's point in time, ISO-8601 with a zone (default: now)")
-    train.add_argument("--settings", type=Path, help="the job settings as JSON (default: the account's SSM parameter)")
-    train.add_argument("--git-revision", help="default: GIT_COMMIT, CodeBuild's or GitHub's revision, or git")
-    train.add_argument("--branch", help="default: CI's branch variables, or git")
-    train.add_argument("--wait", action="store_true", help="wait for the run to end, with progress")
-    train.add_argument("--poll-seconds", type=float, default=30.0)
-    train.add_argument("--timeout-minutes", type=float, default=180.0)
+    run_options(train, timeout_minutes=180.0)
     train.set_defaults(handler=run_training)
 
     check = commands.add_parser("audit", help="check a live account against the guardrails")
