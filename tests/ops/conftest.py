@@ -4,13 +4,17 @@ from an empty emulator. The SageMaker SDK's telemetry is made to fail loudly, so
 
 from __future__ import annotations
 
+import argparse
+import shlex
 import socket
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import boto3
 import pytest
 from moto.server import ThreadedMotoServer
+
+from tests.conftest import ROOT
 
 REGION = "eu-west-1"
 
@@ -56,6 +60,25 @@ def ambient(monkeypatch: pytest.MonkeyPatch, moto_endpoint: str) -> boto3.Sessio
 def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.Session]:
     """The ambient session of a test: fake credentials, the emulator's endpoint, a clean slate."""
     yield ambient(monkeypatch, moto_endpoint)
+
+
+def buildspec_command(name: str, values: Mapping[str, str]) -> argparse.Namespace:
+    """The ``ops`` command a CodeBuild buildspec runs, with ``values`` (what the pipeline's stage and
+    CodeBuild set) in place of its variables, as ``ops`` parses it."""
+    import yaml
+
+    from ops.__main__ import _parser
+
+    buildspec = yaml.safe_load((ROOT / "buildspecs" / name).read_text())
+    assert buildspec["phases"]["install"]["commands"] == ["make install-ops"]
+    assert "install-ops:" in (ROOT / "Makefile").read_text()
+    (command,) = buildspec["phases"]["build"]["commands"]
+    for variable, value in values.items():
+        command = command.replace(f"${variable}", value)
+    assert "$" not in command, f"{name} reads a variable the stage does not set: {command}"
+    words = shlex.split(command)
+    assert words[:3] == [".venv/bin/python", "-m", "ops"]
+    return _parser().parse_args(words[3:])
 
 
 def in_account(base: boto3.Session, account: str, role: str = "setup") -> boto3.Session:

@@ -17,7 +17,7 @@ import pytest
 from offline.engine import Preview
 from ops.__main__ import main
 from tests.conftest import ROOT
-from tests.ops.conftest import ambient, in_account, record_telemetry
+from tests.ops.conftest import ambient, buildspec_command, in_account, record_telemetry
 
 DATASCI = "222222222222"
 FLOW = ROOT / "flows" / "customer-churn.flow"
@@ -270,28 +270,17 @@ def test_ingest_script_reads_every_csv(tmp_path: Path) -> None:
 
 
 def test_the_codebuild_buildspec_calls_ops_with_flags_it_takes() -> None:
-    import shlex
-
-    import yaml
-
-    from ops.__main__ import _parser
-
-    buildspec = yaml.safe_load((ROOT / "buildspecs" / "feature-job.yml").read_text())
-    assert buildspec["phases"]["install"]["commands"] == ["make install-ops"]
-    assert "install-ops:" in (ROOT / "Makefile").read_text()
-    (command,) = buildspec["phases"]["build"]["commands"]
-    # The values the pipeline's feature-job stage sets (components/ci_cd.py).
-    values = {
-        "$FLOW": "flows/customer-churn.flow",
-        "$TARGET_ACCOUNT": "datamgmt",
-        "$FEATURE_GROUP": "customer-churn",
-        "$TARGET_ROLE_ARN": "arn:aws:iam::333333333333:role/mlops/mlops-datamgmt-feature-deployer",
-        "$CODEBUILD_RESOLVED_SOURCE_VERSION": REVISION,
-    }
-    for variable, value in values.items():
-        command = command.replace(variable, value)
-    words = shlex.split(command)
-    assert words[:3] == [".venv/bin/python", "-m", "ops"]
-    args = _parser().parse_args(words[3:])
+    # The values the pipeline's feature-job stage sets (components/ci_cd.py), and CodeBuild's revision.
+    role = "arn:aws:iam::333333333333:role/mlops/mlops-datamgmt-feature-deployer"
+    args = buildspec_command(
+        "feature-job.yml",
+        {
+            "FLOW": "flows/customer-churn.flow",
+            "TARGET_ACCOUNT": "datamgmt",
+            "FEATURE_GROUP": "customer-churn",
+            "TARGET_ROLE_ARN": role,
+            "CODEBUILD_RESOLVED_SOURCE_VERSION": REVISION,
+        },
+    )
     assert (args.command, args.account, args.wait, args.git_revision) == ("run-feature-job", "datamgmt", True, REVISION)
-    assert args.role_arn == values["$TARGET_ROLE_ARN"] and args.feature_group == "customer-churn"
+    assert args.role_arn == role and args.feature_group == "customer-churn"

@@ -27,11 +27,11 @@ import pytest
 from components.feature_catalog import load_spec
 from offline.engine import Preview
 from ops import OpsError
-from ops.__main__ import _parser, main
+from ops.__main__ import main
 from ops.jobs import dataset as dataset_job
 from ops.training import Labels, TrainingDefinition, dataset_query, load_definition, parse_as_of
 from tests.conftest import ROOT
-from tests.ops.conftest import REGION, ambient, in_account, record_telemetry
+from tests.ops.conftest import REGION, ambient, buildspec_command, in_account, record_telemetry
 from tests.ops.test_feature_job import prepare
 
 DEFINITION = ROOT / "pipelines" / "customer-churn.py"
@@ -533,32 +533,24 @@ def test_an_empty_dataset_is_a_clear_failure(aws: boto3.Session, moto_endpoint: 
 
 
 def test_the_codebuild_buildspec_runs_training_with_flags_it_takes() -> None:
-    import shlex
-
-    import yaml
-
-    buildspec = yaml.safe_load((ROOT / "buildspecs" / "training.yml").read_text())
-    assert buildspec["phases"]["install"]["commands"] == ["make install-ops"]
-    (command,) = buildspec["phases"]["build"]["commands"]
-    # The values the pipeline's training stage sets (components/ci_cd.py).
-    values = {
-        "$TRAINING_PIPELINE": "pipelines/customer-churn.py",
-        "$TARGET_ACCOUNT": "datamgmt",
-        "$TARGET_ROLE_ARN": "arn:aws:iam::333333333333:role/mlops/mlops-datamgmt-feature-deployer",
-        "$CODEBUILD_RESOLVED_SOURCE_VERSION": REVISION,
-    }
-    for variable, value in values.items():
-        command = command.replace(variable, value)
-    words = shlex.split(command)
-    assert words[:3] == [".venv/bin/python", "-m", "ops"]
-    args = _parser().parse_args(words[3:])
-    assert (args.command, args.account, args.wait, args.git_revision) == ("run-training", "datamgmt", True, REVISION)
-    assert args.role_arn == values["$TARGET_ROLE_ARN"] and args.pipeline == "pipelines/customer-churn.py"
-    # ops gives up, with the run's state, before CodeBuild stops the build.
     from components.ci_cd import TRAINING_TIMEOUT_MINUTES
 
-    assert args.timeout_minutes < TRAINING_TIMEOUT_MINUTES
+    # The values the pipeline's training stage sets (components/ci_cd.py), and CodeBuild's revision.
+    role = "arn:aws:iam::333333333333:role/mlops/mlops-datamgmt-feature-deployer"
+    args = buildspec_command(
+        "training.yml",
+        {
+            "TRAINING_PIPELINE": "pipelines/customer-churn.py",
+            "TARGET_ACCOUNT": "datamgmt",
+            "TARGET_ROLE_ARN": role,
+            "CODEBUILD_RESOLVED_SOURCE_VERSION": REVISION,
+        },
+    )
+    assert (args.command, args.account, args.wait, args.git_revision) == ("run-training", "datamgmt", True, REVISION)
+    assert args.role_arn == role and args.pipeline == "pipelines/customer-churn.py"
     assert (ROOT / args.pipeline).is_file()
+    # ops gives up, with the run's state, before CodeBuild stops the build.
+    assert args.timeout_minutes < TRAINING_TIMEOUT_MINUTES
 
 
 def test_cross_account_registration_by_group_arn(aws: boto3.Session) -> None:
