@@ -5,6 +5,7 @@ from an empty emulator. The SageMaker SDK's telemetry is made to fail loudly, so
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shlex
 import socket
 import urllib.request
@@ -94,19 +95,28 @@ def in_account(base: boto3.Session, account: str, role: str = "setup") -> boto3.
     )
 
 
-def record_telemetry(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """Where the SageMaker SDK's telemetry attempts go instead of the network. The SDK sends from a
-    background thread and swallows errors there, so attempts are recorded and checked afterwards."""
+@contextlib.contextmanager
+def telemetry_refused(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fail if the SageMaker SDK tries to send telemetry meanwhile. The SDK sends from a background
+    thread and swallows errors there, so attempts are recorded and checked afterwards."""
     from sagemaker.core.telemetry import telemetry_logging
 
     attempts: list[object] = []
     monkeypatch.setattr(telemetry_logging, "_requests_helper", lambda url, timeout: attempts.append(url))
-    return attempts
+    yield
+    assert attempts == [], f"the SageMaker SDK tried to send telemetry: {attempts}"
 
 
 @pytest.fixture(autouse=True)
 def no_telemetry(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Fail any test in which the SageMaker SDK tries to send telemetry."""
-    attempts = record_telemetry(monkeypatch)
-    yield
-    assert attempts == [], f"the SageMaker SDK tried to send telemetry: {attempts}"
+    with telemetry_refused(monkeypatch):
+        yield
+
+
+@contextlib.contextmanager
+def shared_ambient(moto_endpoint: str) -> Iterator[boto3.Session]:
+    """What ``aws`` and ``no_telemetry`` give a test, for a module-scoped fixture (a run that several
+    tests share); its environment is put back afterwards."""
+    with pytest.MonkeyPatch.context() as monkeypatch, telemetry_refused(monkeypatch):
+        yield ambient(monkeypatch, moto_endpoint)
