@@ -131,10 +131,6 @@ class FeatureJob(PipelineRun):
     def check_feature_group(self) -> None:
         describe_feature_group(self.target, self.settings, self.request.spec, self.request.account)
 
-    def upload_file(self, path: Path) -> str:
-        """Put a file in the account's feature-jobs bucket, encrypted with its key; its S3 URI."""
-        return self.upload(path.name, path.read_bytes())
-
     def build_pipeline(self, flow_uri: str, ingest_uri: str) -> Any:
         settings, request = self.settings, self.request
         sm = _sdk(settings.region)

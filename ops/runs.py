@@ -14,6 +14,7 @@ import re
 import subprocess
 import time
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -118,6 +119,10 @@ class PipelineRun:
                 f"upload {name} to s3://{self.settings.bucket}/{key} failed ({error}); expected the bucket writable"
             ) from None
         return f"s3://{self.settings.bucket}/{key}"
+
+    def upload_file(self, path: Path) -> str:
+        """Put a file in the account's feature-jobs bucket under its own name; its S3 URI."""
+        return self.upload(path.name, path.read_bytes())
 
     def processing_args(self, sm: SimpleNamespace, session: Any, role_arn: str, instance_type: str) -> dict[str, Any]:
         """A processor's arguments: one instance in the account's private subnets, with its key."""

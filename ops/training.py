@@ -505,8 +505,8 @@ class TrainingRun(PipelineRun):
         return RunInputs(
             query_uri=self.upload("query.sql", query),
             query_sha256=hashlib.sha256(query).hexdigest(),
-            dataset_script_uri=self.upload(DATASET_SCRIPT.name, DATASET_SCRIPT.read_bytes()),
-            evaluate_script_uri=self.upload(EVALUATE_SCRIPT, (request.definition.code / EVALUATE_SCRIPT).read_bytes()),
+            dataset_script_uri=self.upload_file(DATASET_SCRIPT),
+            evaluate_script_uri=self.upload_file(request.definition.code / EVALUATE_SCRIPT),
             offline_table=offline_table,
         )
 
