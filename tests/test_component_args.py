@@ -9,7 +9,7 @@ import pytest
 from components.iam import PlatformRoleArgs
 from components.kms import CustomerKeyArgs
 from components.lake_formation import LakeFormationSettingsArgs, LakeGovernanceArgs, TagGrant, TagTarget
-from components.network import PrivateNetworkArgs
+from components.network import REQUIRED_INTERFACE_ENDPOINTS, PrivateNetworkArgs
 from components.storage import EncryptedBucketArgs
 from components.studio import StudioDomainArgs
 from components.warehouse import WarehouseArgs
@@ -25,18 +25,7 @@ def network(**changes: object) -> PrivateNetworkArgs:
         "region": "eu-west-1",
         "partition": "aws",
         "account_id": "222222222222",
-        "interface_endpoints": [
-            "sagemaker.api",
-            "sagemaker.runtime",
-            "sagemaker.featurestore-runtime",
-            "studio",
-            "sts",
-            "logs",
-            "ecr.api",
-            "ecr.dkr",
-            "kms",
-            "glue",
-        ],
+        "interface_endpoints": list(REQUIRED_INTERFACE_ENDPOINTS),
         "flow_log_key_arn": KEY,
         "log_retention_days": 365,
         "gateway_bucket_arns": [],
