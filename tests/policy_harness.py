@@ -131,16 +131,21 @@ def stack_violations(
     return messages
 
 
-def changed(props: Mapping[str, Any], path: Sequence[str | int], value: Any) -> dict[str, Any]:
-    """A copy of ``props`` with the value at ``path`` replaced (or, with DELETE, removed)."""
-    result = copy.deepcopy(dict(props))
-    target: Any = result
+def set_path(props: dict[str, Any], path: Sequence[str | int], value: Any) -> None:
+    """Replace the value at ``path`` in ``props`` with a copy of ``value`` (or, with DELETE, remove it)."""
+    target: Any = props
     for key in path[:-1]:
         target = target[key]
     if value is DELETE:
         del target[path[-1]]
     else:
         target[path[-1]] = copy.deepcopy(value)
+
+
+def changed(props: Mapping[str, Any], path: Sequence[str | int], value: Any) -> dict[str, Any]:
+    """A copy of ``props`` with the value at ``path`` replaced (or, with DELETE, removed)."""
+    result = copy.deepcopy(dict(props))
+    set_path(result, path, value)
     return result
 
 

@@ -22,10 +22,9 @@ from offline.analyzer import PackSession, discover_packs
 from offline.engine import Preview
 from offline.mocks import ResourceRecord
 from tests.conftest import ROOT
-from tests.policy_harness import load_rules
+from tests.policy_harness import DELETE, load_rules, set_path
 
 Records = list[ResourceRecord]
-DELETE = object()
 
 
 @dataclass(frozen=True)
@@ -47,16 +46,6 @@ def _find(records: Records, token: str, name_part: str) -> ResourceRecord:
     return found[0]
 
 
-def _set_path(props: dict[str, Any], path: tuple[str | int, ...], value: Any) -> None:
-    target: Any = props
-    for key in path[:-1]:
-        target = target[key]
-    if value is DELETE:
-        del target[path[-1]]
-    else:
-        target[path[-1]] = value
-
-
 def set_prop(token: str, name_part: str, path: tuple[str | int, ...], value: Any) -> Callable[[Records], set[str]]:
     """Set (or, with DELETE, remove) one property in both the inputs and the outputs."""
 
@@ -64,7 +53,7 @@ def set_prop(token: str, name_part: str, path: tuple[str | int, ...], value: Any
         record = _find(records, token, name_part)
         for props in (record.inputs, record.outputs):
             if props:
-                _set_path(props, path, value if value is DELETE else copy.deepcopy(value))
+                set_path(props, path, value)
         return {record.urn}
 
     return apply

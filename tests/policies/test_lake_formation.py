@@ -33,12 +33,12 @@ from pulumi_policy.proxy import (
 
 from offline.engine import StackPreview, preview
 from tests.conftest import ROOT
-from tests.policy_harness import POLICIES, load_rules, resource_violations, schema_defaults
+from tests.policy_harness import DELETE, POLICIES, load_rules, resource_violations, schema_defaults
+from tests.policy_harness import changed as harness_changed
 
 RULES = load_rules("lake-formation")
 POLICY: dict[str, ResourceValidationPolicy] = {p.name: p for p in RULES.POLICIES}
 NAME = "lake-subject"
-DELETE = object()
 Path = tuple[str | int, ...]
 
 SETTINGS = "aws:lakeformation/dataLakeSettings:DataLakeSettings"
@@ -180,15 +180,7 @@ BASELINES: dict[str, tuple[str, dict[str, Any]]] = {
 def changed(baseline: str, path: Path, value: Any) -> tuple[str, dict[str, Any]]:
     """A baseline with one property set to ``value`` (or removed, with DELETE)."""
     token, props = BASELINES[baseline]
-    props = copy.deepcopy(props)
-    target: Any = props
-    for key in path[:-1]:
-        target = target[key]
-    if value is DELETE:
-        del target[path[-1]]
-    else:
-        target[path[-1]] = copy.deepcopy(value)
-    return token, props
+    return token, harness_changed(props, path, value)
 
 
 def check(policy: str, token: str, props: Mapping[str, Any], config: Mapping[str, Any] | None = None) -> list[str]:
