@@ -32,7 +32,7 @@ class GlueCatalog(pulumi.ComponentResource):
         super().__init__("mlops:catalog:GlueCatalog", name, None, opts)
         # One setting per account and region: the catalog's metadata and connection passwords are
         # encrypted with the customer key.
-        aws.glue.DataCatalogEncryptionSettings(
+        encryption = aws.glue.DataCatalogEncryptionSettings(
             f"{name}-encryption",
             data_catalog_encryption_settings={
                 "encryption_at_rest": {"catalog_encryption_mode": "SSE-KMS", "sse_aws_kms_key_id": args.kms_key_arn},
@@ -64,7 +64,8 @@ class GlueCatalog(pulumi.ComponentResource):
                 # Lake Formation, not IAM_ALLOWED_PRINCIPALS, governs the tables created in it.
                 create_table_default_permissions=[],
                 tags=dict(args.tags),
-                opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=list(args.wait_for)),
+                # Glue encrypts only the metadata written after encryption is on: databases come after.
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=[*args.wait_for, encryption]),
             )
             for database, location in args.databases.items()
         }

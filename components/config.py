@@ -16,7 +16,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal, cast
 
-from components import cidr, naming
+from components import cidr, naming, sagemaker_images
 from components.naming import ACCOUNT_ROLES, AccountRole
 from components.network import REQUIRED_INTERFACE_ENDPOINTS
 
@@ -53,6 +53,7 @@ KEYS = (
     "leadDataEngineer",
     "featureCatalogDir",
     "logRetentionDays",
+    "noncurrentVersionDays",
     "protectResources",
     "extraTags",
 )
@@ -185,6 +186,8 @@ class Settings:
     source: Source
     feature_catalog_dir: Path
     log_retention_days: int
+    #: Days a bucket keeps an object's earlier versions after it is overwritten or deleted.
+    noncurrent_version_days: int
     protect: bool
     extra_tags: Mapping[str, str]
     git_revision: str | None
@@ -256,6 +259,7 @@ def parse(
         source=_source(reader),
         feature_catalog_dir=reader.folder("featureCatalogDir", project_dir),
         log_retention_days=reader.log_retention("logRetentionDays", LOG_RETENTION_DAYS),
+        noncurrent_version_days=reader.integer("noncurrentVersionDays", minimum=1, maximum=3650),
         protect=reader.boolean("protectResources"),
         extra_tags=MappingProxyType(reader.tags("extraTags")),
         git_revision=_git_revision(environ),
@@ -278,6 +282,14 @@ def _network(reader: _Reader, role: AccountRole, region: str, users: int) -> Net
     if role not in NETWORK_ROLES:
         reader.unset("vpcCidr", f"the {role} account has no VPC")
         return None
+    if region not in sagemaker_images.IMAGE_ACCOUNTS:
+        examples = ", ".join(list(sagemaker_images.IMAGE_ACCOUNTS)[:3])
+        reader.fail(
+            "aws:region",
+            region,
+            f"has no SageMaker images the {role} account's jobs could run",
+            f"a region of components/sagemaker_images.py, such as {examples}",
+        )
     vpc_cidr = reader.string("vpcCidr")
     reader.wrap("vpcCidr", vpc_cidr, lambda: cidr.parse_network(vpc_cidr))
     zones = reader.string_list("availabilityZones", example='["eu-west-1a", "eu-west-1b"]')

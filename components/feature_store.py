@@ -12,6 +12,7 @@ import pulumi_aws as aws
 from components import policy_documents as docs
 from components.feature_catalog import FeatureGroupSpec
 from components.iam import PlatformRole, PlatformRoleArgs
+from components.lake_formation import data_location_grant
 
 
 def offline_table_name(spec: FeatureGroupSpec) -> str:
@@ -36,6 +37,9 @@ class FeatureStoreArgs:
     partition: str
     region: str
     account_id: str
+    #: The offline bucket's ARN when Lake Formation governs it (a registered location): the role then
+    #: needs DATA_LOCATION_ACCESS on exactly it to create the offline tables, and the groups wait for it.
+    registered_location: pulumi.Input[str] | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     #: A schema change to a feature group replaces it, and replacing deletes its records: protected
     #: groups make such a change fail at preview instead (add a new group, or unprotect knowingly).
@@ -59,7 +63,7 @@ class FeatureStore(pulumi.ComponentResource):
                 trust_policy=docs.service_trust(["sagemaker.amazonaws.com"], args.account_id),
                 statements=[
                     pulumi.Output.from_input(args.kms_key_arn).apply(
-                        lambda key: docs.object_access(args.offline_bucket_arn, key, "OfflineStore", write=True)
+                        lambda key: docs.offline_store_access(args.offline_bucket_arn, key)
                     ),
                     pulumi.Output.from_input(args.glue_database).apply(
                         lambda database: docs.glue_tables_write(
@@ -72,16 +76,21 @@ class FeatureStore(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        # SageMaker registers each group's offline table as this role: the grant comes first.
-        writer = aws.lakeformation.Permissions(
-            f"{name}-table-writer",
-            principal=role.arn,
-            permissions=["CREATE_TABLE", "ALTER", "DESCRIBE"],
-            database={"name": args.glue_database},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=waits_for),
-        )
+        # SageMaker registers each group's offline table as this role: the grants come first.
+        granted = pulumi.ResourceOptions(parent=self, depends_on=waits_for)
+        writers = [
+            aws.lakeformation.Permissions(
+                f"{name}-table-writer",
+                principal=role.arn,
+                permissions=["CREATE_TABLE", "ALTER", "DESCRIBE"],
+                database={"name": args.glue_database},
+                opts=granted,
+            )
+        ]
+        if args.registered_location is not None:
+            writers.append(data_location_grant(f"{name}-location-writer", role.arn, args.registered_location, granted))
         for spec in args.specs:
-            self._create_group(name, spec, args, role, writer)
+            self._create_group(name, spec, args, role, writers)
         self.role_arn = role.arn
         self.feature_group_names = [spec.name for spec in args.specs]
         self.register_outputs({"featureGroupNames": self.feature_group_names, "roleArn": self.role_arn})
@@ -92,7 +101,7 @@ class FeatureStore(pulumi.ComponentResource):
         spec: FeatureGroupSpec,
         args: FeatureStoreArgs,
         role: PlatformRole,
-        writer: aws.lakeformation.Permissions,
+        writers: Sequence[aws.lakeformation.Permissions],
     ) -> aws.sagemaker.FeatureGroup:
         online: aws.sagemaker.FeatureGroupOnlineStoreConfigArgsDict = {"enable_online_store": spec.online_store}
         if spec.online_store:
@@ -125,5 +134,5 @@ class FeatureStore(pulumi.ComponentResource):
             offline_store_config=offline,
             online_store_config=online,
             tags={**args.tags, "mlops:classification": spec.classification, "mlops:owner": spec.owner},
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=[writer]),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=list(writers)),
         )

@@ -137,6 +137,8 @@ def kms_key_policy(
             }
         )
     if eventbridge_publishes:
+        # Only for this account's rules (confused deputy): EventBridge's key-policy guidance,
+        # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-encryption-key-policy.html
         statements.append(
             {
                 "Sid": "EventBridgePublishesToEncryptedTopics",
@@ -144,6 +146,7 @@ def kms_key_policy(
                 "Principal": {"Service": "events.amazonaws.com"},
                 "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
                 "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
             }
         )
     return document(statements)
@@ -353,22 +356,40 @@ def key_grants_for_aws_resources(kms_key_arn: str) -> Statement:
     }
 
 
-def ecr_pull(partition: str, region: str, account_id: str, tooling_account_id: str, repository: str) -> list[Statement]:
+def ecr_pull(
+    partition: str,
+    region: str,
+    account_id: str,
+    tooling_account_id: str,
+    repository: str,
+    image_repository_arns: Sequence[str],
+) -> list[Statement]:
     """Pull this account's images, the platform's processing images from the tooling account,
-    and SageMaker's own (Data Wrangler, processing) images."""
+    and the SageMaker images the jobs run (``image_repository_arns``: exact repositories of the AWS
+    accounts that publish them in this region, components/sagemaker_images.py)."""
     return [
         {"Sid": "EcrAuthorizationToken", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
         {
             "Sid": "EcrPull",
             "Effect": "Allow",
             "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
-            # SageMaker's images live in AWS-owned accounts that differ per region.
             "Resource": [
                 f"arn:{partition}:ecr:{region}:{account_id}:repository/*",
                 f"arn:{partition}:ecr:{region}:{tooling_account_id}:repository/{repository}",
-                f"arn:{partition}:ecr:{region}:*:repository/sagemaker-*",
+                *sorted(image_repository_arns),
             ],
         },
+    ]
+
+
+def offline_store_access(bucket_arn: str, key_arn: str) -> list[Statement]:
+    """What SageMaker Feature Store, as a group's role, does to write its offline store: the
+    objects (with the key) and their ACLs, and the bucket's ACL.
+    https://docs.aws.amazon.com/sagemaker/latest/dg/feature-store-adding-policies.html"""
+    return [
+        *object_access(bucket_arn, key_arn, "OfflineStore", write=True),
+        {"Sid": "OfflineStoreBucketAcl", "Effect": "Allow", "Action": "s3:GetBucketAcl", "Resource": bucket_arn},
+        {"Sid": "OfflineStoreObjectAcl", "Effect": "Allow", "Action": "s3:PutObjectAcl", "Resource": f"{bucket_arn}/*"},
     ]
 
 

@@ -12,6 +12,23 @@ import pulumi_aws as aws
 from components.network import EGRESS, HTTPS, INGRESS, security_group_rule
 
 REDSHIFT_PORT = 5439
+#: Every parameter Redshift Serverless reports back for a workgroup, with the value we intend. The
+#: API returns all of them, so declaring only some leaves a diff on every preview.
+#: https://docs.aws.amazon.com/redshift-serverless/latest/APIReference/API_ConfigParameter.html
+WORKGROUP_PARAMETERS = {
+    "auto_mv": "true",
+    "datestyle": "ISO, MDY",
+    "enable_case_sensitive_identifier": "false",
+    # Audit: every query is logged (exported with the namespace's useractivitylog).
+    "enable_user_activity_logging": "true",
+    "query_group": "default",
+    "search_path": "$user, public",
+    # Clients must connect with TLS.
+    "require_ssl": "true",
+    "use_fips_ssl": "false",
+    # Four hours: a runaway query stops instead of burning RPUs for a day.
+    "max_query_execution_time": "14400",
+}
 
 
 @dataclass(frozen=True)
@@ -108,8 +125,7 @@ class Warehouse(pulumi.ComponentResource):
             publicly_accessible=False,
             enhanced_vpc_routing=True,
             config_parameters=[
-                {"parameter_key": "require_ssl", "parameter_value": "true"},
-                {"parameter_key": "enable_user_activity_logging", "parameter_value": "true"},
+                {"parameter_key": key, "parameter_value": value} for key, value in WORKGROUP_PARAMETERS.items()
             ],
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components import naming
+from components import naming, sagemaker_images
 from components import policy_documents as docs
 from components.accounts.outputs import ToolingOutputs
 from components.config import Settings
@@ -64,6 +64,9 @@ def account_basics(
             kms_key_arn=None,
             access_log_bucket=None,
             access_log_target=True,
+            noncurrent_version_days=settings.noncurrent_version_days,
+            # Access logs are kept as long as the platform's CloudWatch logs.
+            expire_after_days=settings.log_retention_days,
             tags=settings.tags,
             protect=settings.protect,
         ),
@@ -100,6 +103,7 @@ def data_bucket(
             read_roles=read_roles,
             vpc_endpoint_id=vpc_endpoint_id,
             outside_vpc_roles=outside_vpc_roles,
+            noncurrent_version_days=settings.noncurrent_version_days,
             tags=settings.tags,
             protect=settings.protect,
         ),
@@ -267,7 +271,14 @@ def sagemaker_execution_role(
                         *docs.object_access(jobs_bucket, key, "FeatureJobInputs"),
                     ]
                 ),
-                docs.ecr_pull(p, region, account, settings.accounts.tooling, naming.ECR_REPOSITORY),
+                docs.ecr_pull(
+                    p,
+                    region,
+                    account,
+                    settings.accounts.tooling,
+                    naming.ECR_REPOSITORY,
+                    sagemaker_images.image_repository_arns(p, region),
+                ),
                 docs.glue_catalog_read(p, region, catalog_accounts),
                 docs.write_logs(p, region, account, "/aws/sagemaker/"),
                 docs.pass_roles_to_sagemaker([naming.role_arn(p, account, role_name)]),
@@ -441,9 +452,11 @@ def feature_store(
     database: aws.glue.CatalogDatabase,
     lake_formation: LakeFormationSettings,
     parent: pulumi.Resource,
+    location: Sequence[pulumi.Resource] = (),
 ) -> FeatureStore:
     """The catalog's feature groups in this account, their offline store in ``offline_bucket`` and
-    its tables in ``database``, once Lake Formation lets the deployer grant on it."""
+    its tables in ``database``, once Lake Formation lets the deployer grant on it. Where Lake
+    Formation governs the bucket, ``location`` is its registration (LakeLocations.ready)."""
     return FeatureStore(
         f"{name}-feature-store",
         FeatureStoreArgs(
@@ -456,8 +469,9 @@ def feature_store(
             partition=settings.partition,
             region=settings.region,
             account_id=settings.account_id,
+            registered_location=offline_bucket.arn if location else None,
             tags=settings.tags,
             protect=settings.protect,
         ),
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=[lake_formation.settings, database]),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[lake_formation.settings, database, *location]),
     )

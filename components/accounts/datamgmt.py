@@ -42,13 +42,18 @@ from components.lake_formation import (
     LakeFormationSettingsArgs,
     LakeGovernance,
     LakeGovernanceArgs,
+    LakeLocations,
+    LakeLocationsArgs,
     TagGrant,
     TagTarget,
 )
+from components.storage import EncryptedBucket
 from components.warehouse import Warehouse, WarehouseArgs
 
 #: Only data that is not sensitive leaves the data engineers' hands.
 SHAREABLE_CLASSIFICATIONS = ("public", "internal")
+#: The lake layers data engineers' jobs own: they create and write these tables.
+ENGINEERED_LAYERS = ("raw", "curated")
 #: What data engineers' jobs do to the tables of the layers they own.
 ENGINEER_TABLE_PERMISSIONS = ("SELECT", "INSERT", "DELETE", "DESCRIBE", "ALTER")
 READ = ("SELECT", "DESCRIBE")
@@ -121,6 +126,7 @@ class DatamgmtAccount(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        locations = self._register_locations(buckets, data_access, engineering, lake_formation)
         feature_database = catalog.databases[naming.lake_database(FEATURES_DATABASE)]
         store = feature_store(
             name,
@@ -132,6 +138,7 @@ class DatamgmtAccount(pulumi.ComponentResource):
             feature_database,
             lake_formation,
             self,
+            location=locations.ready[FEATURES_DATABASE],
         )
         feature_job = job_execution_role(
             f"{name}-feature-job",
@@ -153,9 +160,7 @@ class DatamgmtAccount(pulumi.ComponentResource):
             f"{name}-governance",
             LakeGovernanceArgs(
                 tags=s.lake.tags,
-                targets=self._tag_targets(catalog, args.catalog),
-                locations=[bucket.arn for bucket in buckets.values()],
-                data_access_role_arn=data_access.arn,
+                targets=self._tag_targets(args.catalog),
                 grants=self._grants(engineering.arn, feature_job.arn, readonly.arn, training.role.arn),
                 wait_for=[lake_formation.settings],
                 targets_wait_for=[catalog, store],
@@ -210,6 +215,34 @@ class DatamgmtAccount(pulumi.ComponentResource):
             redshift_workgroup_name=warehouse.workgroup_name,
         )
         self.register_outputs(self.outputs.exports())
+
+    def _register_locations(
+        self,
+        buckets: Mapping[str, EncryptedBucket],
+        data_access: PlatformRole,
+        engineering: PlatformRole,
+        lake_formation: LakeFormationSettings,
+    ) -> LakeLocations:
+        """Every lake bucket is a Lake Formation location; the data engineers' jobs create the raw
+        and curated tables over theirs (the Feature Store's role gets its own, see FeatureStore)."""
+        name = self._name
+        # The registrations were children of the governance component, by index, before they
+        # moved here: the aliases keep them from being registered a second time (which fails).
+        governance = pulumi.create_urn(f"{name}-governance", "mlops:lakeformation:LakeGovernance", parent=self)
+        return LakeLocations(
+            f"{name}-locations",
+            LakeLocationsArgs(
+                locations={database: bucket.arn for database, bucket in buckets.items()},
+                data_access_role_arn=data_access.arn,
+                producers={layer: [engineering.arn] for layer in ENGINEERED_LAYERS},
+                aliases={
+                    database: [pulumi.Alias(name=f"{name}-governance-location-{index}", parent=governance)]
+                    for index, database in enumerate(buckets)
+                },
+                wait_for=[lake_formation.settings],
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
     def _role(
         self, suffix: str, description: str, service: str, statements: Sequence[pulumi.Input[Statements]]
@@ -299,25 +332,17 @@ class DatamgmtAccount(pulumi.ComponentResource):
             ],
         )
 
-    def _tag_targets(self, catalog: GlueCatalog, specs: Sequence[FeatureGroupSpec]) -> list[TagTarget]:
+    def _tag_targets(self, specs: Sequence[FeatureGroupSpec]) -> list[TagTarget]:
         """Where the LF-tags go: as configured, plus the Feature Store's database and its tables,
         each table with the classification its catalog spec gives."""
         s = self._settings
-        database = {
-            short: catalog.databases[naming.lake_database(short)].name
-            for short in (*s.lake.databases, FEATURES_DATABASE)
-        }
         targets = [
             TagTarget(
-                database=database[a.database],
-                key=a.key,
-                value=a.value,
-                table=a.table,
-                columns=[a.column] if a.column else [],
+                database=naming.lake_database(a.database), key=a.key, value=a.value, table=a.table, column=a.column
             )
             for a in s.lake.assignments
         ]
-        features = database[FEATURES_DATABASE]
+        features = naming.lake_database(FEATURES_DATABASE)
         targets += [
             TagTarget(database=features, key="layer", value=FEATURES_DATABASE),
             TagTarget(database=features, key="classification", value="internal"),
@@ -340,7 +365,7 @@ class DatamgmtAccount(pulumi.ComponentResource):
         """Tag-based grants. The data science account gets curated data and features that are not
         sensitive, by account (RAM), with the grant option its admin needs to grant its own roles.
         Training pipelines read the same (labels are curated data), never sensitive columns."""
-        owned = {"layer": ("raw", "curated")}
+        owned = {"layer": ENGINEERED_LAYERS}
         shared: Mapping[str, Sequence[str]] = {
             "layer": ("curated", FEATURES_DATABASE),
             "classification": SHAREABLE_CLASSIFICATIONS,

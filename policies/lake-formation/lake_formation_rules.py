@@ -52,7 +52,8 @@ DEFAULT_ALLOWED_ADMINS = ["arn:aws:iam::*:role/pulumi-deployer"]
 #: Account-level cross-account shares: the consumer account's admin needs the grant option to
 #: grant the shared data on to its own roles.
 DEFAULT_GRANT_OPTION_PRINCIPALS = ["^[0-9]{12}$"]
-DEFAULT_PRODUCER_PRINCIPALS: list[str] = []
+#: The producers of the program's lake: the Feature Store writing its offline tables, the data engineers' jobs.
+DEFAULT_PRODUCER_PRINCIPALS = [":role/mlops/mlops-datamgmt-(feature-store|data-engineering)$"]
 DEFAULT_VOCABULARY = {"classification": ["public", "internal", "sensitive"], "layer": ["raw", "curated", "features"]}
 DEFAULT_CONSUMER_PRINCIPALS = ["^[0-9]{12}$", ":role/mlops/mlops-datamgmt-studio-readonly$"]
 DEFAULT_SENSITIVE = {"key": "classification", "value": "sensitive"}
@@ -267,14 +268,23 @@ def _least_privilege_grants(args: ResourceValidationArgs, report_violation: Repo
 
     def broad(prop: str) -> None:
         for permission in _items(args.props, prop):
-            if permission not in BROAD_PERMISSIONS or _matches(producers, principal()):
+            if permission not in BROAD_PERMISSIONS:
                 continue
             if permission == "ALL":
+                if _matches(producers, principal()):
+                    continue
                 problem = "which is every permission on the resource"
                 fix = "grant only the permissions the principal needs (such as SELECT and DESCRIBE)"
-            else:
+            elif not _is_set(args.props, "dataLocation"):
+                # Through an LF-tag expression or a catalog resource it would reach every location
+                # the expression ever matches: location access is granted one location at a time.
+                problem = "which is location access granted other than on one exact location"
+                fix = "grant DATA_LOCATION_ACCESS on the dataLocation it is for, to a producer role"
+            elif not _matches(producers, principal()):
                 problem = "which lets it create tables over any path of the location"
                 fix = "grant DATA_LOCATION_ACCESS only to producer roles"
+            else:
+                continue
             report_violation(
                 f"{args.name}: {prop} includes {permission} for {principal()!r}, {problem}; {fix}, "
                 "or list the principal in the producerPrincipals config.",
@@ -297,8 +307,8 @@ def _least_privilege_grants(args: ResourceValidationArgs, report_violation: Repo
 lf_least_privilege_grants = ResourceValidationPolicy(
     name="lf-least-privilege-grants",
     description=(
-        "Lake Formation grants give ALL or DATA_LOCATION_ACCESS only to producers, and the grant option "
-        "only to the configured principals."
+        "Lake Formation grants give ALL only to producers, DATA_LOCATION_ACCESS only to producers on one exact "
+        "data location, and the grant option only to the configured principals."
     ),
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(

@@ -114,6 +114,15 @@ BASELINES: dict[str, tuple[str, dict[str, Any]]] = {
             "table": {"wildcard": True, "catalogId": "333333333333", "databaseName": "mlops_curated"},
         },
     ),
+    # A producer's location access, on exactly one registered location.
+    "location-grant": (
+        GRANT,
+        {
+            "permissions": ["DATA_LOCATION_ACCESS"],
+            "principal": ENGINEERING,
+            "dataLocation": {"arn": "arn:aws:s3:::mlops-datamgmt-raw-333333333333-eu-west-1"},
+        },
+    ),
     # A grant on an LF-tag itself, so a consumer can see the tag.
     "tag-grant": (
         GRANT,
@@ -236,7 +245,10 @@ LEVELS = {
 }
 CONFIG_DEFAULTS = {
     "lf-admins-allowlisted": {"allowedAdmins": ["arn:aws:iam::*:role/pulumi-deployer"]},
-    "lf-least-privilege-grants": {"grantOptionPrincipals": ["^[0-9]{12}$"], "producerPrincipals": []},
+    "lf-least-privilege-grants": {
+        "grantOptionPrincipals": ["^[0-9]{12}$"],
+        "producerPrincipals": [":role/mlops/mlops-datamgmt-(feature-store|data-engineering)$"],
+    },
     "lf-tag-based-grants": {
         "vocabulary": {"classification": ["public", "internal", "sensitive"], "layer": ["raw", "curated", "features"]},
         "consumerPrincipals": ["^[0-9]{12}$", ":role/mlops/mlops-datamgmt-studio-readonly$"],
@@ -454,10 +466,10 @@ BAD = [
     # 4. lf-least-privilege-grants
     Bad(
         "lf-least-privilege-grants",
-        "role-grant",
+        "table-grant",
         ("permissions",),
         ["ALL"],
-        (f"permissions includes ALL for {ENGINEERING!r}", "grant only the permissions the principal needs"),
+        (f"permissions includes ALL for {EXECUTION!r}", "grant only the permissions the principal needs"),
     ),
     Bad(
         "lf-least-privilege-grants",
@@ -471,7 +483,22 @@ BAD = [
         "table-grant",
         ("permissions",),
         ["SELECT", "DATA_LOCATION_ACCESS"],
-        ("permissions includes DATA_LOCATION_ACCESS", "grant DATA_LOCATION_ACCESS only to producer roles"),
+        ("permissions includes DATA_LOCATION_ACCESS", "on the dataLocation it is for, to a producer role"),
+    ),
+    # Even a producer gets location access one location at a time, never through a tag expression.
+    Bad(
+        "lf-least-privilege-grants",
+        "role-grant",
+        ("permissions",),
+        ["DATA_LOCATION_ACCESS"],
+        ("other than on one exact location", "on the dataLocation it is for"),
+    ),
+    Bad(
+        "lf-least-privilege-grants",
+        "location-grant",
+        ("principal",),
+        EXECUTION,
+        (f"permissions includes DATA_LOCATION_ACCESS for {EXECUTION!r}", "only to producer roles"),
     ),
     Bad(
         "lf-least-privilege-grants",
@@ -485,7 +512,7 @@ BAD = [
         "account-grant",
         ("permissionsWithGrantOptions",),
         ["DATA_LOCATION_ACCESS"],
-        ("permissionsWithGrantOptions includes DATA_LOCATION_ACCESS", "only to producer roles"),
+        ("permissionsWithGrantOptions includes DATA_LOCATION_ACCESS", "on the dataLocation it is for"),
     ),
     *(
         Bad(
@@ -970,15 +997,25 @@ CONFIGURED: list[tuple[str, str, Path, Any, dict[str, Any], int]] = [
         {"grantOptionPrincipals": ["^[0-9]{12}$", "data-engineering$"]},
         0,
     ),
-    # producerPrincipals: a producer role may hold ALL and DATA_LOCATION_ACCESS.
+    # producerPrincipals: a producer role may hold ALL, and DATA_LOCATION_ACCESS on one location ...
     (
         "lf-least-privilege-grants",
         "role-grant",
         ("permissions",),
-        ["ALL", "DATA_LOCATION_ACCESS"],
+        ["ALL"],
         {"producerPrincipals": [":role/mlops/mlops-datamgmt-data-engineering$"]},
         0,
     ),
+    (
+        "lf-least-privilege-grants",
+        "location-grant",
+        ("principal",),
+        EXECUTION,
+        {"producerPrincipals": [":role/mlops/mlops-datasci-studio-execution$"]},
+        0,
+    ),
+    # ... and a role that is not listed may not.
+    ("lf-least-privilege-grants", "location-grant", (), None, {"producerPrincipals": []}, 1),
     # vocabulary: a new value is admitted; a smaller vocabulary rejects the program's own tags.
     (
         "lf-tag-based-grants",
