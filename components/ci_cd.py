@@ -465,7 +465,9 @@ class CiCd(pulumi.ComponentResource):
             {
                 "Sid": "UseSourceConnection",
                 "Effect": "Allow",
-                "Action": ["codestar-connections:UseConnection", "codeconnections:UseConnection"],
+                # The action's prefix must match the connection ARN's (codestar-connections here):
+                # https://docs.aws.amazon.com/dtconsole/latest/userguide/rename.html
+                "Action": "codestar-connections:UseConnection",
                 "Resource": source_arn,
             }
             if self._args.source.provider == "github"

@@ -125,7 +125,8 @@ def kms_key_policy(
                 "Sid": "CloudWatchLogsEncryptsThisAccountsLogGroups",
                 "Effect": "Allow",
                 "Principal": {"Service": f"logs.{logs_region}.amazonaws.com"},
-                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+                # No DescribeKey: it carries no encryption context, so the condition never holds for it.
+                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
                 "Resource": "*",
                 "Condition": {
                     "ArnLike": {
@@ -226,6 +227,7 @@ WILDCARD_RESOURCE_SIDS = {
     "LakeFormationDataAccess": "lakeformation:GetDataAccess takes no resource",
     "NetworkDescribe": "the ec2:Describe* actions take no resource",
     "FeatureGroupList": "sagemaker:ListFeatureGroups takes no resource",
+    "StudioListAppsAndSpaces": "sagemaker:ListApps and sagemaker:ListSpaces take no resource",
 }
 
 
@@ -272,14 +274,16 @@ def vpc_jobs(
                 "Null": {
                     "sagemaker:VpcSubnets": "false",
                     "sagemaker:VpcSecurityGroupIds": "false",
-                    "sagemaker:VolumeKmsKey": "false",
-                    "sagemaker:OutputKmsKey": "false",
+                    "sagemaker:VolumeKmsKeyArn": "false",
+                    "sagemaker:OutputKmsKeyArn": "false",
                 },
                 "ForAllValues:StringEquals": {
                     "sagemaker:VpcSubnets": sorted(subnet_ids),
                     "sagemaker:VpcSecurityGroupIds": sorted(security_group_ids),
                 },
-                "StringEquals": {"sagemaker:VolumeKmsKey": kms_key_arn, "sagemaker:OutputKmsKey": kms_key_arn},
+                # The ...Arn keys: SageMaker's jobs no longer carry the deprecated VolumeKmsKey and
+                # OutputKmsKey, so a condition on those would never hold (Service Authorization Reference).
+                "StringEquals": {"sagemaker:VolumeKmsKeyArn": kms_key_arn, "sagemaker:OutputKmsKeyArn": kms_key_arn},
             },
         },
         {
@@ -546,37 +550,44 @@ def model_registry_policy(partition: str, group_arn: str, trainer_role_arns: Seq
     return document(statements)
 
 
-def studio_apps(partition: str, region: str, account_id: str, domain_id: str) -> Statement:
-    """Manage the apps and spaces of one Studio domain: Studio acts as the execution role."""
+def studio_apps(partition: str, region: str, account_id: str, domain_id: str) -> list[Statement]:
+    """Manage the apps and spaces of one Studio domain: Studio acts as the execution role. Listing
+    takes no resource (it is filtered by domain in the request), so it is a statement of its own."""
 
     def arn(resource: str) -> str:
         return sagemaker_arn(partition, region, account_id, resource)
 
-    return {
-        "Sid": "StudioAppsOfThisDomain",
-        "Effect": "Allow",
-        "Action": [
-            "sagemaker:DescribeDomain",
-            "sagemaker:DescribeUserProfile",
-            "sagemaker:CreateApp",
-            "sagemaker:DeleteApp",
-            "sagemaker:DescribeApp",
-            "sagemaker:ListApps",
-            "sagemaker:CreateSpace",
-            "sagemaker:UpdateSpace",
-            "sagemaker:DeleteSpace",
-            "sagemaker:DescribeSpace",
-            "sagemaker:ListSpaces",
-            "sagemaker:AddTags",
-            "sagemaker:ListTags",
-        ],
-        "Resource": [
-            arn(f"domain/{domain_id}"),
-            arn(f"user-profile/{domain_id}/*"),
-            arn(f"app/{domain_id}/*"),
-            arn(f"space/{domain_id}/*"),
-        ],
-    }
+    return [
+        {
+            "Sid": "StudioListAppsAndSpaces",
+            "Effect": "Allow",
+            "Action": ["sagemaker:ListApps", "sagemaker:ListSpaces"],
+            "Resource": "*",
+        },
+        {
+            "Sid": "StudioAppsOfThisDomain",
+            "Effect": "Allow",
+            "Action": [
+                "sagemaker:DescribeDomain",
+                "sagemaker:DescribeUserProfile",
+                "sagemaker:CreateApp",
+                "sagemaker:DeleteApp",
+                "sagemaker:DescribeApp",
+                "sagemaker:CreateSpace",
+                "sagemaker:UpdateSpace",
+                "sagemaker:DeleteSpace",
+                "sagemaker:DescribeSpace",
+                "sagemaker:AddTags",
+                "sagemaker:ListTags",
+            ],
+            "Resource": [
+                arn(f"domain/{domain_id}"),
+                arn(f"user-profile/{domain_id}/*"),
+                arn(f"app/{domain_id}/*"),
+                arn(f"space/{domain_id}/*"),
+            ],
+        },
+    ]
 
 
 def s3_gateway_endpoint_policy(partition: str, region: str, bucket_arns: Sequence[str]) -> Document:

@@ -100,7 +100,7 @@ class StudioDomain(pulumi.ComponentResource):
             role=args.execution_role_name,
             policy=domain.id.apply(
                 lambda domain_id: json.dumps(
-                    docs.document([docs.studio_apps(args.partition, args.region, args.account_id, domain_id)])
+                    docs.document(docs.studio_apps(args.partition, args.region, args.account_id, domain_id))
                 )
             ),
             opts=pulumi.ResourceOptions(parent=self),

@@ -8,7 +8,13 @@ import pytest
 
 from components.iam import PlatformRoleArgs
 from components.kms import CustomerKeyArgs
-from components.lake_formation import LakeFormationSettingsArgs, LakeGovernanceArgs, TagGrant, TagTarget
+from components.lake_formation import (
+    LakeFormationSettingsArgs,
+    LakeGovernanceArgs,
+    LakeLocationsArgs,
+    TagGrant,
+    TagTarget,
+)
 from components.network import REQUIRED_INTERFACE_ENDPOINTS, PrivateNetworkArgs
 from components.storage import EncryptedBucketArgs
 from components.studio import StudioDomainArgs
@@ -68,6 +74,8 @@ CASES: list[tuple[Callable[[], object], str]] = [
     (lambda: bucket(kms_key_arn=None), "kms_key_arn is missing"),
     (lambda: bucket(access_log_bucket=None), "access_log_bucket is missing"),
     (lambda: bucket(access_log_target=True), "must not log to another bucket"),
+    (lambda: bucket(noncurrent_version_days=0), "noncurrent_version_days is 0; expected a whole number of days"),
+    (lambda: bucket(expire_after_days=-1), "expire_after_days is -1; expected a whole number of days"),
     (lambda: studio(idle_timeout_minutes=5), "expected 60 to 525600 minutes"),
     (lambda: studio(user_profiles=["alice", "alice"]), "repeats a name"),
     (lambda: CustomerKeyArgs(description="d", alias="alias/x", policy="{}"), "without alias/ or aws"),
@@ -78,26 +86,31 @@ CASES: list[tuple[Callable[[], object], str]] = [
     (lambda: TagGrant("p", ["ALL"], "TABLE", {}), "too broad"),
     (lambda: TagGrant("p", ["DATA_LOCATION_ACCESS"], "TABLE", {}), "too broad"),
     (lambda: TagGrant("p", ["SELECT"], "COLUMN", {}), "expected DATABASE or TABLE"),
-    (lambda: TagTarget(database="db", key="k", value="v", columns=["c"]), "without a table"),
+    (lambda: TagTarget(database="db", key="k", value="v", column="c"), "without a table"),
     (
-        lambda: LakeGovernanceArgs(
-            tags={"layer": ["raw"]},
-            targets=[TagTarget("db", "layer", "gold")],
-            locations=[],
-            data_access_role_arn="r",
-            grants=[],
-        ),
+        lambda: LakeGovernanceArgs(tags={"layer": ["raw"]}, targets=[TagTarget("db", "layer", "gold")], grants=[]),
         "layer=gold is not in the vocabulary",
     ),
     (
         lambda: LakeGovernanceArgs(
-            tags={"layer": ["raw"]},
-            targets=[],
-            locations=[],
-            data_access_role_arn="r",
-            grants=[TagGrant("p", ["SELECT"], "TABLE", {"layer": ["gold"]})],
+            tags={"layer": ["raw"]}, targets=[], grants=[TagGrant("p", ["SELECT"], "TABLE", {"layer": ["gold"]})]
         ),
         "not in the vocabulary",
+    ),
+    # One catalog resource holds one value per tag key (its one assignment could not hold both).
+    (
+        lambda: LakeGovernanceArgs(
+            tags={"layer": ["raw", "curated"]},
+            targets=[TagTarget("db", "layer", "raw", table="t"), TagTarget("db", "layer", "curated", table="t")],
+            grants=[],
+        ),
+        "layer is both raw and curated on db.t; expected one value per tag key",
+    ),
+    (
+        lambda: LakeLocationsArgs(
+            locations={"raw": "arn:aws:s3:::b"}, data_access_role_arn="r", producers={"gold": []}
+        ),
+        "producers: ['x'] are not locations",
     ),
     (
         lambda: WarehouseArgs(

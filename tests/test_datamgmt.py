@@ -80,21 +80,20 @@ def test_catalog_is_encrypted_and_jobs_get_an_encrypting_security_configuration(
 def test_lf_tags_come_from_config_and_land_on_databases_and_feature_tables(datamgmt: StackPreview) -> None:
     tags = {t.inputs["key"]: t.inputs["values"] for t in of_type(datamgmt, "aws:lakeformation/lfTag:LfTag")}
     assert tags == {"classification": ["public", "internal", "sensitive"], "layer": ["raw", "curated", "features"]}
-    assigned = set()
+    assigned: dict[str, dict[str, str]] = {}
     for record in of_type(datamgmt, "aws:lakeformation/resourceLfTags:ResourceLfTags"):
-        (tag,) = record.inputs["lfTags"]
         where = record.inputs.get("database", {}).get("name") or "{databaseName}.{name}".format(
             **record.inputs["table"]
         )
-        assigned.add((where, tag["key"], tag["value"]))
+        # One assignment per catalog resource: the provider reads back every tag on the resource,
+        # so a second assignment on it would replace (and strip) the first on every update.
+        assert where not in assigned, f"{where} has two LF-tag assignments"
+        assigned[where] = {tag["key"]: tag["value"] for tag in record.inputs["lfTags"]}
     assert assigned == {
-        ("mlops_raw", "layer", "raw"),
-        ("mlops_raw", "classification", "internal"),
-        ("mlops_curated", "layer", "curated"),
-        ("mlops_curated", "classification", "internal"),
-        ("mlops_features", "layer", "features"),
-        ("mlops_features", "classification", "internal"),
-        ("mlops_features.customer_churn", "classification", "internal"),
+        "mlops_raw": {"layer": "raw", "classification": "internal"},
+        "mlops_curated": {"layer": "curated", "classification": "internal"},
+        "mlops_features": {"layer": "features", "classification": "internal"},
+        "mlops_features.customer_churn": {"classification": "internal"},
     }
 
 
@@ -117,16 +116,106 @@ def test_cross_account_grants_go_to_the_datasci_account_id_with_grant_option(dat
     assert by_type["DATABASE"]["permissions"] == ["DESCRIBE"]
 
 
-def test_no_grant_is_all_or_data_location_access(datamgmt: StackPreview) -> None:
+def tag_grants(stack: StackPreview) -> list[dict[str, Any]]:
+    return [grant for grant in grants(stack) if "lfTagPolicy" in grant]
+
+
+def test_no_grant_is_all_and_location_access_is_by_exact_location(datamgmt: StackPreview) -> None:
     for grant in grants(datamgmt):
-        assert not {"ALL", "DATA_LOCATION_ACCESS"} & set(grant["permissions"])
+        assert "ALL" not in grant["permissions"]
+        if "DATA_LOCATION_ACCESS" in grant["permissions"]:
+            assert grant["permissions"] == ["DATA_LOCATION_ACCESS"] and set(grant) >= {"dataLocation", "principal"}
+
+
+def test_producers_may_create_tables_over_their_registered_locations(datamgmt: StackPreview) -> None:
+    """Creating a table whose data is in a registered location takes DATA_LOCATION_ACCESS on it,
+    besides CREATE_TABLE: the Feature Store's role on the features bucket (its offline tables), the
+    data engineers' role on raw and curated, and nobody else on anything."""
+    role = {r.inputs["name"]: r.outputs["arn"] for r in of_type(datamgmt, "aws:iam/role:Role")}
+    buckets = outputs(datamgmt)["lakeBucketNames"]
+    located = {
+        (grant["principal"], grant["dataLocation"]["arn"])
+        for grant in grants(datamgmt)
+        if "DATA_LOCATION_ACCESS" in grant["permissions"]
+    }
+    assert located == {
+        (role["mlops-datamgmt-feature-store"], f"arn:aws:s3:::{buckets['features']}"),
+        (role["mlops-datamgmt-data-engineering"], f"arn:aws:s3:::{buckets['raw']}"),
+        (role["mlops-datamgmt-data-engineering"], f"arn:aws:s3:::{buckets['curated']}"),
+    }
+
+
+def test_feature_groups_wait_for_location_access_and_the_registration(datamgmt: StackPreview) -> None:
+    by_urn = {r.urn: r for r in datamgmt.result.resources}
+    features = f"arn:aws:s3:::{outputs(datamgmt)['lakeBucketNames']['features']}"
+
+    def waits_for(record: Any) -> set[str]:
+        """Everything a resource waits for, through its dependencies and theirs."""
+        seen: set[str] = set()
+        pending = list(record.dependencies)
+        while pending:
+            urn = pending.pop()
+            if urn not in seen:
+                seen.add(urn)
+                pending.extend(by_urn[urn].dependencies if urn in by_urn else [])
+        return seen
+
+    registration = next(
+        r.urn for r in of_type(datamgmt, "aws:lakeformation/resource:Resource") if r.inputs["arn"] == features
+    )
+    location_grant = one(datamgmt, "aws:lakeformation/permissions:Permissions", "feature-store-location-writer")
+    for group in of_type(datamgmt, "aws:sagemaker/featureGroup:FeatureGroup"):
+        assert {registration, location_grant.urn} <= waits_for(group), group.name
 
 
 def test_data_engineers_work_on_raw_and_curated_only(datamgmt: StackPreview) -> None:
     engineering = one(datamgmt, "aws:iam/role:Role", "data-engineering").outputs["arn"]
-    theirs = [g for g in grants(datamgmt) if g["principal"] == engineering]
+    theirs = [g for g in tag_grants(datamgmt) if g["principal"] == engineering]
     assert {g["lfTagPolicy"]["resourceType"] for g in theirs} == {"TABLE", "DATABASE"}
     assert all(expression(g) == {"layer": ["raw", "curated"]} for g in theirs)
+
+
+def test_catalog_databases_come_after_catalog_encryption(datamgmt: StackPreview) -> None:
+    """Glue encrypts only metadata written once encryption is on."""
+    encryption = one(datamgmt, "aws:glue/dataCatalogEncryptionSettings:DataCatalogEncryptionSettings").urn
+    for database in of_type(datamgmt, "aws:glue/catalogDatabase:CatalogDatabase"):
+        assert encryption in database.dependencies, database.name
+
+
+def test_redshift_declares_every_parameter_aws_reports(datamgmt: StackPreview) -> None:
+    """The API returns all nine workgroup parameters; declaring fewer is a diff on every preview."""
+    workgroup = one(datamgmt, "aws:redshiftserverless/workgroup:Workgroup").inputs
+    declared = {p["parameterKey"]: p["parameterValue"] for p in workgroup["configParameters"]}
+    assert declared == {
+        "auto_mv": "true",
+        "datestyle": "ISO, MDY",
+        "enable_case_sensitive_identifier": "false",
+        "enable_user_activity_logging": "true",
+        "query_group": "default",
+        "search_path": "$user, public",
+        "require_ssl": "true",
+        "use_fips_ssl": "false",
+        "max_query_execution_time": "14400",
+    }
+
+
+def test_the_offline_store_role_has_the_acl_permissions_aws_documents(stack: Stack) -> None:
+    """SageMaker Feature Store's offline-store role: s3:GetBucketAcl and s3:PutObjectAcl besides
+    the objects (feature-store-adding-policies)."""
+    for name in ("datasci", "datamgmt"):
+        policy = json.loads(
+            one(stack(name), "aws:iam/rolePolicy:RolePolicy", "feature-store-role-policy").inputs["policy"]
+        )
+        by_sid = {statement["Sid"]: statement for statement in policy["Statement"]}
+        bucket = by_sid["OfflineStoreList"]["Resource"]
+        assert by_sid["OfflineStoreBucketAcl"] == {
+            "Sid": "OfflineStoreBucketAcl",
+            "Effect": "Allow",
+            "Action": "s3:GetBucketAcl",
+            "Resource": bucket,
+        }
+        assert by_sid["OfflineStoreObjectAcl"]["Action"] == "s3:PutObjectAcl"
+        assert by_sid["OfflineStoreObjectAcl"]["Resource"] == f"{bucket}/*"
 
 
 def test_redshift_is_private_encrypted_routed_through_the_vpc_and_ssl_only(datamgmt: StackPreview) -> None:

@@ -261,7 +261,7 @@ def test_jobs_started_by_the_execution_role_must_run_in_the_vpc_with_kms(datasci
         "sagemaker:VpcSecurityGroupIds": [one(datasci, "aws:ec2/securityGroup:SecurityGroup", "studio-sg").id],
     }
     key = outputs(datasci)["dataKeyArn"]
-    assert condition["StringEquals"] == {"sagemaker:VolumeKmsKey": key, "sagemaker:OutputKmsKey": key}
+    assert condition["StringEquals"] == {"sagemaker:VolumeKmsKeyArn": key, "sagemaker:OutputKmsKeyArn": key}
     assert set(condition["Null"].values()) == {"false"} and len(condition["Null"]) == 4
 
 
@@ -274,9 +274,11 @@ def test_execution_role_passes_only_itself_and_only_to_sagemaker(datasci: StackP
 def test_studio_app_rights_are_scoped_to_this_domain(datasci: StackPreview) -> None:
     record = one(datasci, "aws:iam/rolePolicy:RolePolicy", "studio-execution-apps")
     assert record.inputs["role"] == naming.DATASCI_EXECUTION_ROLE_NAME
-    (statement,) = json.loads(record.inputs["policy"])["Statement"]
+    listing, statement = json.loads(record.inputs["policy"])["Statement"]
     domain = outputs(datasci)["studioDomainId"]
     assert all(f"/{domain}" in resource for resource in statement["Resource"])
+    # Listing takes no resource; the request names the domain.
+    assert listing["Action"] == ["sagemaker:ListApps", "sagemaker:ListSpaces"] and listing["Resource"] == "*"
 
 
 def test_runner_role_trusts_only_the_ci_role_and_runs_only_platform_pipelines(

@@ -169,8 +169,20 @@ MUTATIONS = [
     Mutation(
         "datamgmt",
         "lf-least-privilege-grants",
-        "ALL to the data engineers",
-        set_prop(GRANT, "governance-grant-0", ("permissions",), ["ALL"]),
+        "ALL to the production feature jobs",
+        set_prop(GRANT, "governance-grant-6", ("permissions",), ["ALL"]),
+    ),
+    Mutation(
+        "datamgmt",
+        "lf-least-privilege-grants",
+        "location access through a tag expression",
+        set_prop(GRANT, "governance-grant-0", ("permissions",), ["DATA_LOCATION_ACCESS"]),
+    ),
+    Mutation(
+        "datamgmt",
+        "lf-least-privilege-grants",
+        "location access to a consumer",
+        set_prop(GRANT, "locations-raw-producer-0", ("principal",), "222222222222"),
     ),
     Mutation(
         "datamgmt",
@@ -208,19 +220,19 @@ MUTATIONS = [
         "datamgmt",
         "lf-location-registration",
         "the service-linked role",
-        set_prop(LOCATION, "location-0", ("useServiceLinkedRole",), True),
+        set_prop(LOCATION, "locations-raw$", ("useServiceLinkedRole",), True),
     ),
     Mutation(
         "datamgmt",
         "lf-location-registration",
         "hybrid access",
-        set_prop(LOCATION, "location-1", ("hybridAccessEnabled",), True),
+        set_prop(LOCATION, "locations-curated$", ("hybridAccessEnabled",), True),
     ),
     Mutation(
         "datamgmt",
         "lf-location-registration",
         "no data-access role",
-        set_prop(LOCATION, "location-2", ("roleArn",), DELETE),
+        set_prop(LOCATION, "locations-features$", ("roleArn",), DELETE),
     ),
     Mutation(
         "datamgmt",

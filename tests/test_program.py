@@ -15,7 +15,7 @@ import pytest
 from components import naming
 from offline.engine import Preview, StackPreview
 from offline.mocks import ResourceRecord
-from tests.conftest import ROOT, of_type
+from tests.conftest import ROOT, of_type, raw_config
 
 STACKS = ("tooling", "datamgmt", "datasci")
 Stack = Callable[[str], StackPreview]
@@ -104,6 +104,46 @@ def test_every_bucket_is_private_encrypted_versioned_and_tls_only(stack: Stack, 
         assert versioning[bucket].inputs["versioningConfiguration"] == {"status": "Enabled"}
         deny = [st for st in policy(policies[bucket])["Statement"] if st["Sid"] == "DenyInsecureTransport"]
         assert deny and deny[0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_every_bucket_expires_old_versions_and_unfinished_uploads(stack: Stack, name: str) -> None:
+    """Versioned buckets must not grow forever; access logs live as long as the platform's logs."""
+    s = stack(name)
+    config = raw_config(name)
+    lifecycles = {
+        r.inputs["bucket"]: r.inputs["rules"]
+        for r in of_type(s, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+    }
+    buckets = [r.outputs["bucket"] for r in of_type(s, "aws:s3/bucket:Bucket")]
+    assert sorted(lifecycles) == sorted(buckets)
+    for bucket, rules in lifecycles.items():
+        (rule,) = rules
+        assert rule["status"] == "Enabled" and rule["filter"] == {"prefix": ""}
+        assert rule["noncurrentVersionExpiration"] == {
+            "noncurrentDays": int(config["mlops-feature-platform:noncurrentVersionDays"])
+        }
+        assert rule["abortIncompleteMultipartUpload"] == {"daysAfterInitiation": 7}
+        if "access-logs" in bucket:
+            assert rule["expiration"] == {"days": int(config["mlops-feature-platform:logRetentionDays"])}
+        else:
+            assert rule["expiration"] == {"expiredObjectDeleteMarker": True}
+
+
+def test_job_roles_pull_only_named_repositories_of_named_accounts(stack: Stack) -> None:
+    """No ECR repository of any account: the account's own, the tooling account's processing
+    repository, and the SageMaker images the jobs run, from the accounts that publish them here."""
+    for name in ("datasci", "datamgmt"):
+        for record in of_type(stack(name), "aws:iam/rolePolicy:RolePolicy"):
+            for statement in policy(record)["Statement"]:
+                if statement["Sid"] != "EcrPull":
+                    continue
+                accounts = {arn.split(":")[4] for arn in statement["Resource"]}
+                assert "*" not in accounts, record.name
+                assert set(statement["Resource"][2:]) == {
+                    "arn:aws:ecr:eu-west-1:245179582081:repository/sagemaker-data-wrangler-container",
+                    "arn:aws:ecr:eu-west-1:141502667606:repository/sagemaker-scikit-learn",
+                }
 
 
 def test_bucket_policy_waits_for_the_public_access_block(stack: Stack) -> None:

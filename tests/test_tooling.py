@@ -169,6 +169,9 @@ def test_key_policy_principals(tooling: StackPreview) -> None:
     }
     cross = next(s for s in statements if s["Sid"] == "NamedRolesOfOtherAccountsDecrypt")
     assert cross["Condition"]["ArnEquals"]["aws:PrincipalArn"] == sorted(ROLES.targets)
+    # EventBridge uses the key for this account's rules only (confused deputy).
+    events = next(s for s in statements if s["Sid"] == "EventBridgePublishesToEncryptedTopics")
+    assert events["Condition"] == {"StringEquals": {"aws:SourceAccount": "111111111111"}}
 
 
 def test_ci_role_uses_only_its_connection_builds_topic_and_pipelines(tooling: StackPreview) -> None:

@@ -68,7 +68,7 @@ def test_training_jobs_and_processing_jobs_must_run_in_the_vpc_with_the_account_
             "sagemaker:VpcSubnets": sorted(outputs(target)["subnetIds"]),
             "sagemaker:VpcSecurityGroupIds": [security_group],
         }
-        assert condition["StringEquals"] == {"sagemaker:VolumeKmsKey": key, "sagemaker:OutputKmsKey": key}
+        assert condition["StringEquals"] == {"sagemaker:VolumeKmsKeyArn": key, "sagemaker:OutputKmsKeyArn": key}
         assert set(condition["Null"].values()) == {"false"} and len(condition["Null"]) == 4
 
 

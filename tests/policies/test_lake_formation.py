@@ -1000,10 +1000,10 @@ CONFIGURED: list[tuple[str, str, Path, Any, dict[str, Any], int]] = [
     # producerPrincipals: a producer role may hold ALL, and DATA_LOCATION_ACCESS on one location ...
     (
         "lf-least-privilege-grants",
-        "role-grant",
+        "table-grant",
         ("permissions",),
         ["ALL"],
-        {"producerPrincipals": [":role/mlops/mlops-datamgmt-data-engineering$"]},
+        {"producerPrincipals": [":role/mlops/mlops-datasci-studio-execution$"]},
         0,
     ),
     (
