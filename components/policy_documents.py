@@ -56,8 +56,9 @@ def assume_roles(role_arns: Sequence[str]) -> Statement:
     return {"Sid": "AssumeTargetRoles", "Effect": "Allow", "Action": "sts:AssumeRole", "Resource": sorted(role_arns)}
 
 
-def object_access(bucket_arn: str, key_arn: str, sid: str, write: bool = False) -> list[Statement]:
-    """Read (and with ``write``, also put) a bucket's objects, with the key that encrypts them."""
+def object_access(bucket_arn: str, key_arn: str, sid: str, write: bool = False, prefix: str = "") -> list[Statement]:
+    """Read (and with ``write``, also put) a bucket's objects (under ``prefix``), with the key that
+    encrypts them."""
     objects = ["s3:GetObject", "s3:GetObjectVersion", *(["s3:PutObject"] if write else [])]
     crypto = ["kms:Decrypt", "kms:DescribeKey", *(["kms:Encrypt", "kms:GenerateDataKey"] if write else [])]
     return [
@@ -67,7 +68,7 @@ def object_access(bucket_arn: str, key_arn: str, sid: str, write: bool = False) 
             "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
             "Resource": bucket_arn,
         },
-        {"Sid": f"{sid}Objects", "Effect": "Allow", "Action": objects, "Resource": f"{bucket_arn}/*"},
+        {"Sid": f"{sid}Objects", "Effect": "Allow", "Action": objects, "Resource": f"{bucket_arn}/{prefix}*"},
         {"Sid": f"{sid}Key", "Effect": "Allow", "Action": crypto, "Resource": key_arn},
     ]
 
@@ -493,6 +494,17 @@ def sagemaker_pipelines(partition: str, region: str, account_id: str, name_prefi
             "sagemaker:ListTags",
         ],
         "Resource": [arn for pipeline in pipelines for arn in (pipeline, f"{pipeline}/execution/*")],
+    }
+
+
+def redshift_credentials(workgroup_arn: str) -> Statement:
+    """Connect to one Redshift Serverless workgroup with IAM credentials (the database then decides
+    what the user may read)."""
+    return {
+        "Sid": "RedshiftWorkgroupCredentials",
+        "Effect": "Allow",
+        "Action": ["redshift-serverless:GetCredentials", "redshift-serverless:GetWorkgroup"],
+        "Resource": workgroup_arn,
     }
 
 

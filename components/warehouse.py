@@ -12,6 +12,8 @@ import pulumi_aws as aws
 from components.network import EGRESS, HTTPS, INGRESS, security_group_rule
 
 REDSHIFT_PORT = 5439
+#: Interface endpoints a VPC needs for its clients to reach the warehouse with IAM credentials.
+WAREHOUSE_ENDPOINTS = ("redshift-serverless",)
 #: Every parameter Redshift Serverless reports back for a workgroup, with the value we intend. The
 #: API returns all of them, so declaring only some leaves a diff on every preview.
 #: https://docs.aws.amazon.com/redshift-serverless/latest/APIReference/API_ConfigParameter.html
@@ -57,6 +59,7 @@ class WarehouseArgs:
 
 class Warehouse(pulumi.ComponentResource):
     workgroup_name: pulumi.Output[str]
+    workgroup_arn: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: WarehouseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -79,6 +82,17 @@ class Warehouse(pulumi.ComponentResource):
             tags,
             self,
             peer_group_id=clients,
+        )
+        # Security groups are stateful, but the client's group must let the connection out too.
+        security_group_rule(
+            EGRESS,
+            f"{name}-clients-out",
+            clients,
+            "Studio to Redshift",
+            REDSHIFT_PORT,
+            tags,
+            self,
+            peer_group_id=group.id,
         )
         security_group_rule(
             EGRESS,
@@ -131,5 +145,6 @@ class Warehouse(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.workgroup_name = workgroup.workgroup_name
+        self.workgroup_arn = workgroup.arn
         self.security_group_id = group.id
         self.register_outputs({"workgroupName": self.workgroup_name, "securityGroupId": self.security_group_id})

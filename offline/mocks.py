@@ -240,6 +240,14 @@ class PlatformMocks(Mocks):
         if typ == "aws:sagemaker/featureGroup:FeatureGroup":
             group = inputs["featureGroupName"]
             return {"__id": group, "arn": f"arn:{p}:sagemaker:{region}:{account}:feature-group/{group.lower()}"}
+        if typ == "aws:redshiftserverless/workgroup:Workgroup":
+            # Workgroup ARNs end in the workgroup's id, which AWS makes up.
+            workgroup = str(uuid.UUID(suffix[:32]))
+            return {
+                "__id": inputs.get("workgroupName") or auto_name,
+                "workgroupId": workgroup,
+                "arn": f"arn:{p}:redshift-serverless:{region}:{account}:workgroup/{workgroup}",
+            }
         if typ == "aws:glue/catalogDatabase:CatalogDatabase":
             return {
                 "__id": f"{account}:{auto_name}",

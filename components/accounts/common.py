@@ -115,6 +115,8 @@ def data_bucket(
 FEATURE_JOBS_BUCKET = "feature-jobs"
 #: Each target account's bucket for training datasets, Athena results, models and their evaluations.
 TRAINING_BUCKET = "training"
+#: Where the account's Athena workgroup writes query results, in the training bucket.
+ATHENA_RESULTS = "athena/"
 
 
 def feature_job_runner(
@@ -226,6 +228,9 @@ def job_execution_role(
         catalog_accounts,
         ("processing",),
         [docs.feature_store_records(p, region, account), *data],
+        # A feature job's first step writes the features it made next to its inputs, for the second
+        # step to ingest.
+        write_job_files=True,
     )
 
 
@@ -240,6 +245,7 @@ def sagemaker_execution_role(
     catalog_accounts: Sequence[str],
     kinds: Sequence[docs.JobKind],
     data: Sequence[pulumi.Input[Statements]],
+    write_job_files: bool = False,
 ) -> PlatformRole:
     """The execution role of SageMaker jobs: least privilege, and any job of ``kinds`` it starts
     must run in this VPC with the account key on its volumes and outputs.
@@ -268,7 +274,7 @@ def sagemaker_execution_role(
                     lambda key: [
                         docs.key_use(key),
                         docs.key_grants_for_aws_resources(key),
-                        *docs.object_access(jobs_bucket, key, "FeatureJobInputs"),
+                        *docs.object_access(jobs_bucket, key, "FeatureJobFiles", write=write_job_files),
                     ]
                 ),
                 docs.ecr_pull(
@@ -322,13 +328,13 @@ def model_training(
     workgroup = aws.athena.Workgroup(
         f"{name}-training",
         name=naming.training_workgroup(settings.role),
-        description="Training datasets from the offline store; results encrypted in the training bucket",
+        description="Studio's queries and training datasets; results encrypted in the training bucket",
         configuration={
             # Queries cannot choose another result location or drop the encryption.
             "enforce_workgroup_configuration": True,
             "publish_cloudwatch_metrics_enabled": True,
             "result_configuration": {
-                "output_location": bucket.bucket.apply(lambda b: f"s3://{b}/athena/"),
+                "output_location": bucket.bucket.apply(lambda b: f"s3://{b}/{ATHENA_RESULTS}"),
                 "encryption_configuration": {"encryption_option": "SSE_KMS", "kms_key_arn": basics.key.arn},
             },
         },
@@ -358,10 +364,16 @@ def model_training(
 
 
 def private_network(
-    name: str, settings: Settings, basics: AccountBasics, bucket_purposes: Sequence[str], parent: pulumi.Resource
+    name: str,
+    settings: Settings,
+    basics: AccountBasics,
+    bucket_purposes: Sequence[str],
+    parent: pulumi.Resource,
+    extra_endpoints: Sequence[str] = (),
 ) -> PrivateNetwork:
     """The account's internet-free VPC; its S3 endpoint reaches the account's buckets of
-    ``bucket_purposes`` (named, so the endpoint need not wait for the buckets)."""
+    ``bucket_purposes`` (named, so the endpoint need not wait for the buckets). ``extra_endpoints``
+    are the interface endpoints what the account runs needs beyond the configured ones."""
     assert settings.network is not None  # config gives every account with a VPC its network
     network = settings.network
     return PrivateNetwork(
@@ -373,7 +385,10 @@ def private_network(
             region=settings.region,
             partition=settings.partition,
             account_id=settings.account_id,
-            interface_endpoints=network.interface_endpoints,
+            interface_endpoints=[
+                *network.interface_endpoints,
+                *(e for e in extra_endpoints if e not in network.interface_endpoints),
+            ],
             flow_log_key_arn=basics.key.arn,
             log_retention_days=settings.log_retention_days,
             gateway_bucket_arns=[bucket_arn(settings, purpose) for purpose in bucket_purposes],

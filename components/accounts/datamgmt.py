@@ -48,7 +48,7 @@ from components.lake_formation import (
     TagTarget,
 )
 from components.storage import EncryptedBucket
-from components.warehouse import Warehouse, WarehouseArgs
+from components.warehouse import WAREHOUSE_ENDPOINTS, Warehouse, WarehouseArgs
 
 #: Only data that is not sensitive leaves the data engineers' hands.
 SHAREABLE_CLASSIFICATIONS = ("public", "internal")
@@ -88,7 +88,15 @@ class DatamgmtAccount(pulumi.ComponentResource):
         # Lake database (short name) to its bucket's purpose; the Feature Store's offline store is one.
         layers = {database: database.replace("_", "-") for database in (*s.lake.databases, FEATURES_DATABASE)}
         lake_arns = [bucket_arn(s, purpose) for purpose in layers.values()]
-        network = private_network(name, s, basics, (*layers.values(), FEATURE_JOBS_BUCKET, TRAINING_BUCKET), self)
+        network = private_network(
+            name,
+            s,
+            basics,
+            (*layers.values(), FEATURE_JOBS_BUCKET, TRAINING_BUCKET),
+            self,
+            # Studio's clients ask Redshift Serverless for database credentials from inside the VPC.
+            extra_endpoints=WAREHOUSE_ENDPOINTS,
+        )
         data_access = self._create_data_access_role(basics, lake_arns)
         engineering = self._create_engineering_role(basics)
         buckets = {
@@ -149,23 +157,12 @@ class DatamgmtAccount(pulumi.ComponentResource):
             basics.key.arn,
             self,
             catalog_accounts=[s.account_id],
+            # The job's inputs are curated objects, read from the VPC through the S3 endpoint.
+            data=[basics.key.arn.apply(lambda key: docs.object_access(bucket_arn(s, "curated"), key, "Curated"))],
         )
         # Training pipelines read curated labels and production features through Lake Formation.
         training = model_training(
             name, naming.DATAMGMT_TRAINING_ROLE_NAME, s, basics, network, self, catalog_accounts=[s.account_id]
-        )
-        readonly = self._create_readonly_role(basics)
-        studio = studio_domain(name, "studio-readonly", s, basics, network, readonly, self)
-        LakeGovernance(
-            f"{name}-governance",
-            LakeGovernanceArgs(
-                tags=s.lake.tags,
-                targets=self._tag_targets(args.catalog),
-                grants=self._grants(engineering.arn, feature_job.arn, readonly.arn, training.role.arn),
-                wait_for=[lake_formation.settings],
-                targets_wait_for=[catalog, store],
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
         )
         warehouse = Warehouse(
             f"{name}-warehouse",
@@ -180,6 +177,19 @@ class DatamgmtAccount(pulumi.ComponentResource):
                 base_capacity=s.redshift_base_capacity,
                 tags=s.tags,
                 protect=s.protect,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        readonly = self._create_readonly_role(basics, warehouse.workgroup_arn)
+        studio = studio_domain(name, "studio-readonly", s, basics, network, readonly, self)
+        LakeGovernance(
+            f"{name}-governance",
+            LakeGovernanceArgs(
+                tags=s.lake.tags,
+                targets=self._tag_targets(args.catalog),
+                grants=self._grants(engineering.arn, feature_job.arn, readonly.arn, training.role.arn),
+                wait_for=[lake_formation.settings],
+                targets_wait_for=[catalog, store],
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -300,8 +310,9 @@ class DatamgmtAccount(pulumi.ComponentResource):
             ],
         )
 
-    def _create_readonly_role(self, basics: AccountBasics) -> PlatformRole:
-        """Studio's role here: read production features and non-sensitive curated data; no write."""
+    def _create_readonly_role(self, basics: AccountBasics, workgroup_arn: pulumi.Output[str]) -> PlatformRole:
+        """Studio's role here: read production features and non-sensitive curated data, and query
+        the warehouse; no write."""
         s = self._settings
         p, region, account = s.partition, s.region, s.account_id
         return self._role(
@@ -312,6 +323,7 @@ class DatamgmtAccount(pulumi.ComponentResource):
                 docs.feature_store_records(p, region, account, write=False),
                 docs.glue_catalog_read(p, region, [account]),
                 basics.key.arn.apply(docs.key_decrypt),
+                workgroup_arn.apply(docs.redshift_credentials),
             ],
         )
 

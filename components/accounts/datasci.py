@@ -17,6 +17,7 @@ import pulumi_aws as aws
 from components import naming
 from components import policy_documents as docs
 from components.accounts.common import (
+    ATHENA_RESULTS,
     FEATURE_JOBS_BUCKET,
     TRAINING_BUCKET,
     AccountBasics,
@@ -35,7 +36,7 @@ from components.accounts.common import (
 from components.accounts.outputs import DatamgmtOutputs, DatasciOutputs, ToolingOutputs
 from components.config import Settings
 from components.feature_catalog import FeatureGroupSpec
-from components.iam import PlatformRole
+from components.iam import PlatformRole, Statements
 from components.lake_formation import LakeFormationSettings, LakeFormationSettingsArgs
 from components.network import PrivateNetwork
 
@@ -81,7 +82,10 @@ class DatasciAccount(pulumi.ComponentResource):
             outside_vpc_roles=[feature_store_role_arn(settings)],
         )
         feature_jobs_bucket(name, settings, basics, network, naming.FEATURE_RUNNER_ROLE_NAME, self)
-        execution_role = self._create_execution_role(network, basics)
+        # Reading the shared catalog (through the resource links) decrypts its metadata with the data
+        # management account's key, which names these roles in its policy.
+        shared_catalog = pulumi.Output.from_input(args.datamgmt.data_key_arn).apply(docs.key_decrypt)
+        execution_role = self._create_execution_role(network, basics, shared_catalog)
         # Training pipelines read the experimentation offline store directly (it is not a Lake
         # Formation location here) and the shared curated data through Lake Formation.
         training = model_training(
@@ -95,7 +99,8 @@ class DatasciAccount(pulumi.ComponentResource):
             data=[
                 basics.key.arn.apply(
                     lambda key: docs.object_access(bucket_arn(settings, "feature-store"), key, "OfflineStore")
-                )
+                ),
+                shared_catalog,
             ],
         )
         readers = {"": execution_role, "-training": training.role}
@@ -149,8 +154,11 @@ class DatasciAccount(pulumi.ComponentResource):
         )
         self.register_outputs(self.outputs.exports())
 
-    def _create_execution_role(self, network: PrivateNetwork, basics: AccountBasics) -> PlatformRole:
-        """Studio's and its jobs' role; data scientists write snapshots and read the offline store."""
+    def _create_execution_role(
+        self, network: PrivateNetwork, basics: AccountBasics, shared_catalog: pulumi.Input[Statements]
+    ) -> PlatformRole:
+        """Studio's and its jobs' role; data scientists write snapshots, read the offline store, and
+        query the lake with Athena in the account's workgroup (whose results it reads back)."""
         s = self._settings
         return job_execution_role(
             f"{self._name}-studio-execution",
@@ -166,8 +174,13 @@ class DatasciAccount(pulumi.ComponentResource):
                     lambda key: [
                         *docs.object_access(bucket_arn(s, "snapshots"), key, "Snapshots", write=True),
                         *docs.object_access(bucket_arn(s, "feature-store"), key, "OfflineStore"),
+                        *docs.object_access(
+                            bucket_arn(s, TRAINING_BUCKET), key, "QueryResults", write=True, prefix=ATHENA_RESULTS
+                        ),
                     ]
-                )
+                ),
+                docs.athena_queries(s.partition, s.region, s.account_id, naming.training_workgroup(s.role)),
+                shared_catalog,
             ],
         )
 

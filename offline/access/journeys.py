@@ -260,10 +260,19 @@ def _studio_journeys(r: _Refs) -> list[Journey]:
             "data scientist (Studio execution role)",
             [
                 Call(studio, "athena:StartQueryExecution", workgroup, origin=ds),
-                Call(studio, "glue:GetDatabase", r.arn("glue", ds, "database/mlops_curated_link"), _service("athena", ds)),
-                Call(studio, "glue:GetTable", r.arn("glue", dm, f"table/mlops_curated/{table}"), _service("athena", ds)),
+                Call(
+                    studio, "glue:GetDatabase", r.arn("glue", ds, "database/mlops_curated_link"), _service("athena", ds)
+                ),
+                Call(
+                    studio, "glue:GetTable", r.arn("glue", dm, f"table/mlops_curated/{table}"), _service("athena", ds)
+                ),
                 # The shared catalog's metadata is encrypted with the data management key.
-                Call(studio, "kms:Decrypt", r.key(dm), _service("glue", ds, **{"kms:ViaService": f"glue.{r.region}.amazonaws.com"})),
+                Call(
+                    studio,
+                    "kms:Decrypt",
+                    r.key(dm),
+                    _service("glue", ds, **{"kms:ViaService": f"glue.{r.region}.amazonaws.com"}),
+                ),
                 Lake(studio, "SELECT", r.account[ds], "mlops_curated_link", table),
                 Call(studio, "lakeformation:GetDataAccess", "*", _service("athena", ds)),
                 Call(studio, "s3:PutObject", results, _service("athena", ds)),
@@ -279,7 +288,12 @@ def _studio_journeys(r: _Refs) -> list[Journey]:
             [
                 Call(studio, "s3:PutObject", r.object(ds, "snapshots", "customer-churn/customers.csv"), origin=ds),
                 Call(studio, "kms:GenerateDataKey", key, r.via_s3(ds, "snapshots")),
-                Call(studio, "s3:GetObject", r.object(ds, "feature-store", "offline-store/customer-churn/data.parquet"), origin=ds),
+                Call(
+                    studio,
+                    "s3:GetObject",
+                    r.object(ds, "feature-store", "offline-store/customer-churn/data.parquet"),
+                    origin=ds,
+                ),
                 Call(studio, "kms:Decrypt", key, r.via_s3(ds, "feature-store")),
                 Lake(studio, "SELECT", r.account[ds], "mlops_datasci_feature_store", "customer_churn"),
                 Call(studio, "sagemaker:GetRecord", r.arn("sagemaker", ds, "feature-group/customer-churn"), origin=ds),
@@ -289,18 +303,40 @@ def _studio_journeys(r: _Refs) -> list[Journey]:
             "Run a processing job in the VPC with the account key",
             "data scientist (Studio execution role), then SageMaker as that role",
             [
-                Call(studio, "sagemaker:CreateProcessingJob", r.arn("sagemaker", ds, "processing-job/churn-1"), r.job_context(ds), origin=ds),
+                Call(
+                    studio,
+                    "sagemaker:CreateProcessingJob",
+                    r.arn("sagemaker", ds, "processing-job/churn-1"),
+                    r.job_context(ds),
+                    origin=ds,
+                ),
                 Call(studio, "iam:PassRole", studio, {"iam:PassedToService": "sagemaker.amazonaws.com"}),
                 Call("sagemaker.amazonaws.com", "sts:AssumeRole", studio, {"aws:SourceAccount": r.account[ds]}),
-                Call(studio, "ec2:CreateNetworkInterface", r.arn("ec2", ds, "network-interface/eni-0123"), _service("sagemaker", ds)),
+                Call(
+                    studio,
+                    "ec2:CreateNetworkInterface",
+                    r.arn("ec2", ds, "network-interface/eni-0123"),
+                    _service("sagemaker", ds),
+                ),
                 Call(studio, "ecr:GetAuthorizationToken", "*", _service("sagemaker", ds)),
-                Call(studio, "ecr:BatchGetImage", _image(r, "sagemaker-data-wrangler-container"), _service("sagemaker", ds), external=True),
+                Call(
+                    studio,
+                    "ecr:BatchGetImage",
+                    _image(r, "sagemaker-data-wrangler-container"),
+                    _service("sagemaker", ds),
+                    external=True,
+                ),
                 Call(studio, "kms:CreateGrant", key, _service("sagemaker", ds, **{"kms:GrantIsForAWSResource": True})),
                 Call(studio, "s3:GetObject", r.object(ds, "snapshots", "customer-churn/customers.csv"), origin=ds),
                 Call(studio, "kms:Decrypt", key, r.via_s3(ds, "snapshots")),
                 Call(studio, "s3:PutObject", r.object(ds, "feature-jobs", "runs/1/features/part-0.csv"), origin=ds),
                 Call(studio, "kms:GenerateDataKey", key, r.via_s3(ds, "feature-jobs")),
-                Call(studio, "logs:PutLogEvents", r.arn("logs", ds, "log-group:/aws/sagemaker/ProcessingJobs:log-stream:churn-1/algo-1"), _service("sagemaker", ds)),
+                Call(
+                    studio,
+                    "logs:PutLogEvents",
+                    r.arn("logs", ds, "log-group:/aws/sagemaker/ProcessingJobs:log-stream:churn-1/algo-1"),
+                    _service("sagemaker", ds),
+                ),
                 Call(studio, "sagemaker:PutRecord", r.arn("sagemaker", ds, "feature-group/customer-churn"), origin=ds),
             ],
         ),
@@ -309,7 +345,9 @@ def _studio_journeys(r: _Refs) -> list[Journey]:
             "data scientist (data management read-only Studio role)",
             [
                 Call(readonly, "sagemaker:ListApps", "*", origin=dm),
-                Call(readonly, "sagemaker:GetRecord", r.arn("sagemaker", dm, "feature-group/customer-churn"), origin=dm),
+                Call(
+                    readonly, "sagemaker:GetRecord", r.arn("sagemaker", dm, "feature-group/customer-churn"), origin=dm
+                ),
                 Lake(readonly, "SELECT", r.account[dm], "mlops_features", "customer_churn"),
                 Call(readonly, "redshift-serverless:GetCredentials", _redshift_workgroup(r), origin=dm),
                 Connect(dm, STUDIO_GROUP, 5439, "warehouse-sg"),
@@ -320,7 +358,10 @@ def _studio_journeys(r: _Refs) -> list[Journey]:
 
 def _ci_journeys(r: _Refs) -> list[Journey]:
     journeys = []
-    runners = {"datasci": ("featureRunnerRoleArn", "executionRoleArn"), "datamgmt": ("featureDeployerRoleArn", "featureJobRoleArn")}
+    runners = {
+        "datasci": ("featureRunnerRoleArn", "executionRoleArn"),
+        "datamgmt": ("featureDeployerRoleArn", "featureJobRoleArn"),
+    }
     ci = str(r.out["tooling"]["ciRoleArn"])
     for stack, (runner_output, job_output) in runners.items():
         runner, job = str(r.out[stack][runner_output]), str(r.out[stack][job_output])
@@ -334,7 +375,11 @@ def _ci_journeys(r: _Refs) -> list[Journey]:
                     Call(runner, "s3:GetObject", r.object("tooling", "artifacts", "source/flows/customer-churn.flow")),
                     Call(runner, "kms:Decrypt", r.key("tooling"), r.via_s3("tooling", "artifacts")),
                     Call(runner, "ssm:GetParameter", r.arn("ssm", stack, "parameter/mlops/feature-jobs/settings")),
-                    Call(runner, "sagemaker:DescribeFeatureGroup", r.arn("sagemaker", stack, "feature-group/customer-churn")),
+                    Call(
+                        runner,
+                        "sagemaker:DescribeFeatureGroup",
+                        r.arn("sagemaker", stack, "feature-group/customer-churn"),
+                    ),
                     Call(runner, "s3:PutObject", r.object(stack, "feature-jobs", "runs/1/customer-churn.flow")),
                     Call(runner, "kms:GenerateDataKey", r.key(stack), r.via_s3(stack, "feature-jobs")),
                     Call(runner, "sagemaker:CreatePipeline", pipeline),
@@ -352,7 +397,12 @@ def _ci_journeys(r: _Refs) -> list[Journey]:
             "SageMaker as the data management feature-job role",
             [
                 Call("sagemaker.amazonaws.com", "sts:AssumeRole", job, {"aws:SourceAccount": r.account[dm]}),
-                Call(job, "sagemaker:CreateProcessingJob", r.arn("sagemaker", dm, "processing-job/churn-1"), {**r.job_context(dm), **_service("sagemaker", dm)}),
+                Call(
+                    job,
+                    "sagemaker:CreateProcessingJob",
+                    r.arn("sagemaker", dm, "processing-job/churn-1"),
+                    {**r.job_context(dm), **_service("sagemaker", dm)},
+                ),
                 Call(job, "s3:GetObject", r.object(dm, "feature-jobs", "runs/1/customer-churn.flow"), origin=dm),
                 Call(job, "s3:GetObject", r.object(dm, "curated", "customer-churn/customers.csv"), origin=dm),
                 Call(job, "kms:Decrypt", r.key(dm), r.via_s3(dm, "curated")),
@@ -378,12 +428,25 @@ def _feature_store_journeys(r: _Refs) -> list[Journey]:
                 "SageMaker Feature Store as the account's feature-store role",
                 [
                     Call("sagemaker.amazonaws.com", "sts:AssumeRole", role, {"aws:SourceAccount": r.account[stack]}),
-                    Call(role, "glue:CreateTable", r.arn("glue", stack, f"table/{database}/customer_churn"), _service("sagemaker", stack)),
+                    Call(
+                        role,
+                        "glue:CreateTable",
+                        r.arn("glue", stack, f"table/{database}/customer_churn"),
+                        _service("sagemaker", stack),
+                    ),
                     Lake(role, "CREATE_TABLE", r.account[stack], database),
                     Location(role, r.bucket_arn(stack, bucket)),
                     Call(role, "s3:GetBucketAcl", r.bucket_arn(stack, bucket)),
-                    Call(role, "s3:PutObject", r.object(stack, bucket, "offline-store/customer-churn/data/part-0.parquet")),
-                    Call(role, "s3:PutObjectAcl", r.object(stack, bucket, "offline-store/customer-churn/data/part-0.parquet")),
+                    Call(
+                        role,
+                        "s3:PutObject",
+                        r.object(stack, bucket, "offline-store/customer-churn/data/part-0.parquet"),
+                    ),
+                    Call(
+                        role,
+                        "s3:PutObjectAcl",
+                        r.object(stack, bucket, "offline-store/customer-churn/data/part-0.parquet"),
+                    ),
                     Call(role, "kms:GenerateDataKey", r.key(stack), r.via_s3(stack, bucket)),
                 ],
             )
@@ -404,13 +467,25 @@ def _training_journeys(r: _Refs) -> list[Journey]:
                 "SageMaker as the account's training role",
                 [
                     Call("sagemaker.amazonaws.com", "sts:AssumeRole", role, {"aws:SourceAccount": r.account[stack]}),
-                    Call(role, "sagemaker:CreateTrainingJob", r.arn("sagemaker", stack, "training-job/churn-1"), {**r.job_context(stack), **_service("sagemaker", stack)}),
+                    Call(
+                        role,
+                        "sagemaker:CreateTrainingJob",
+                        r.arn("sagemaker", stack, "training-job/churn-1"),
+                        {**r.job_context(stack), **_service("sagemaker", stack)},
+                    ),
                     Call(role, "athena:StartQueryExecution", _workgroup(r, stack), origin=stack),
                     Lake(role, "SELECT", r.account[stack], features_db, "customer_churn"),
                     Lake(role, "SELECT", r.account[stack], curated_db, "churn_labels"),
                     Call(role, "lakeformation:GetDataAccess", "*", _service("athena", stack)),
-                    Call(role, "s3:PutObject", r.object(stack, "training", "athena/dataset.csv"), _service("athena", stack)),
-                    Call(role, "s3:PutObject", r.object(stack, "training", "models/churn-1/model.tar.gz"), origin=stack),
+                    Call(
+                        role,
+                        "s3:PutObject",
+                        r.object(stack, "training", "athena/dataset.csv"),
+                        _service("athena", stack),
+                    ),
+                    Call(
+                        role, "s3:PutObject", r.object(stack, "training", "models/churn-1/model.tar.gz"), origin=stack
+                    ),
                     Call(role, "kms:GenerateDataKey", r.key(stack), r.via_s3(stack, "training")),
                     Call(
                         role,
@@ -447,17 +522,28 @@ def _lake_journeys(r: _Refs) -> list[Journey]:
             "Lake Formation reads a governed location for a query",
             "Lake Formation as the lake data-access role",
             [
-                Call("lakeformation.amazonaws.com", "sts:AssumeRole", data_access, {"aws:SourceAccount": r.account[dm]}),
+                Call(
+                    "lakeformation.amazonaws.com", "sts:AssumeRole", data_access, {"aws:SourceAccount": r.account[dm]}
+                ),
                 Call(data_access, "s3:GetObject", r.object(dm, "curated", "churn_labels/part-0.parquet")),
                 Call(data_access, "kms:Decrypt", r.key(dm), r.via_s3(dm, "curated")),
-                Call(data_access, "s3:GetObject", r.object(dm, "features", "offline-store/customer-churn/data/part-0.parquet")),
+                Call(
+                    data_access,
+                    "s3:GetObject",
+                    r.object(dm, "features", "offline-store/customer-churn/data/part-0.parquet"),
+                ),
             ],
         ),
         Journey(
             "Redshift loads curated data through the VPC",
             "Redshift Serverless as the warehouse role",
             [
-                Call("redshift.amazonaws.com", "sts:AssumeRole", r.role(dm, "warehouse"), {"aws:SourceAccount": r.account[dm]}),
+                Call(
+                    "redshift.amazonaws.com",
+                    "sts:AssumeRole",
+                    r.role(dm, "warehouse"),
+                    {"aws:SourceAccount": r.account[dm]},
+                ),
                 # Enhanced VPC routing: COPY reaches S3 through the VPC's gateway endpoint.
                 Call(
                     r.role(dm, "warehouse"),
@@ -481,8 +567,18 @@ def _platform_service_journeys(r: _Refs) -> list[Journey]:
             "EventBridge tells the leads of a version pending approval",
             "EventBridge for the tooling account's rule",
             [
-                Call("events.amazonaws.com", "sns:Publish", topic, {"aws:SourceArn": rule, "aws:SourceAccount": r.account[tooling]}),
-                Call("events.amazonaws.com", "kms:GenerateDataKey", r.key(tooling), {"aws:SourceArn": rule, "aws:SourceAccount": r.account[tooling]}),
+                Call(
+                    "events.amazonaws.com",
+                    "sns:Publish",
+                    topic,
+                    {"aws:SourceArn": rule, "aws:SourceAccount": r.account[tooling]},
+                ),
+                Call(
+                    "events.amazonaws.com",
+                    "kms:GenerateDataKey",
+                    r.key(tooling),
+                    {"aws:SourceArn": rule, "aws:SourceAccount": r.account[tooling]},
+                ),
             ],
         )
     ]
@@ -494,7 +590,12 @@ def _platform_service_journeys(r: _Refs) -> list[Journey]:
                 f"VPC Flow Logs deliver the {stack} VPC's logs",
                 "VPC Flow Logs as the delivery role, CloudWatch Logs with the key",
                 [
-                    Call("vpc-flow-logs.amazonaws.com", "sts:AssumeRole", flow_logs, {"aws:SourceAccount": r.account[stack]}),
+                    Call(
+                        "vpc-flow-logs.amazonaws.com",
+                        "sts:AssumeRole",
+                        flow_logs,
+                        {"aws:SourceAccount": r.account[stack]},
+                    ),
                     Call(flow_logs, "logs:CreateLogStream", f"{group}:log-stream:eni-0123-all"),
                     Call(flow_logs, "logs:PutLogEvents", f"{group}:log-stream:eni-0123-all"),
                     Call(

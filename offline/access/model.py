@@ -84,7 +84,11 @@ class Evidence:
     where: str = ""
 
     def __str__(self) -> str:
-        return f"{self.where} statement {self.detail}" if self.kind == "statement" else f"{self.stack}: {self.kind} {self.detail}"
+        return (
+            f"{self.where} statement {self.detail}"
+            if self.kind == "statement"
+            else f"{self.stack}: {self.kind} {self.detail}"
+        )
 
 
 @dataclass(frozen=True)
@@ -134,9 +138,7 @@ class AccessModel:
     """The three stacks as AWS would see them once deployed."""
 
     def __init__(self, stacks: Sequence[StackResult]) -> None:
-        self.stacks = {
-            s.name: _Stack(s.name, s.account_id, s.region, list(s.resources), s.outputs) for s in stacks
-        }
+        self.stacks = {s.name: _Stack(s.name, s.account_id, s.region, list(s.resources), s.outputs) for s in stacks}
         for stack in self.stacks.values():
             stack.documents = policy_documents(stack.name, stack.records)
         self._by_label = {d.label: (s, d) for s in self.stacks.values() for d in s.documents}
@@ -198,9 +200,8 @@ class AccessModel:
         owner, document, kind = self._resource_policy(action, resource)
         caller = principal_account(principal)
         shared: Verdict | None = None
-        if resource == "*":  # an action on no resource: the caller's own account decides
-            owner = caller or owner
-        elif external and self.stack_of_account(owner) is None:
+        # An action on no resource, or on AWS's own: the caller's side decides.
+        if resource == "*" or (external and self.stack_of_account(owner) is None):
             owner = caller or owner
         elif action.lower().startswith("glue:") and caller and owner and owner != caller:
             # The owner's catalog is shared through RAM by Lake Formation's cross-account grants:
@@ -257,9 +258,13 @@ class AccessModel:
         kind = "trust" if action.lower() == "sts:assumerole" else kinds.get(service, "")
         if service == "s3":
             bucket = path.split("/", 1)[0]
-            for stack in self.stacks.values():
-                if any(_value(b, "bucket") == bucket for b in stack.of(BUCKET)):
-                    return stack.account_id, self._document(stack, "bucket", lambda r: _value(r, "bucket") == bucket), kind
+            for holder in self.stacks.values():
+                if any(_value(b, "bucket") == bucket for b in holder.of(BUCKET)):
+                    return (
+                        holder.account_id,
+                        self._document(holder, "bucket", lambda r: _value(r, "bucket") == bucket),
+                        kind,
+                    )
             return "", None, kind  # a bucket of no stack: AWS's or someone else's
         stack = self.stack_of_account(account)
         if stack is None or not kind:
@@ -277,7 +282,9 @@ class AccessModel:
         group = path.split("/")[1] if path.startswith(("model-package-group/", "model-package/")) else None
         if group is None:
             return account, None, ""
-        document = self._document(stack, kind, lambda r: str(_value(r, "modelPackageGroupName")).lower() == group.lower())
+        document = self._document(
+            stack, kind, lambda r: str(_value(r, "modelPackageGroupName")).lower() == group.lower()
+        )
         return account, document, kind
 
     @staticmethod
@@ -293,7 +300,9 @@ class AccessModel:
         if short is None:
             return None
         stack = self.stacks[stack_name]
-        wanted = f"aws.sagemaker.{stack.region}.studio" if short == "studio" else f"com.amazonaws.{stack.region}.{short}"
+        wanted = (
+            f"aws.sagemaker.{stack.region}.studio" if short == "studio" else f"com.amazonaws.{stack.region}.{short}"
+        )
         return next((e for e in stack.of(ENDPOINT) if e.inputs.get("serviceName") == wanted), None)
 
     def security_group(self, stack_name: str, suffix: str) -> ResourceRecord:
@@ -327,14 +336,22 @@ class AccessModel:
             raise AccessError(f"catalog {catalog!r} is no account of the stacks")
         link = next((d for d in stack.of(DATABASE) if _value(d, "name") == database), None)
         target = _value(link, "targetDatabase") if link is not None else None
-        if target:
+        if link is not None and target:
             # A link is a database of the caller's own catalog: describing it is granted there.
             described = self._granted(stack, principal, "DESCRIBE", catalog, database, None)
             if not described.allowed:
                 return described
-            through = Verdict(True, f"through the resource link {database}", (Evidence("resource link", stack.name, link.urn, link.name),))  # type: ignore[union-attr]
+            through = Verdict(
+                True,
+                f"through the resource link {database}",
+                (Evidence("resource link", stack.name, link.urn, link.name),),
+            )
             return all_of(
-                [described, through, self.lake(principal, permission, target["catalogId"], target["databaseName"], table)]
+                [
+                    described,
+                    through,
+                    self.lake(principal, permission, target["catalogId"], target["databaseName"], table),
+                ]
             )
         account = principal_account(principal) or principal
         if account == catalog:
@@ -373,7 +390,9 @@ class AccessModel:
                 by = Evidence("grant", stack.name, grant.urn, grant.name)
                 return Verdict(True, f"{permission} on {what} granted in {stack.name}", (by, *evidence))
         option = " with the grant option" if grantable else ""
-        return Verdict(False, f"no Lake Formation grant in {stack.name} gives {principal} {permission} on {what}{option}")
+        return Verdict(
+            False, f"no Lake Formation grant in {stack.name} gives {principal} {permission} on {what}{option}"
+        )
 
     def _grant_covers(
         self, stack: _Stack, grant: ResourceRecord, catalog: str, database: str, table: str | None
@@ -422,7 +441,11 @@ class AccessModel:
         """Data location access to an S3 location (bucket ARN) for creating tables over it: needed
         only where Lake Formation governs the location."""
         for stack in self.stacks.values():
-            registered = [r for r in stack.of(LOCATION) if location == _value(r, "arn") or location.startswith(f"{_value(r, 'arn')}/")]
+            registered = [
+                r
+                for r in stack.of(LOCATION)
+                if location == _value(r, "arn") or location.startswith(f"{_value(r, 'arn')}/")
+            ]
             if not registered:
                 continue
             registration = Evidence("registered location", stack.name, registered[0].urn, registered[0].name)
@@ -435,7 +458,9 @@ class AccessModel:
                 ):
                     by = Evidence("grant", stack.name, grant.urn, grant.name)
                     return Verdict(True, f"data location access on {location}", (registration, by))
-            return Verdict(False, f"{location} is a registered location and {principal} has no data location access to it")
+            return Verdict(
+                False, f"{location} is a registered location and {principal} has no data location access to it"
+            )
         return Verdict(True, f"{location} is not a registered location: S3 permissions alone decide")
 
 
@@ -447,7 +472,9 @@ def _rule_admits(rule: ResourceRecord, group: str, peer: Mapping[str, str], port
         return False
     if inputs.get("ipProtocol") == "-1":
         return True
-    return inputs.get("ipProtocol") == "tcp" and int(inputs.get("fromPort", -1)) <= port <= int(inputs.get("toPort", -1))
+    return inputs.get("ipProtocol") == "tcp" and int(inputs.get("fromPort", -1)) <= port <= int(
+        inputs.get("toPort", -1)
+    )
 
 
 def _assigned_to(assignment: ResourceRecord, database: str, table: str | None) -> bool:
