@@ -1,7 +1,10 @@
 """``python -m offline preview [--stack NAME]... [--json]``: the offline plan and policy check;
-``python -m offline graph --out FILE.svg``: the picture of the three accounts.
+``python -m offline graph --out FILE.svg``: the picture of the three accounts;
+``python -m offline access``: each journey step of the workflow with AWS's decision and its reasons;
+``python -m offline why PRINCIPAL ACTION RESOURCE [--context KEY=VALUE]...``: one decision explained.
 
-Exit codes: 0 no mandatory violation, 1 at least one, 2 usage, project or configuration error.
+Exit codes: 0 no mandatory violation (or allowed), 1 at least one (or denied), 2 usage, project,
+configuration or input error.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "graph":
             return _graph(args, progress)
+        if args.command in ("access", "why"):
+            return _access(args, progress)
         policy_config = _read_policy_configs(args.policy_config)
         result = preview(
             args.project,
@@ -72,12 +77,73 @@ def _graph(args: argparse.Namespace, progress: Callable[[str], None]) -> int:
     return 0
 
 
+def _access(args: argparse.Namespace, progress: Callable[[str], None]) -> int:
+    from offline.access.check import explain, render
+    from offline.access.journeys import decide, question
+    from offline.access.model import AccessModel
+
+    context = _read_context(args.context) if args.command == "why" else {}
+    result = preview(args.project, policies=False, progress=progress, access=args.command == "access")
+    progress("")
+    if args.command == "access":
+        assert result.access is not None  # every stack was synthesized
+        print(render(result.access))
+        return 1 if result.access.violations() else 0
+    model = AccessModel([stack.result for stack in result.stacks])
+    verdict = decide(model, question(model, args.principal, args.action, args.resource, context, args.origin))
+    print(f"{args.principal} {args.action} {args.resource}")
+    print("\n".join(explain(verdict, indent="  ")))
+    return 0 if verdict.allowed else 1
+
+
+def _read_context(pairs: list[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` pairs; true/false are booleans, a key given twice is a list."""
+    context: dict[str, Any] = {}
+    for pair in pairs:
+        key, separator, value = pair.partition("=")
+        if not separator or not key:
+            raise EngineError(f"--context: {pair!r} is not KEY=VALUE; expected aws:SourceVpce=vpce-0123")
+        typed: Any = {"true": True, "false": False}.get(value, value)
+        if key in context:
+            earlier = context[key]
+            context[key] = [*(earlier if isinstance(earlier, list) else [earlier]), typed]
+        else:
+            context[key] = typed
+    return context
+
+
 def _parser() -> OneLineParser:
     parser = OneLineParser(prog="python -m offline", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     run = commands.add_parser("preview", help="synthesize the stacks, run every policy pack, print the plan")
     draw = commands.add_parser("graph", help="draw the three accounts and what crosses between them")
-    for command in (run, draw):
+    access = commands.add_parser("access", help="decide every step of the platform's journeys, with the reasons")
+    why = commands.add_parser("why", help="explain one decision of the access model")
+    why.add_argument(
+        "principal", help="a role of the stacks (name or ARN), or a service principal (events.amazonaws.com)"
+    )
+    why.add_argument(
+        "action",
+        help="an IAM action (s3:GetObject), or lake:PERMISSION (lake:SELECT) for a Lake Formation permission",
+    )
+    why.add_argument(
+        "resource",
+        help='an ARN or "*"; for lake:PERMISSION, ACCOUNT:DATABASE[.TABLE] such as 222222222222:mlops_curated_link.t',
+    )
+    why.add_argument(
+        "--context",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a condition key of the request (repeatable)",
+    )
+    why.add_argument(
+        "--origin",
+        default="",
+        metavar="STACK",
+        help="the stack whose private VPC the call starts in (it then goes through that VPC's endpoint)",
+    )
+    for command in (run, draw, access, why):
         command.add_argument(
             "--project",
             type=Path,

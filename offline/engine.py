@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from offline import EngineError
+from offline.access.check import AccessCheck
+from offline.access.check import check as check_access
 from offline.analyzer import PackSession, StackIdentity, Violation, discover_packs
 from offline.project import Project, load_project, stack_config
 from offline.synth import StackResult, synthesize
@@ -25,10 +27,13 @@ class Preview:
     project: Project
     packs: list[Path]
     stacks: list[StackPreview]
+    #: The access model's check, when every stack of the project was synthesized.
+    access: AccessCheck | None = None
 
     @property
     def mandatory(self) -> list[Violation]:
-        return [v for stack in self.stacks for v in stack.violations if v.level == "mandatory"]
+        access = self.access.violations() if self.access else []
+        return [v for stack in self.stacks for v in stack.violations if v.level == "mandatory"] + access
 
 
 def preview(
@@ -38,10 +43,12 @@ def preview(
     policies: bool = True,
     progress: Callable[[str], None] = lambda _: None,
     policy_config: Mapping[str, Mapping[str, Any]] | None = None,
+    access: bool = True,
 ) -> Preview:
     """Preview ``selected`` stacks (all when empty). Stacks a selected stack reads from are
     synthesized first, for their exports, but not reported. Packs come from ``policy_dir``
-    (default: the project's ``policies/``)."""
+    (default: the project's ``policies/``). With ``access``, once every stack is synthesized, the
+    access model decides the platform's journeys (offline/access)."""
     project = load_project(project_dir)
     for name in selected:
         if name not in project.stacks:
@@ -66,6 +73,7 @@ def preview(
         if packs
     }
     exports: dict[str, dict[str, Any]] = {}
+    results: list[StackResult] = []
     analyses: list[tuple[StackResult, Future[list[Violation]] | None]] = []
     try:
         # A stack's packs analyze it in the background while the next stack is synthesized.
@@ -73,14 +81,19 @@ def preview(
             for name, config in configs.items():
                 progress(f"{name}: synthesizing")
                 result = synthesize(project, name, config, exports)
+                results.append(result)
                 exports[name] = result.outputs
                 if name in wanted:
                     session = sessions.get(name)
                     analyses.append((result, background.submit(session.analyze, result) if session else None))
+            checked = None
+            if access and len(results) == len(project.stacks):
+                progress("deciding the journeys with the access model")
+                checked = check_access(results)
             progress(f"analyzing with {len(packs)} policy packs")
             previews = [StackPreview(result, future.result() if future else []) for result, future in analyses]
     finally:
         for session in sessions.values():
             session.close()
     previews.sort(key=lambda p: wanted.index(p.result.name))
-    return Preview(project=project, packs=packs, stacks=previews)
+    return Preview(project=project, packs=packs, stacks=previews, access=checked)

@@ -5,12 +5,30 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
+from offline.access.check import summary
 from offline.engine import Preview, StackPreview
 from offline.mocks import ResourceRecord
 
 
 def to_json(preview: Preview) -> dict[str, Any]:
-    return {"stacks": [_stack_json(stack) for stack in preview.stacks]}
+    document: dict[str, Any] = {"stacks": [_stack_json(stack) for stack in preview.stacks]}
+    if preview.access is not None:
+        document["access"] = {
+            "steps": [
+                {
+                    "journey": o.journey.name,
+                    "step": str(o.step),
+                    "allowed": o.verdict.allowed,
+                    "reason": o.verdict.reason,
+                    "evidence": [str(e) for e in o.verdict.evidence],
+                }
+                for o in preview.access.outcomes
+            ],
+            "serviceAuthorization": [
+                {"where": f.where, "statement": f.statement, "problem": f.problem} for f in preview.access.findings
+            ],
+        }
+    return document
 
 
 def _stack_json(stack: StackPreview) -> dict[str, Any]:
@@ -47,6 +65,11 @@ def to_text(preview: Preview) -> str:
         lines.append("")
     mandatory = len(preview.mandatory)
     total = sum(len(s.result.resources) for s in preview.stacks)
+    if preview.access is not None:
+        lines.append(summary(preview.access))
+        for violation in preview.access.violations():
+            lines.append(f"  [{violation.level}] {violation.pack}/{violation.policy}: {violation.message}")
+        lines.append("")
     packs = ", ".join(p.name for p in preview.packs) or "none"
     verdict = (
         f"{mandatory} mandatory violation{'s' if mandatory != 1 else ''}" if mandatory else "no mandatory violation"

@@ -21,15 +21,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from offline.access.evaluate import Value
+from offline.access.evaluate import Value, principal_account
 from offline.access.model import (
     BUCKET,
     HTTPS,
+    AccessError,
     AccessModel,
     Evidence,
     Verdict,
     all_of,
+    parse_arn,
 )
+from offline.access.service_authorization import action_exists
 from offline.mocks import ResourceRecord
 
 #: Where a call starts: in the stack's private VPC, from the security group Studio and its jobs use.
@@ -147,6 +150,45 @@ def run(model: AccessModel, journeys: Sequence[Journey] | None = None) -> list[O
         for journey in (journeys if journeys is not None else platform_journeys(model))
         for step in journey.steps
     ]
+
+
+#: Lake Formation permissions a ``lake:PERMISSION`` question may name.
+LAKE_PERMISSIONS = ("SELECT", "INSERT", "DELETE", "DESCRIBE", "ALTER", "DROP", "CREATE_TABLE", "DATA_LOCATION_ACCESS")
+
+
+def question(
+    model: AccessModel, principal: str, action: str, resource: str, context: Mapping[str, Value], origin: str = ""
+) -> Step:
+    """The step a person asks about (``python -m offline why``), or AccessError naming the bad part."""
+    if origin and origin not in model.stacks:
+        raise AccessError(f"--origin: {origin!r} is not a stack; expected one of {', '.join(model.stacks)}")
+    if principal_account(principal) is not None or not principal.endswith(".amazonaws.com"):
+        principal = _principal(model, principal)
+    if action.startswith("lake:"):
+        permission = action.removeprefix("lake:")
+        if permission not in LAKE_PERMISSIONS:
+            raise AccessError(
+                f"action: {action!r} is no Lake Formation permission; "
+                f"expected lake: and one of {', '.join(LAKE_PERMISSIONS)}"
+            )
+        if permission == "DATA_LOCATION_ACCESS":
+            parse_arn(resource)
+            return Location(principal, resource)
+        catalog, separator, name = resource.partition(":")
+        if not separator or not catalog.isdigit() or not name:
+            raise AccessError(
+                f"resource: {resource!r} is not a catalog resource; expected ACCOUNT:DATABASE or ACCOUNT:DATABASE.TABLE"
+            )
+        database, _, table = name.partition(".")
+        return Lake(principal, permission, catalog, database, table or None)
+    if not action_exists(action):
+        raise AccessError(
+            f"action: {action!r} is no IAM action of the Service Authorization Reference; expected service:Action "
+            "such as s3:GetObject, or lake:SELECT"
+        )
+    if resource != "*":
+        parse_arn(resource)
+    return Call(principal, action, resource, dict(context), origin=origin)
 
 
 # --- the platform's journeys ---------------------------------------------------------------------------

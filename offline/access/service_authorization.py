@@ -195,6 +195,13 @@ def _action_names(service: str) -> tuple[str, ...]:
     return tuple(str(name) for name in iam_data().actions.get_actions_for_service(service))
 
 
+def action_exists(action: str) -> bool:
+    """Whether ``service:Action`` is an IAM action (names case-insensitive, as IAM reads them)."""
+    service, _, name = action.partition(":")
+    service = service.lower()
+    return bool(name) and _service_exists(service) and name.lower() in {a.lower() for a in _action_names(service)}
+
+
 @cache
 def _action(service: str, name: str) -> _Action:
     data = iam_data()
