@@ -20,7 +20,7 @@ def _render_policy(items: list[Statements]) -> str:
     statements: list[Mapping[str, Any]] = []
     for item in items:
         statements.extend([item] if isinstance(item, Mapping) else item)
-    return json.dumps(docs.document(statements))
+    return json.dumps(docs.document(docs.merge_statements(statements)))
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ the program never calls ``get_policy_document``, a provider invoke.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
@@ -17,6 +18,32 @@ VERSION = "2012-10-17"
 
 def document(statements: Iterable[Mapping[str, Any]]) -> Document:
     return {"Version": VERSION, "Statement": list(statements)}
+
+
+def merge_statements(statements: Iterable[Mapping[str, Any]]) -> list[Statement]:
+    """One statement per resource and condition: statements that allow or deny on the same
+    resources under the same condition become one (the first's Sid, the actions of all). Several
+    buckets under one key, say, need the key once; every permission then has exactly one statement
+    behind it, and the document stays well under IAM's size limit."""
+    merged: dict[str, Statement] = {}
+    kept: list[Statement] = []
+    for statement in statements:
+        if {"Principal", "NotPrincipal", "NotAction", "NotResource"} & set(statement):
+            kept.append(dict(statement))
+            continue
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        signature = json.dumps([statement["Effect"], sorted(resources), statement.get("Condition")], sort_keys=True)
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        if signature in merged:
+            first = merged[signature]
+            first["Action"] = list(dict.fromkeys([*first["Action"], *actions]))
+            continue
+        merged[signature] = {**statement, "Action": list(actions)}
+        kept.append(merged[signature])
+    for statement in kept:
+        if isinstance(statement.get("Action"), list) and len(statement["Action"]) == 1:
+            statement["Action"] = statement["Action"][0]
+    return kept
 
 
 def account_root(partition: str, account_id: str) -> str:

@@ -448,7 +448,6 @@ class AccessModel:
             ]
             if not registered:
                 continue
-            registration = Evidence("registered location", stack.name, registered[0].urn, registered[0].name)
             for grant in stack.of(GRANT):
                 place = _value(grant, "dataLocation") or {}
                 if (
@@ -457,7 +456,8 @@ class AccessModel:
                     and (location == place.get("arn") or location.startswith(f"{place.get('arn')}/"))
                 ):
                     by = Evidence("grant", stack.name, grant.urn, grant.name)
-                    return Verdict(True, f"data location access on {location}", (registration, by))
+                    reason = f"data location access on {location}, registered by {registered[0].name}"
+                    return Verdict(True, reason, (by,))
             return Verdict(
                 False, f"{location} is a registered location and {principal} has no data location access to it"
             )

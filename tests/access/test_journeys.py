@@ -1,0 +1,247 @@
+"""The access model on the program's own stacks: every journey step is allowed, for the reasons the
+program means, and each statement, grant, tag assignment, registration and security group rule a
+step relies on is needed: removing it makes the step fail."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Sequence
+from dataclasses import replace
+
+import pytest
+
+from offline.access.check import AccessCheck
+from offline.access.journeys import Call, Connect, Lake, Location, decide, platform_journeys, question, run
+from offline.access.model import AccessError, AccessModel, Evidence
+from offline.engine import Preview
+from offline.mocks import ResourceRecord
+from offline.synth import StackResult
+from tests.conftest import run_engine
+
+#: Every actor the workflow has, by what its journeys say about it.
+ACTORS = (
+    "Studio execution role",
+    "read-only Studio role",
+    "CI role",
+    "runner role",
+    "feature-job role",
+    "training role",
+    "feature-store role",
+    "lake data-access role",
+    "data engineering role",
+    "warehouse role",
+    "VPC Flow Logs",
+    "EventBridge",
+)
+
+
+@pytest.fixture(scope="module")
+def results(platform: Preview) -> list[StackResult]:
+    return [stack.result for stack in platform.stacks]
+
+
+@pytest.fixture(scope="module")
+def model(results: list[StackResult]) -> AccessModel:
+    return AccessModel(results)
+
+
+@pytest.fixture(scope="module")
+def access(platform: Preview) -> AccessCheck:
+    assert platform.access is not None, "the preview of all stacks runs the access model"
+    return platform.access
+
+
+def test_every_journey_step_is_allowed(access: AccessCheck) -> None:
+    denied = [f"{o.journey.name}: {o.step}: {o.verdict.reason}" for o in access.denied]
+    assert not denied, "\n".join(denied)
+    assert len(access.outcomes) >= 100
+
+
+def test_the_journeys_cover_every_actor(model: AccessModel) -> None:
+    actors = " ".join(journey.actor for journey in platform_journeys(model))
+    assert [actor for actor in ACTORS if actor not in actors] == []
+
+
+def test_every_step_kind_is_exercised(model: AccessModel) -> None:
+    kinds = {type(step) for journey in platform_journeys(model) for step in journey.steps}
+    assert kinds == {Call, Lake, Location, Connect}
+    assert any(isinstance(s, Call) and s.origin for j in platform_journeys(model) for s in j.steps)
+
+
+def test_allowed_steps_name_what_allowed_them(access: AccessCheck) -> None:
+    for outcome in access.outcomes:
+        if isinstance(outcome.step, Location) and "not a registered location" in outcome.verdict.reason:
+            continue
+        assert outcome.verdict.evidence, f"{outcome.step}: allowed with no evidence"
+
+
+# --- the model refuses what AWS would refuse ---------------------------------------------------------
+
+
+def test_the_model_refuses_what_the_platform_forbids(model: AccessModel) -> None:
+    studio = "mlops-datasci-studio-execution"
+    curated = model.stack("datamgmt").outputs["lakeBucketNames"]["curated"]
+    refusals = {
+        # Curated data is for Lake Formation's vended credentials, not for direct reads from data science.
+        "direct read of curated data": question(
+            model, studio, "s3:GetObject", f"arn:aws:s3:::{curated}/x.csv", {}, origin="datasci"
+        ),
+        # Sensitive data never reaches data science (no grant matches its tag).
+        "raw data": question(model, studio, "lake:SELECT", "333333333333:mlops_raw.events", {}),
+        # Approving a model version stays with the tooling account.
+        "approving a version": question(
+            model,
+            "mlops-datamgmt-training",
+            "sagemaker:UpdateModelPackage",
+            "arn:aws:sagemaker:eu-west-1:111111111111:model-package/mlops-feature-models/1",
+            {},
+        ),
+        # A job outside the VPC or without the key is refused by the execution role's conditions.
+        "a job without the key": question(
+            model,
+            studio,
+            "sagemaker:CreateProcessingJob",
+            "arn:aws:sagemaker:eu-west-1:222222222222:processing-job/j",
+            {"sagemaker:VpcSubnets": ["subnet-1"]},
+        ),
+        # EventBridge of another account may not use the tooling key.
+        "EventBridge of another account": question(
+            model,
+            "events.amazonaws.com",
+            "kms:GenerateDataKey",
+            model.stack("tooling").outputs["artifactKeyArn"],
+            {"aws:SourceAccount": "999999999999"},
+        ),
+    }
+    allowed = [name for name, step in refusals.items() if decide(model, step).allowed]
+    assert allowed == []
+
+
+def test_bad_questions_are_refused_naming_the_input(model: AccessModel) -> None:
+    cases = [
+        (("alice", "s3:GetObject", "arn:aws:s3:::b/k", ""), "principal 'alice' is no role of the stacks"),
+        (("mlops-tooling-ci", "s3:GetObjekt", "arn:aws:s3:::b/k", ""), "'s3:GetObjekt' is no IAM action"),
+        (("mlops-tooling-ci", "s3:GetObject", "bucket/key", ""), "'bucket/key' is not an ARN"),
+        (("mlops-tooling-ci", "lake:READ", "1:db", ""), "'lake:READ' is no Lake Formation permission"),
+        (("mlops-tooling-ci", "lake:SELECT", "db.table", ""), "expected ACCOUNT:DATABASE"),
+        (("mlops-tooling-ci", "s3:GetObject", "*", "prod"), "--origin: 'prod' is not a stack"),
+    ]
+    for (principal, action, resource, origin), message in cases:
+        with pytest.raises(AccessError, match=message.replace("(", r"\(").replace("*", r"\*")):
+            question(model, principal, action, resource, {}, origin)
+
+
+# --- each thing a step relies on is needed -------------------------------------------------------------
+
+
+def _without(results: Sequence[StackResult], evidence: Evidence) -> list[StackResult]:
+    """The stacks with one piece of evidence taken away: a statement out of its document, or a
+    resource (grant, tag assignment, registration, rule, endpoint, link) out of its stack."""
+    changed = []
+    for result in results:
+        if result.name != evidence.stack:
+            changed.append(result)
+            continue
+        records: list[ResourceRecord] = []
+        for record in result.resources:
+            if record.urn != evidence.urn:
+                records.append(record)
+            elif evidence.kind == "statement":
+                records.append(_drop_statement(record, evidence.detail))
+        changed.append(replace(result, resources=records))
+    return changed
+
+
+def _drop_statement(record: ResourceRecord, sid: str) -> ResourceRecord:
+    inputs, outputs = copy.deepcopy(record.inputs), copy.deepcopy(record.outputs)
+    for props in (inputs, outputs):
+        for key, value in props.items():
+            if isinstance(value, str) and '"Statement"' in value:
+                document = json.loads(value)
+                statements = document["Statement"]
+                kept = [s for index, s in enumerate(statements) if (s.get("Sid") or f"#{index}") != sid]
+                assert len(kept) == len(statements) - 1, (record.name, sid)
+                props[key] = json.dumps({**document, "Statement": kept})
+    return replace(record, inputs=inputs, outputs=outputs)
+
+
+def _inherited(results: Sequence[StackResult], evidence: Evidence) -> bool:
+    """A table's own tags that equal what it would inherit from its database: kept on purpose, so
+    the table keeps its classification should its database's change."""
+    if evidence.kind != "tag assignment":
+        return False
+    (stack,) = [r for r in results if r.name == evidence.stack]
+    (record,) = [r for r in stack.resources if r.urn == evidence.urn]
+    table = record.inputs.get("table")
+    if not table:
+        return False
+    inherited = {
+        tag["key"]: tag["value"]
+        for r in stack.resources
+        if r.type == record.type and r.inputs.get("database", {}).get("name") == table["databaseName"]
+        for tag in r.inputs["lfTags"]
+    }
+    return all(inherited.get(tag["key"]) == tag["value"] for tag in record.inputs["lfTags"])
+
+
+def test_removing_anything_a_step_relies_on_makes_it_fail(results: list[StackResult], access: AccessCheck) -> None:
+    relied: dict[Evidence, list[int]] = {}
+    for index, outcome in enumerate(access.outcomes):
+        for evidence in outcome.verdict.evidence:
+            relied.setdefault(evidence, []).append(index)
+    assert len(relied) >= 80
+    kinds = {evidence.kind for evidence in relied}
+    assert {"statement", "grant", "tag assignment", "resource link", "egress rule", "ingress rule", "endpoint"} <= kinds
+    survivors = []
+    for evidence, indexes in relied.items():
+        model = AccessModel(_without(results, evidence))
+        outcomes = run(model)
+        if all(outcomes[i].verdict.allowed for i in indexes) and not _inherited(results, evidence):
+            survivors.append(f"{evidence} ({access.outcomes[indexes[0]].step})")
+    assert survivors == [], "still allowed without:\n" + "\n".join(survivors)
+
+
+# --- the command line -------------------------------------------------------------------------------
+
+
+def test_access_prints_each_step_with_its_decision() -> None:
+    done = run_engine(["access"])
+    assert done.returncode == 0, done.stderr
+    assert "== Query curated data through the resource link with Athena" in done.stdout
+    assert "ALLOW: allowed by the identity policy" in done.stdout
+    assert "by datamgmt: grant datamgmt-governance-grant-2" in done.stdout
+    assert done.stdout.rstrip().endswith("service authorization: every statement valid")
+
+
+def test_why_explains_one_decision_and_exits_by_it() -> None:
+    allowed = run_engine(["why", "mlops-datasci-studio-execution", "lake:SELECT", "222222222222:mlops_curated_link.t"])
+    assert allowed.returncode == 0, allowed.stderr
+    assert "through the resource link mlops_curated_link" in allowed.stdout
+    denied = run_engine(
+        [
+            "why",
+            "mlops-datasci-studio-execution",
+            "s3:GetObject",
+            "arn:aws:s3:::mlops-datamgmt-curated-333333333333-eu-west-1/x",
+            "--origin",
+            "datasci",
+        ]
+    )
+    assert denied.returncode == 1
+    assert "DENY: explicit deny" in denied.stdout and "DenyObjectAccessOutsideVpcEndpoint" in denied.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["why", "alice", "s3:GetObject", "arn:aws:s3:::b/k"], "error: principal 'alice' is no role of the stacks"),
+        (["why", "mlops-tooling-ci", "s3:GetObjekt", "arn:aws:s3:::b/k"], "error: action: 's3:GetObjekt' is no IAM"),
+        (["why", "mlops-tooling-ci", "s3:GetObject", "b/k"], "error: 'b/k' is not an ARN"),
+        (["why", "mlops-tooling-ci", "s3:GetObject", "*", "--context", "novalue"], "error: --context: 'novalue'"),
+    ],
+)
+def test_bad_input_gets_one_line_and_exit_2(args: list[str], message: str) -> None:
+    done = run_engine(args)
+    assert done.returncode == 2
+    assert done.stderr.startswith(message) and done.stderr.count("\n") == 1, done.stderr
