@@ -11,6 +11,7 @@ from typing import Any
 from offline import EngineError
 from offline.access.check import AccessCheck
 from offline.access.check import check as check_access
+from offline.access.journeys import STACKS as JOURNEY_STACKS
 from offline.analyzer import PackSession, StackIdentity, Violation, discover_packs
 from offline.project import Project, load_project, stack_config
 from offline.synth import StackResult, synthesize
@@ -27,7 +28,7 @@ class Preview:
     project: Project
     packs: list[Path]
     stacks: list[StackPreview]
-    #: The access model's check, when every stack of the project was synthesized.
+    #: The access model's check, when every stack the journeys cross was synthesized.
     access: AccessCheck | None = None
 
     @property
@@ -87,7 +88,7 @@ def preview(
                     session = sessions.get(name)
                     analyses.append((result, background.submit(session.analyze, result) if session else None))
             checked = None
-            if access and len(results) == len(project.stacks):
+            if access and {result.name for result in results} >= set(JOURNEY_STACKS):
                 progress("deciding the journeys with the access model")
                 checked = check_access(results)
             progress(f"analyzing with {len(packs)} policy packs")

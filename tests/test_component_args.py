@@ -108,7 +108,7 @@ CASES: list[tuple[Callable[[], object], str]] = [
     ),
     (
         lambda: LakeLocationsArgs(
-            locations={"raw": "arn:aws:s3:::b"}, data_access_role_arn="r", producers={"gold": []}
+            locations={"raw": "arn:aws:s3:::b"}, data_access_role_arn="r", producers={"x": []}
         ),
         "producers: ['x'] are not locations",
     ),

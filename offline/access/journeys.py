@@ -35,6 +35,8 @@ from offline.access.model import (
 from offline.access.service_authorization import action_exists
 from offline.mocks import ResourceRecord
 
+#: The stacks the journeys run across: a project without all of them is not this platform.
+STACKS = ("tooling", "datamgmt", "datasci")
 #: Where a call starts: in the stack's private VPC, from the security group Studio and its jobs use.
 STUDIO_GROUP = "studio-sg"
 ENDPOINT_GROUP = "endpoints-sg"
