@@ -107,9 +107,7 @@ CASES: list[tuple[Callable[[], object], str]] = [
         "layer is both raw and curated on db.t; expected one value per tag key",
     ),
     (
-        lambda: LakeLocationsArgs(
-            locations={"raw": "arn:aws:s3:::b"}, data_access_role_arn="r", producers={"x": []}
-        ),
+        lambda: LakeLocationsArgs(locations={"raw": "arn:aws:s3:::b"}, data_access_role_arn="r", producers={"x": []}),
         "producers: ['x'] are not locations",
     ),
     (
