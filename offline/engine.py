@@ -34,7 +34,8 @@ class Preview:
     @property
     def mandatory(self) -> list[Violation]:
         access = self.access.violations() if self.access else []
-        return [v for stack in self.stacks for v in stack.violations if v.level == "mandatory"] + access
+        everything = [*(v for stack in self.stacks for v in stack.violations), *access]
+        return [v for v in everything if v.level == "mandatory"]
 
 
 def preview(

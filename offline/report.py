@@ -27,6 +27,9 @@ def to_json(preview: Preview) -> dict[str, Any]:
             "serviceAuthorization": [
                 {"where": f.where, "statement": f.statement, "problem": f.problem} for f in preview.access.findings
             ],
+            "advisories": [
+                {"where": f.where, "statement": f.statement, "problem": f.problem} for f in preview.access.advisories
+            ],
         }
     return document
 

