@@ -79,10 +79,14 @@ def _graph(args: argparse.Namespace, progress: Callable[[str], None]) -> int:
 
 def _access(args: argparse.Namespace, progress: Callable[[str], None]) -> int:
     from offline.access.check import explain, render
-    from offline.access.journeys import decide, question
+    from offline.access.journeys import decide, question, question_form
     from offline.access.model import AccessModel
 
-    context = _read_context(args.context) if args.command == "why" else {}
+    context: dict[str, Any] = {}
+    if args.command == "why":
+        # What can be refused without the stacks is refused before they are synthesized.
+        context = _read_context(args.context)
+        question_form(args.action, args.resource)
     result = preview(args.project, policies=False, progress=progress, access=args.command == "access")
     progress("")
     if args.command == "access":

@@ -158,14 +158,9 @@ def run(model: AccessModel, journeys: Sequence[Journey] | None = None) -> list[O
 LAKE_PERMISSIONS = ("SELECT", "INSERT", "DELETE", "DESCRIBE", "ALTER", "DROP", "CREATE_TABLE", "DATA_LOCATION_ACCESS")
 
 
-def question(
-    model: AccessModel, principal: str, action: str, resource: str, context: Mapping[str, Value], origin: str = ""
-) -> Step:
-    """The step a person asks about (``python -m offline why``), or AccessError naming the bad part."""
-    if origin and origin not in model.stacks:
-        raise AccessError(f"--origin: {origin!r} is not a stack; expected one of {', '.join(model.stacks)}")
-    if principal_account(principal) is not None or not principal.endswith(".amazonaws.com"):
-        principal = _principal(model, principal)
+def question_form(action: str, resource: str) -> None:
+    """Refuse a malformed question before anything is synthesized: an action that does not exist,
+    a resource that is no ARN (or, for ``lake:PERMISSION``, no ``ACCOUNT:DATABASE[.TABLE]``)."""
     if action.startswith("lake:"):
         permission = action.removeprefix("lake:")
         if permission not in LAKE_PERMISSIONS:
@@ -175,14 +170,13 @@ def question(
             )
         if permission == "DATA_LOCATION_ACCESS":
             parse_arn(resource)
-            return Location(principal, resource)
+            return
         catalog, separator, name = resource.partition(":")
         if not separator or not catalog.isdigit() or not name:
             raise AccessError(
                 f"resource: {resource!r} is not a catalog resource; expected ACCOUNT:DATABASE or ACCOUNT:DATABASE.TABLE"
             )
-        database, _, table = name.partition(".")
-        return Lake(principal, permission, catalog, database, table or None)
+        return
     if not action_exists(action):
         raise AccessError(
             f"action: {action!r} is no IAM action of the Service Authorization Reference; expected service:Action "
@@ -190,6 +184,23 @@ def question(
         )
     if resource != "*":
         parse_arn(resource)
+
+
+def question(
+    model: AccessModel, principal: str, action: str, resource: str, context: Mapping[str, Value], origin: str = ""
+) -> Step:
+    """The step a person asks about (``python -m offline why``), or AccessError naming the bad part."""
+    question_form(action, resource)
+    if origin and origin not in model.stacks:
+        raise AccessError(f"--origin: {origin!r} is not a stack; expected one of {', '.join(model.stacks)}")
+    if principal_account(principal) is not None or not principal.endswith(".amazonaws.com"):
+        principal = _principal(model, principal)
+    if action == "lake:DATA_LOCATION_ACCESS":
+        return Location(principal, resource)
+    if action.startswith("lake:"):
+        catalog, _, name = resource.partition(":")
+        database, _, table = name.partition(".")
+        return Lake(principal, action.removeprefix("lake:"), catalog, database, table or None)
     return Call(principal, action, resource, dict(context), origin=origin)
 
 
