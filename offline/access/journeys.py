@@ -264,7 +264,7 @@ class _Refs:
         }
 
 
-def _service(name: str, account: str, **extra: Value) -> dict[str, Value]:
+def _service(name: str, **extra: Value) -> dict[str, Value]:
     """The context of a call an AWS service makes for a caller with the caller's credentials."""
     return {"aws:ViaAWSService": True, "aws:CalledVia": [f"{name}.amazonaws.com"], **extra}
 
@@ -307,7 +307,7 @@ def _studio_journeys(r: _Refs) -> list[Journey]:
                     origin=ds,
                 ),
                 # The space's volume is encrypted with the account key: SageMaker makes a grant.
-                Call(studio, "kms:CreateGrant", key, _service("sagemaker", ds, **{"kms:GrantIsForAWSResource": True})),
+                Call(studio, "kms:CreateGrant", key, _service("sagemaker", **{"kms:GrantIsForAWSResource": True})),
             ],
         ),
         Journey(
@@ -315,25 +315,21 @@ def _studio_journeys(r: _Refs) -> list[Journey]:
             "data scientist (Studio execution role)",
             [
                 Call(studio, "athena:StartQueryExecution", workgroup, origin=ds),
-                Call(
-                    studio, "glue:GetDatabase", r.arn("glue", ds, "database/mlops_curated_link"), _service("athena", ds)
-                ),
-                Call(
-                    studio, "glue:GetTable", r.arn("glue", dm, f"table/mlops_curated/{table}"), _service("athena", ds)
-                ),
+                Call(studio, "glue:GetDatabase", r.arn("glue", ds, "database/mlops_curated_link"), _service("athena")),
+                Call(studio, "glue:GetTable", r.arn("glue", dm, f"table/mlops_curated/{table}"), _service("athena")),
                 # The shared catalog's metadata is encrypted with the data management key.
                 Call(
                     studio,
                     "kms:Decrypt",
                     r.key(dm),
-                    _service("glue", ds, **{"kms:ViaService": f"glue.{r.region}.amazonaws.com"}),
+                    _service("glue", **{"kms:ViaService": f"glue.{r.region}.amazonaws.com"}),
                 ),
                 Lake(studio, "SELECT", r.account[ds], "mlops_curated_link", table),
-                Call(studio, "lakeformation:GetDataAccess", "*", _service("athena", ds)),
-                Call(studio, "s3:PutObject", results, _service("athena", ds)),
+                Call(studio, "lakeformation:GetDataAccess", "*", _service("athena")),
+                Call(studio, "s3:PutObject", results, _service("athena")),
                 Call(studio, "kms:GenerateDataKey", key, r.via_s3(ds, "training")),
                 Call(studio, "athena:GetQueryResults", workgroup, origin=ds),
-                Call(studio, "s3:GetObject", results, _service("athena", ds)),
+                Call(studio, "s3:GetObject", results, _service("athena")),
                 Call(studio, "kms:Decrypt", key, r.via_s3(ds, "training")),
             ],
         ),
@@ -371,17 +367,17 @@ def _studio_journeys(r: _Refs) -> list[Journey]:
                     studio,
                     "ec2:CreateNetworkInterface",
                     r.arn("ec2", ds, "network-interface/eni-0123"),
-                    _service("sagemaker", ds),
+                    _service("sagemaker"),
                 ),
-                Call(studio, "ecr:GetAuthorizationToken", "*", _service("sagemaker", ds)),
+                Call(studio, "ecr:GetAuthorizationToken", "*", _service("sagemaker")),
                 Call(
                     studio,
                     "ecr:BatchGetImage",
                     _image(r, "sagemaker-data-wrangler-container"),
-                    _service("sagemaker", ds),
+                    _service("sagemaker"),
                     external=True,
                 ),
-                Call(studio, "kms:CreateGrant", key, _service("sagemaker", ds, **{"kms:GrantIsForAWSResource": True})),
+                Call(studio, "kms:CreateGrant", key, _service("sagemaker", **{"kms:GrantIsForAWSResource": True})),
                 Call(studio, "s3:GetObject", r.object(ds, "snapshots", "customer-churn/customers.csv"), origin=ds),
                 Call(studio, "kms:Decrypt", key, r.via_s3(ds, "snapshots")),
                 Call(studio, "s3:PutObject", r.object(ds, "feature-jobs", "runs/1/features/part-0.csv"), origin=ds),
@@ -390,7 +386,7 @@ def _studio_journeys(r: _Refs) -> list[Journey]:
                     studio,
                     "logs:PutLogEvents",
                     r.arn("logs", ds, "log-group:/aws/sagemaker/ProcessingJobs:log-stream:churn-1/algo-1"),
-                    _service("sagemaker", ds),
+                    _service("sagemaker"),
                 ),
                 Call(studio, "sagemaker:PutRecord", r.arn("sagemaker", ds, "feature-group/customer-churn"), origin=ds),
             ],
@@ -456,7 +452,7 @@ def _ci_journeys(r: _Refs) -> list[Journey]:
                     job,
                     "sagemaker:CreateProcessingJob",
                     r.arn("sagemaker", dm, "processing-job/churn-1"),
-                    {**r.job_context(dm), **_service("sagemaker", dm)},
+                    {**r.job_context(dm), **_service("sagemaker")},
                 ),
                 Call(job, "s3:GetObject", r.object(dm, "feature-jobs", "runs/1/customer-churn.flow"), origin=dm),
                 Call(job, "s3:GetObject", r.object(dm, "curated", "customer-churn/customers.csv"), origin=dm),
@@ -487,7 +483,7 @@ def _feature_store_journeys(r: _Refs) -> list[Journey]:
                         role,
                         "glue:CreateTable",
                         r.arn("glue", stack, f"table/{database}/customer_churn"),
-                        _service("sagemaker", stack),
+                        _service("sagemaker"),
                     ),
                     Lake(role, "CREATE_TABLE", r.account[stack], database),
                     Location(role, r.bucket_arn(stack, bucket)),
@@ -526,17 +522,17 @@ def _training_journeys(r: _Refs) -> list[Journey]:
                         role,
                         "sagemaker:CreateTrainingJob",
                         r.arn("sagemaker", stack, "training-job/churn-1"),
-                        {**r.job_context(stack), **_service("sagemaker", stack)},
+                        {**r.job_context(stack), **_service("sagemaker")},
                     ),
                     Call(role, "athena:StartQueryExecution", _workgroup(r, stack), origin=stack),
                     Lake(role, "SELECT", r.account[stack], features_db, "customer_churn"),
                     Lake(role, "SELECT", r.account[stack], curated_db, "churn_labels"),
-                    Call(role, "lakeformation:GetDataAccess", "*", _service("athena", stack)),
+                    Call(role, "lakeformation:GetDataAccess", "*", _service("athena")),
                     Call(
                         role,
                         "s3:PutObject",
                         r.object(stack, "training", "athena/dataset.csv"),
-                        _service("athena", stack),
+                        _service("athena"),
                     ),
                     Call(
                         role, "s3:PutObject", r.object(stack, "training", "models/churn-1/model.tar.gz"), origin=stack
@@ -546,9 +542,9 @@ def _training_journeys(r: _Refs) -> list[Journey]:
                         role,
                         "sagemaker:CreateModelPackage",
                         r.arn("sagemaker", "tooling", "model-package/mlops-feature-models/1"),
-                        _service("sagemaker", stack, **{"sagemaker:ModelApprovalStatus": "PendingManualApproval"}),
+                        _service("sagemaker", **{"sagemaker:ModelApprovalStatus": "PendingManualApproval"}),
                     ),
-                    Call(role, "sagemaker:DescribeModelPackageGroup", group, _service("sagemaker", stack)),
+                    Call(role, "sagemaker:DescribeModelPackageGroup", group, _service("sagemaker")),
                 ],
             )
         )
