@@ -7,7 +7,7 @@ from components.accounts.datamgmt import DatamgmtAccount, DatamgmtAccountArgs
 from components.accounts.datasci import DatasciAccount, DatasciAccountArgs
 from components.accounts.outputs import DatamgmtOutputs, StackOutputs, ToolingOutputs
 from components.accounts.tooling import ToolingAccount, ToolingAccountArgs
-from components.feature_catalog import load_catalog
+from contracts.feature_catalog import load_catalog
 
 # Both validate everything before the first resource is registered.
 settings = config.load()

@@ -18,9 +18,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components import naming
 from components import policy_documents as docs
-from components.config import Source
+from contracts import naming
+from contracts.config import Source
 
 #: Buildspecs live in the repository, so a change to what CI runs is reviewed like code.
 CHECKS_BUILDSPEC = "buildspecs/checks.yml"

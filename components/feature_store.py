@@ -10,9 +10,9 @@ import pulumi
 import pulumi_aws as aws
 
 from components import policy_documents as docs
-from components.feature_catalog import FeatureGroupSpec
 from components.iam import PlatformRole, PlatformRoleArgs
 from components.lake_formation import data_location_grant
+from contracts.feature_catalog import FeatureGroupSpec
 
 
 def offline_table_name(spec: FeatureGroupSpec) -> str:

@@ -10,8 +10,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components import naming
 from components import policy_documents as docs
+from contracts import naming
 
 Statements = Mapping[str, Any] | Sequence[Mapping[str, Any]]
 

@@ -15,34 +15,12 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components import cidr, naming
 from components import policy_documents as docs
 from components.iam import PlatformRole, PlatformRoleArgs
+from contracts import cidr, naming
+from contracts.endpoints import REQUIRED_INTERFACE_ENDPOINTS, endpoint_service_name
 
 #: Interface endpoints Studio and its jobs cannot work without (GUARDRAILS.md #16).
-REQUIRED_INTERFACE_ENDPOINTS = (
-    "sagemaker.api",
-    "sagemaker.runtime",
-    "sagemaker.featurestore-runtime",
-    "studio",
-    "sts",
-    "logs",
-    "ecr.api",
-    "ecr.dkr",
-    "kms",
-    "glue",
-)
-#: The default set: the required ones, plus metrics, Lake Formation, Athena, SSM and CodeArtifact
-#: (package installs without internet).
-DEFAULT_INTERFACE_ENDPOINTS = (
-    *REQUIRED_INTERFACE_ENDPOINTS,
-    "monitoring",
-    "lakeformation",
-    "athena",
-    "ssm",
-    "codeartifact.api",
-    "codeartifact.repositories",
-)
 HTTPS = 443
 
 
@@ -80,13 +58,6 @@ def security_group_rule(
         **ports,
         **peer,
     )
-
-
-def endpoint_service_name(region: str, endpoint: str) -> str:
-    """The VPC endpoint service name of a short endpoint name; Studio's UI has its own namespace."""
-    if endpoint == "studio":
-        return f"aws.sagemaker.{region}.studio"
-    return f"com.amazonaws.{region}.{endpoint}"
 
 
 @dataclass(frozen=True)

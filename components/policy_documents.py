@@ -10,6 +10,8 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
+from contracts.naming import PENDING_APPROVAL
+
 Statement = dict[str, Any]
 Document = dict[str, Any]
 
@@ -398,7 +400,7 @@ def ecr_pull(
 ) -> list[Statement]:
     """Pull this account's images, the platform's processing images from the tooling account,
     and the SageMaker images the jobs run (``image_repository_arns``: exact repositories of the AWS
-    accounts that publish them in this region, components/sagemaker_images.py)."""
+    accounts that publish them in this region, contracts/sagemaker_images.py)."""
     return [
         {"Sid": "EcrAuthorizationToken", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
         {
@@ -551,8 +553,6 @@ def athena_queries(partition: str, region: str, account_id: str, workgroup: str)
     }
 
 
-#: The only status a target account may register a model version with: the leads approve it in tooling.
-PENDING_APPROVAL = "PendingManualApproval"
 
 
 def register_model_versions(group_arn: str) -> list[Statement]:

@@ -5,6 +5,8 @@ It needs only the program's own dependencies (pulumi, pulumi-aws, pulumi-policy,
 imports the program: it runs ``__main__.py`` as the Pulumi language host would.
 """
 
+from contracts import InputError
 
-class EngineError(Exception):
+
+class EngineError(InputError):
     """A usage, project or configuration problem: reported as one line, exit code 2."""

@@ -19,8 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from contracts import InputError
+from contracts.cli import OneLineParser
 from offline import EngineError
-from offline.cli import OneLineParser
 from offline.engine import preview
 from offline.report import to_json, to_text
 
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
             progress=progress,
             policy_config=policy_config,
         )
-    except EngineError as error:
+    except InputError as error:
         progress("")
         if args.traceback:
             traceback.print_exception(error.__cause__ or error)

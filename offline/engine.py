@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from contracts.project import Project, load_project, stack_config
 from offline import EngineError
 from offline.access.check import AccessCheck
 from offline.access.check import check as check_access
 from offline.access.journeys import STACKS as JOURNEY_STACKS
 from offline.analyzer import PackSession, StackIdentity, Violation, discover_packs
-from offline.project import Project, load_project, stack_config
 from offline.synth import StackResult, synthesize
 
 

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import boto3
 
-from components import config as platform_config
-from components.config import Settings
-from components.feature_catalog import CatalogError, load_catalog
-from offline import EngineError
-from offline.cli import OneLineParser
-from offline.project import load_project, stack_config
+from contracts import InputError
+from contracts import config as platform_config
+from contracts.cli import OneLineParser
+from contracts.config import Settings
+from contracts.feature_catalog import CatalogError, load_catalog
+from contracts.project import load_project, stack_config
 from ops import FeatureJobError, OpsError
 from ops import aws as aws_ops
 
@@ -33,7 +33,7 @@ def _settings(project: Path, account: str) -> Settings:
         return platform_config.parse(
             raw, project=platform_config.PROJECT, stack=account, project_dir=project, environ={}
         )
-    except (EngineError, platform_config.ConfigError) as error:
+    except InputError as error:
         raise OpsError(f"{account}: {error}") from None
 
 

@@ -10,9 +10,9 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from components import naming
-from components.config import FEATURES_DATABASE, Settings
-from components.network import endpoint_service_name
+from contracts import naming
+from contracts.config import FEATURES_DATABASE, Settings
+from contracts.endpoints import endpoint_service_name
 
 IAM_ALLOWED_PRINCIPALS = "IAM_ALLOWED_PRINCIPALS"
 LIVE_ENDPOINT_STATES = ("available", "pending", "pendingacceptance")

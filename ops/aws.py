@@ -7,18 +7,20 @@ variables itself, so every client made here talks to an emulator when they are s
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from contracts import naming
+from contracts.job_settings import JobSettings, SettingsError, TrainingSettings
 from ops import OpsError
 
-#: The SSM parameter each target account publishes (components/naming.FEATURE_JOB_SETTINGS_PARAMETER).
-SETTINGS_PARAMETER = "/mlops/feature-jobs/settings"
+__all__ = ["JobSettings", "TrainingSettings", "assume_role", "job_settings", "session"]
+
+#: The SSM parameter each target account publishes.
+SETTINGS_PARAMETER = naming.FEATURE_JOB_SETTINGS_PARAMETER
 
 
 def session(region: str | None = None) -> boto3.Session:
@@ -48,65 +50,6 @@ def _reason(error: Exception) -> str:
     return str(error)
 
 
-@dataclass(frozen=True)
-class TrainingSettings:
-    """What a training pipeline in an account needs, beyond a feature job's; published with them."""
-
-    role_arn: str
-    bucket: str
-    athena_workgroup: str
-    #: Where the account reads curated data (labels): the database, or its resource link.
-    curated_database: str
-    model_package_group_arn: str
-    pipeline_prefix: str
-
-    @classmethod
-    def parse(cls, raw: Mapping[str, Any]) -> TrainingSettings:
-        return cls(
-            role_arn=str(raw["roleArn"]),
-            bucket=str(raw["bucket"]),
-            athena_workgroup=str(raw["athenaWorkgroup"]),
-            curated_database=str(raw["curatedDatabase"]),
-            model_package_group_arn=str(raw["modelPackageGroupArn"]),
-            pipeline_prefix=str(raw["pipelinePrefix"]),
-        )
-
-
-@dataclass(frozen=True)
-class JobSettings:
-    """What a feature job (and a training pipeline) in an account needs; published by the account's stack."""
-
-    account_id: str
-    region: str
-    execution_role_arn: str
-    bucket: str
-    subnet_ids: tuple[str, ...]
-    security_group_ids: tuple[str, ...]
-    kms_key_arn: str
-    pipeline_prefix: str
-    #: None when the stack predates training pipelines.
-    training: TrainingSettings | None = None
-
-    @classmethod
-    def parse(cls, raw: Mapping[str, Any], where: str) -> JobSettings:
-        try:
-            return cls(
-                account_id=str(raw["accountId"]),
-                region=str(raw["region"]),
-                execution_role_arn=str(raw["executionRoleArn"]),
-                bucket=str(raw["bucket"]),
-                subnet_ids=tuple(raw["subnetIds"]),
-                security_group_ids=tuple(raw["securityGroupIds"]),
-                kms_key_arn=str(raw["kmsKeyArn"]),
-                pipeline_prefix=str(raw["pipelinePrefix"]),
-                training=TrainingSettings.parse(raw["training"]) if "training" in raw else None,
-            )
-        except (KeyError, TypeError) as error:
-            raise OpsError(
-                f"{where}: {error} is missing or malformed; expected the settings the stack publishes"
-            ) from None
-
-
 def job_settings(target: boto3.Session, settings_file: Path | None) -> JobSettings:
     """From ``settings_file`` when given, else from the SSM parameter of the target account."""
     if settings_file is not None:
@@ -120,7 +63,7 @@ def job_settings(target: boto3.Session, settings_file: Path | None) -> JobSettin
             raise OpsError(
                 f"--settings: {str(settings_file)!r} is not JSON; expected the job settings object"
             ) from None
-        return JobSettings.parse(raw, f"--settings {settings_file}")
+        return _parse(raw, f"--settings {settings_file}")
     try:
         value = target.client("ssm").get_parameter(Name=SETTINGS_PARAMETER)["Parameter"]["Value"]
     except (ClientError, BotoCoreError) as error:
@@ -128,4 +71,11 @@ def job_settings(target: boto3.Session, settings_file: Path | None) -> JobSettin
             f"SSM parameter {SETTINGS_PARAMETER}: cannot be read ({_reason(error)}); "
             "expected the target stack deployed, or --settings FILE"
         ) from None
-    return JobSettings.parse(json.loads(value), f"SSM parameter {SETTINGS_PARAMETER}")
+    return _parse(json.loads(value), f"SSM parameter {SETTINGS_PARAMETER}")
+
+
+def _parse(raw: Any, where: str) -> JobSettings:
+    try:
+        return JobSettings.parse(raw, where)
+    except SettingsError as error:
+        raise OpsError(str(error)) from None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from components.feature_catalog import FeatureGroupSpec
+from contracts.feature_catalog import FeatureGroupSpec
 
 
 def table(specs: Sequence[FeatureGroupSpec], detail: bool = False) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from components.feature_catalog import FeatureGroupSpec
+from contracts.feature_catalog import FeatureGroupSpec
 from ops import OpsError
 from ops.aws import JobSettings
 from ops.runs import PROCESSING, SKLEARN_VERSION, TELEMETRY_OPT_OUT, PipelineRun, sdk_imports

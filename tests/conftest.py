@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from contracts.project import load_project, stack_config
 from offline.engine import Preview, StackPreview, preview
 from offline.mocks import ResourceRecord
-from offline.project import load_project, stack_config
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

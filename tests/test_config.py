@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components import config
-from components.config import ConfigError, Settings
+from contracts import config
+from contracts.config import ConfigError, Settings
 from tests.conftest import ROOT, raw_config
 
 P = "mlops-feature-platform"

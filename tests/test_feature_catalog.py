@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 import yaml
 
-from components import feature_catalog as catalog
-from components.feature_catalog import CatalogError, Feature, FeatureGroupSpec, load_catalog, load_spec
+from contracts import feature_catalog as catalog
+from contracts.feature_catalog import CatalogError, Feature, FeatureGroupSpec, load_catalog, load_spec
 from tests.conftest import ROOT, raw_config
 
 P = "mlops-feature-platform"

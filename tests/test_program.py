@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import ast
 import importlib
 import inspect
 import json
 from collections.abc import Callable
 from functools import cache
-from pathlib import Path
 
 import pytest
 
-from components import naming
+from contracts import naming
 from offline.engine import Preview, StackPreview
 from offline.mocks import ResourceRecord
-from tests.conftest import ROOT, of_type, raw_config
+from tests.conftest import of_type, raw_config
 
 STACKS = ("tooling", "datamgmt", "datasci")
 Stack = Callable[[str], StackPreview]
@@ -208,24 +206,3 @@ def test_feature_job_roles_read_tooling_artifacts_through_the_stack_reference(
             "Action": "sts:AssumeRole",
         }
     ]
-
-
-def imported_modules(paths: list[Path]) -> set[str]:
-    names: set[str] = set()
-    for path in paths:
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Import):
-                names.update(alias.name.split(".")[0] for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                names.add(node.module.split(".")[0])
-    return names
-
-
-def test_the_program_imports_neither_ops_nor_offline_nor_cloud_sdks() -> None:
-    program = [ROOT / "__main__.py", *(ROOT / "components").rglob("*.py")]
-    assert imported_modules(program).isdisjoint({"offline", "ops", "boto3", "botocore", "sagemaker"})
-
-
-def test_the_offline_engine_imports_neither_the_program_nor_cloud_sdks() -> None:
-    engine = list((ROOT / "offline").rglob("*.py"))
-    assert imported_modules(engine).isdisjoint({"components", "ops", "boto3", "botocore", "sagemaker", "pulumi_aws"})

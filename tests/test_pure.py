@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from components import cidr, naming
 from components import policy_documents as docs
+from contracts import cidr, naming
 
 # --- cidr -------------------------------------------------------------------------------------
 

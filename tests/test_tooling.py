@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from components import naming
+from contracts import naming
 from offline.engine import StackPreview, preview
 from tests.conftest import of_type, one
 

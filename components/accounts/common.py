@@ -10,11 +10,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components import naming, sagemaker_images
 from components import policy_documents as docs
 from components.accounts.outputs import ToolingOutputs
-from components.config import Settings
-from components.feature_catalog import FeatureGroupSpec
 from components.feature_store import FeatureStore, FeatureStoreArgs
 from components.iam import PlatformRole, PlatformRoleArgs, Statements
 from components.kms import CustomerKey, CustomerKeyArgs
@@ -22,6 +19,10 @@ from components.lake_formation import LakeFormationSettings
 from components.network import PrivateNetwork, PrivateNetworkArgs
 from components.storage import EncryptedBucket, EncryptedBucketArgs
 from components.studio import StudioDomain, StudioDomainArgs
+from contracts import naming, sagemaker_images
+from contracts.config import Settings
+from contracts.feature_catalog import FeatureGroupSpec
+from contracts.job_settings import JobSettings, TrainingSettings
 
 
 @dataclass(frozen=True)
@@ -152,27 +153,24 @@ def feature_job_runner(
         value=pulumi.Output.all(
             execution_role_arn, network.subnet_ids, network.studio_security_group_id, key_arn, training.role.arn
         ).apply(
-            lambda v: json.dumps(
-                {
-                    "accountId": account,
-                    "region": region,
-                    "executionRoleArn": v[0],
-                    "bucket": jobs_bucket,
-                    "subnetIds": v[1],
-                    "securityGroupIds": [v[2]],
-                    "kmsKeyArn": v[3],
-                    "pipelinePrefix": naming.FEATURE_PIPELINE_PREFIX,
-                    "training": {
-                        "roleArn": v[4],
-                        "bucket": naming.bucket_name(settings.role, TRAINING_BUCKET, account, region),
-                        "athenaWorkgroup": naming.training_workgroup(settings.role),
-                        "curatedDatabase": curated_database,
-                        "modelPackageGroupArn": naming.model_package_group_arn(p, region, settings.accounts.tooling),
-                        "pipelinePrefix": naming.TRAINING_PIPELINE_PREFIX,
-                    },
-                },
-                sort_keys=True,
-            )
+            lambda v: JobSettings(
+                account_id=account,
+                region=region,
+                execution_role_arn=v[0],
+                bucket=jobs_bucket,
+                subnet_ids=tuple(v[1]),
+                security_group_ids=(v[2],),
+                kms_key_arn=v[3],
+                pipeline_prefix=naming.FEATURE_PIPELINE_PREFIX,
+                training=TrainingSettings(
+                    role_arn=v[4],
+                    bucket=naming.bucket_name(settings.role, TRAINING_BUCKET, account, region),
+                    athena_workgroup=naming.training_workgroup(settings.role),
+                    curated_database=curated_database,
+                    model_package_group_arn=naming.model_package_group_arn(p, region, settings.accounts.tooling),
+                    pipeline_prefix=naming.TRAINING_PIPELINE_PREFIX,
+                ),
+            ).to_json()
         ),
         tags=settings.tags,
         opts=pulumi.ResourceOptions(parent=parent),

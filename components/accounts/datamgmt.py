@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import pulumi
 
-from components import naming
 from components import policy_documents as docs
 from components.accounts.common import (
     FEATURE_JOBS_BUCKET,
@@ -33,8 +32,6 @@ from components.accounts.common import (
 )
 from components.accounts.outputs import DatamgmtOutputs, ToolingOutputs
 from components.catalog import GlueCatalog, GlueCatalogArgs
-from components.config import FEATURES_DATABASE, Settings
-from components.feature_catalog import FeatureGroupSpec
 from components.feature_store import offline_table_name
 from components.iam import PlatformRole, PlatformRoleArgs, Statements
 from components.lake_formation import (
@@ -49,6 +46,9 @@ from components.lake_formation import (
 )
 from components.storage import EncryptedBucket
 from components.warehouse import WAREHOUSE_ENDPOINTS, Warehouse, WarehouseArgs
+from contracts import naming
+from contracts.config import FEATURES_DATABASE, Settings
+from contracts.feature_catalog import FeatureGroupSpec
 
 #: Only data that is not sensitive leaves the data engineers' hands.
 SHAREABLE_CLASSIFICATIONS = ("public", "internal")

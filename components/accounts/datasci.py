@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components import naming
 from components import policy_documents as docs
 from components.accounts.common import (
     ATHENA_RESULTS,
@@ -34,11 +33,12 @@ from components.accounts.common import (
     studio_domain,
 )
 from components.accounts.outputs import DatamgmtOutputs, DatasciOutputs, ToolingOutputs
-from components.config import Settings
-from components.feature_catalog import FeatureGroupSpec
 from components.iam import PlatformRole, Statements
 from components.lake_formation import LakeFormationSettings, LakeFormationSettingsArgs
 from components.network import PrivateNetwork
+from contracts import naming
+from contracts.config import Settings
+from contracts.feature_catalog import FeatureGroupSpec
 
 SAGEMAKER = "sagemaker.amazonaws.com"
 

@@ -10,14 +10,14 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components import naming
 from components import policy_documents as docs
 from components.accounts.common import account_basics, data_bucket
 from components.accounts.outputs import ToolingOutputs
 from components.ci_cd import CiCd, CiCdArgs, FeatureJobTarget
-from components.config import Settings
-from components.feature_catalog import FeatureGroupSpec
 from components.iam import PlatformRole, PlatformRoleArgs
+from contracts import naming
+from contracts.config import Settings
+from contracts.feature_catalog import FeatureGroupSpec
 
 #: Images kept in the processing repository; older ones expire.
 KEEP_IMAGES = 50
@@ -132,7 +132,7 @@ class ToolingAccount(pulumi.ComponentResource):
                         "detail-type": ["SageMaker Model Package State Change"],
                         "detail": {
                             "ModelPackageGroupName": [group],
-                            "ModelApprovalStatus": [docs.PENDING_APPROVAL],
+                            "ModelApprovalStatus": [naming.PENDING_APPROVAL],
                         },
                     }
                 )

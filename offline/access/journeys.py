@@ -16,11 +16,10 @@ program's modules: the model checks what was built, by the names it was built wi
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
+from contracts.sagemaker_images import image_repository_arns
 from offline.access.evaluate import Value, principal_account
 from offline.access.model import (
     BUCKET,
@@ -671,16 +670,6 @@ def _redshift_workgroup(r: _Refs) -> str:
 
 
 def _image(r: _Refs, repository: str) -> str:
-    """The SageMaker image repository of this region as the execution role's policy names it (the
-    accounts themselves are checked against the SageMaker SDK by tests/ops/test_image_accounts.py);
-    an account that publishes no such image where the policy names none."""
-    for statement in _statements(r, "datasci", "studio-execution-policy"):
-        for resource in statement.get("Resource", []) if statement.get("Sid") == "EcrPull" else []:
-            if resource.endswith(f"/{repository}"):
-                return str(resource)
-    return f"arn:{r.partition}:ecr:{r.region}:000000000000:repository/{repository}"
-
-
-def _statements(r: _Refs, stack: str, name: str) -> list[dict[str, Any]]:
-    record = r.record(stack, "aws:iam/rolePolicy:RolePolicy", name)
-    return list(json.loads(record.inputs["policy"])["Statement"])
+    """A SageMaker image repository of this region, in the AWS account that publishes it there."""
+    (arn,) = [arn for arn in image_repository_arns(r.partition, r.region) if arn.endswith(f"/{repository}")]
+    return arn

@@ -9,9 +9,9 @@ from typing import Any
 import boto3
 import pytest
 
-from components import naming
-from components.config import FEATURES_DATABASE, Settings
-from components.network import endpoint_service_name
+from contracts import naming
+from contracts.config import FEATURES_DATABASE, Settings
+from contracts.endpoints import endpoint_service_name
 from ops.__main__ import _settings, main
 from tests.conftest import ROOT
 from tests.ops.conftest import REGION, in_account

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from components.feature_catalog import load_spec
+from contracts.feature_catalog import load_spec
 from tests.conftest import ROOT
 
 FLOWS = ROOT / "flows"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.sagemaker_images import DATA_WRANGLER, IMAGE_ACCOUNTS, SCIKIT_LEARN
+from contracts.sagemaker_images import DATA_WRANGLER, IMAGE_ACCOUNTS, SCIKIT_LEARN
 from ops.runs import SKLEARN_VERSION, sdk_imports
 
 #: The image each repository serves, as ``ops`` retrieves it.

@@ -59,7 +59,7 @@ def image_repository_arns(partition: str, region: str) -> list[str]:
     repositories = IMAGE_ACCOUNTS.get(region)
     if repositories is None:
         raise ValueError(
-            f"aws:region: {region!r} has no SageMaker image accounts in components/sagemaker_images.py; "
+            f"aws:region: {region!r} has no SageMaker image accounts in contracts/sagemaker_images.py; "
             f"expected one of {', '.join(IMAGE_ACCOUNTS)}"
         )
     return [

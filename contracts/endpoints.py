@@ -1,0 +1,35 @@
+"""The VPC endpoints of the platform's private VPCs, by short name (``studio`` is Studio's UI)."""
+
+from __future__ import annotations
+
+#: What VPC-only Studio and its jobs cannot work without (the policy packs require them too).
+REQUIRED_INTERFACE_ENDPOINTS = (
+    "sagemaker.api",
+    "sagemaker.runtime",
+    "sagemaker.featurestore-runtime",
+    "studio",
+    "sts",
+    "logs",
+    "ecr.api",
+    "ecr.dkr",
+    "kms",
+    "glue",
+)
+#: The configuration's default: the required ones, plus metrics, Lake Formation, Athena, SSM (job
+#: settings) and CodeArtifact (Python packages).
+DEFAULT_INTERFACE_ENDPOINTS = (
+    *REQUIRED_INTERFACE_ENDPOINTS,
+    "monitoring",
+    "lakeformation",
+    "athena",
+    "ssm",
+    "codeartifact.api",
+    "codeartifact.repositories",
+)
+
+
+def endpoint_service_name(region: str, endpoint: str) -> str:
+    """The VPC endpoint service name of a short endpoint name; Studio's UI has its own namespace."""
+    if endpoint == "studio":
+        return f"aws.sagemaker.{region}.studio"
+    return f"com.amazonaws.{region}.{endpoint}"
