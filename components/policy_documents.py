@@ -553,8 +553,6 @@ def athena_queries(partition: str, region: str, account_id: str, workgroup: str)
     }
 
 
-
-
 def register_model_versions(group_arn: str) -> list[Statement]:
     """Register versions in the tooling account's model registry, pending approval, and read them
     back; never approve or change one."""

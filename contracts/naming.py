@@ -66,7 +66,7 @@ ECR_REPOSITORY = f"{PREFIX}/processing"
 MODEL_PACKAGE_GROUP = f"{PREFIX}-feature-models"
 #: The only status a target account may register a model version with: the leads approve it in tooling.
 PENDING_APPROVAL = "PendingManualApproval"
-#: SSM parameter, in each target account, holding what a feature job there needs (components/accounts/common.py).
+#: SSM parameter, in each target account, holding what a feature job there needs (components/accounts/feature_jobs.py).
 FEATURE_JOB_SETTINGS_PARAMETER = f"/{PREFIX}/feature-jobs/settings"
 #: SageMaker pipelines the feature jobs upsert are named with this prefix; roles are scoped to it.
 FEATURE_PIPELINE_PREFIX = f"{PREFIX}-feature-"
@@ -130,6 +130,25 @@ class CrossAccountRoles:
     def trainers(self) -> tuple[str, str]:
         """The roles that register model versions in the tooling account's model registry."""
         return (self.datasci_training, self.datamgmt_training)
+
+
+#: Each target account's bucket for feature-job files: the flow or script the CI hands over, and the
+#: features the job's first step writes for its second step to ingest.
+FEATURE_JOBS_BUCKET = "feature-jobs"
+#: Each target account's bucket for training datasets, Athena results, models and their evaluations.
+TRAINING_BUCKET = "training"
+#: Where the account's Athena workgroup writes query results, in the training bucket.
+ATHENA_RESULTS = "athena/"
+
+
+def feature_store_role_name(account_role: str) -> str:
+    """The role SageMaker assumes to write an account's offline store; buckets name it before it exists."""
+    return physical_name(account_role, "feature-store")
+
+
+def bucket_arn(partition_name: str, account_role: str, purpose: str, account_id: str, region: str) -> str:
+    """A platform bucket's ARN, known before the bucket exists."""
+    return f"arn:{partition_name}:s3:::{bucket_name(account_role, purpose, account_id, region)}"
 
 
 def bucket_name(account_role: str, purpose: str, account_id: str, region: str) -> str:

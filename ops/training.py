@@ -38,8 +38,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from contracts.naming import PENDING_APPROVAL
 from contracts.feature_catalog import FeatureGroupSpec
+from contracts.naming import PENDING_APPROVAL
 from ops import OpsError
 from ops.aws import JobSettings, TrainingSettings
 from ops.feature_job import describe_feature_group

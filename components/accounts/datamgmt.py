@@ -10,29 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import pulumi
 
 from components import policy_documents as docs
-from components.accounts.common import (
-    FEATURE_JOBS_BUCKET,
-    TRAINING_BUCKET,
-    AccountBasics,
-    account_basics,
-    bucket_arn,
-    data_bucket,
-    feature_job_runner,
-    feature_jobs_bucket,
-    feature_store,
-    feature_store_role_arn,
-    job_execution_role,
-    model_training,
-    private_network,
-    studio_domain,
-)
+from components.accounts.execution import execution_role_args, job_execution_spec
+from components.accounts.feature_jobs import FeatureJobs, FeatureJobsArgs
+from components.accounts.foundation import AccountFoundation, AccountFoundationArgs, BucketSpec
 from components.accounts.outputs import DatamgmtOutputs, ToolingOutputs
+from components.accounts.training import ModelTraining, ModelTrainingArgs
+from components.accounts.workbench import feature_store_args, studio_domain_args
 from components.catalog import GlueCatalog, GlueCatalogArgs
-from components.feature_store import offline_table_name
+from components.feature_store import FeatureStore, offline_table_name
 from components.iam import PlatformRole, PlatformRoleArgs, Statements
 from components.lake_formation import (
     LakeFormationSettings,
@@ -45,11 +35,15 @@ from components.lake_formation import (
     TagTarget,
 )
 from components.storage import EncryptedBucket
+from components.studio import StudioDomain
 from components.warehouse import WAREHOUSE_ENDPOINTS, Warehouse, WarehouseArgs
 from contracts import naming
 from contracts.config import FEATURES_DATABASE, Settings
 from contracts.feature_catalog import FeatureGroupSpec
 
+#: Role name suffixes: Lake Formation's data-access role and the data engineers' Glue job role.
+DATA_ACCESS = "lake-data-access"
+ENGINEERING = "data-engineering"
 #: Only data that is not sensitive leaves the data engineers' hands.
 SHAREABLE_CLASSIFICATIONS = ("public", "internal")
 #: The lake layers data engineers' jobs own: they create and write these tables.
@@ -84,36 +78,43 @@ class DatamgmtAccount(pulumi.ComponentResource):
         roles = s.cross_account_roles
         # The catalog is encrypted with this key, so the data science account's roles that read the
         # shared catalog (Studio's, and its training pipelines') must be able to decrypt its metadata.
-        basics = account_basics(name, s, self, decrypt_roles=[roles.datasci_execution, roles.datasci_training])
         # Lake database (short name) to its bucket's purpose; the Feature Store's offline store is one.
         layers = {database: database.replace("_", "-") for database in (*s.lake.databases, FEATURES_DATABASE)}
-        lake_arns = [bucket_arn(s, purpose) for purpose in layers.values()]
-        network = private_network(
-            name,
-            s,
-            basics,
-            (*layers.values(), FEATURE_JOBS_BUCKET, TRAINING_BUCKET),
-            self,
-            # Studio's clients ask Redshift Serverless for database credentials from inside the VPC.
-            extra_endpoints=WAREHOUSE_ENDPOINTS,
+        role_arn = partial(naming.role_arn, s.partition, s.account_id)
+        # These reach the lake from AWS's network: Lake Formation's credential vending (as the
+        # data-access role), Glue jobs, and the Feature Store writing its offline store.
+        lake_readers = BucketSpec(
+            outside_vpc_roles=[
+                role_arn(naming.physical_name(s.role, DATA_ACCESS)),
+                role_arn(naming.physical_name(s.role, ENGINEERING)),
+                role_arn(naming.feature_store_role_name(s.role)),
+            ]
         )
-        data_access = self._create_data_access_role(basics, lake_arns)
-        engineering = self._create_engineering_role(basics)
-        buckets = {
-            database: data_bucket(
-                name,
-                purpose,
-                s,
-                basics,
-                self,
-                vpc_endpoint_id=network.s3_endpoint_id,
-                # These reach the data from AWS's network: Lake Formation's credential vending (as the
-                # data-access role), Glue jobs, and the Feature Store writing its offline store.
-                outside_vpc_roles=[data_access.arn, engineering.arn, feature_store_role_arn(s)],
-            )
-            for database, purpose in layers.items()
-        }
-        feature_jobs_bucket(name, s, basics, network, naming.FEATURE_DEPLOYER_ROLE_NAME, self)
+        foundation = AccountFoundation(
+            name,
+            AccountFoundationArgs(
+                settings=s,
+                buckets={
+                    **{purpose: lake_readers for purpose in layers.values()},
+                    # The CI's deployer hands each job its flow from outside the VPC.
+                    naming.FEATURE_JOBS_BUCKET: BucketSpec(
+                        outside_vpc_roles=[role_arn(naming.FEATURE_DEPLOYER_ROLE_NAME)]
+                    ),
+                    naming.TRAINING_BUCKET: BucketSpec(),
+                },
+                # The catalog is encrypted with this key, so the data science account's roles that read
+                # the shared catalog (Studio's, and its training pipelines') must decrypt its metadata.
+                decrypt_roles=[roles.datasci_execution, roles.datasci_training],
+                # Studio's clients ask Redshift Serverless for database credentials from inside the VPC.
+                extra_endpoints=WAREHOUSE_ENDPOINTS,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        network = foundation.network
+        assert network is not None  # the args require datamgmt settings with a network
+        buckets = {database: foundation.buckets[purpose] for database, purpose in layers.items()}
+        data_access = self._create_data_access_role(foundation, [foundation.bucket_arn(p) for p in layers.values()])
+        engineering = self._create_engineering_role(foundation)
         lake_formation = LakeFormationSettings(
             f"{name}-lake-formation",
             LakeFormationSettingsArgs(admins=s.lake_formation_admins, cross_account_version=CROSS_ACCOUNT_VERSION),
@@ -126,7 +127,7 @@ class DatamgmtAccount(pulumi.ComponentResource):
                     naming.lake_database(database): pulumi.Output.concat("s3://", bucket.bucket, "/")
                     for database, bucket in buckets.items()
                 },
-                kms_key_arn=basics.key.arn,
+                kms_key_arn=foundation.key.arn,
                 security_configuration_name=naming.physical_name(s.role, "glue"),
                 tags=s.tags,
                 protect=s.protect,
@@ -136,33 +137,44 @@ class DatamgmtAccount(pulumi.ComponentResource):
         )
         locations = self._register_locations(buckets, data_access, engineering, lake_formation)
         feature_database = catalog.databases[naming.lake_database(FEATURES_DATABASE)]
-        store = feature_store(
-            name,
-            s,
-            basics,
-            args.catalog,
-            buckets[FEATURES_DATABASE],
-            layers[FEATURES_DATABASE],
-            feature_database,
-            lake_formation,
-            self,
-            location=locations.ready[FEATURES_DATABASE],
+        store = FeatureStore(
+            f"{name}-feature-store",
+            feature_store_args(
+                s, foundation, args.catalog, layers[FEATURES_DATABASE], feature_database.name, registered=True
+            ),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[lake_formation.settings, feature_database, *locations.ready[FEATURES_DATABASE]],
+            ),
         )
-        feature_job = job_execution_role(
+        curated = foundation.bucket_arn(layers["curated"])
+        job_execution = PlatformRole(
             f"{name}-feature-job",
-            naming.DATAMGMT_FEATURE_JOB_ROLE_NAME,
-            "Execution role of production feature jobs: reads curated data, writes production features",
-            s,
-            network,
-            basics.key.arn,
-            self,
-            catalog_accounts=[s.account_id],
-            # The job's inputs are curated objects, read from the VPC through the S3 endpoint.
-            data=[basics.key.arn.apply(lambda key: docs.object_access(bucket_arn(s, "curated"), key, "Curated"))],
+            execution_role_args(
+                job_execution_spec(
+                    s,
+                    naming.DATAMGMT_FEATURE_JOB_ROLE_NAME,
+                    "Execution role of production feature jobs: reads curated data, writes production features",
+                    catalog_accounts=[s.account_id],
+                    # The job's inputs are curated objects, read from the VPC through the S3 endpoint.
+                    data=[foundation.key.arn.apply(lambda key: docs.object_access(curated, key, "Curated"))],
+                ),
+                s,
+                network,
+                foundation.key.arn,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         # Training pipelines read curated labels and production features through Lake Formation.
-        training = model_training(
-            name, naming.DATAMGMT_TRAINING_ROLE_NAME, s, basics, network, self, catalog_accounts=[s.account_id]
+        training = ModelTraining(
+            name,
+            ModelTrainingArgs(
+                settings=s,
+                foundation=foundation,
+                role_name=naming.DATAMGMT_TRAINING_ROLE_NAME,
+                catalog_accounts=[s.account_id],
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         warehouse = Warehouse(
             f"{name}-warehouse",
@@ -172,54 +184,60 @@ class DatamgmtAccount(pulumi.ComponentResource):
                 subnet_ids=network.subnet_ids,
                 client_security_group_id=network.studio_security_group_id,
                 s3_prefix_list_id=network.s3_prefix_list_id,
-                kms_key_arn=basics.key.arn,
-                iam_role_arn=self._create_warehouse_role(basics).arn,
+                kms_key_arn=foundation.key.arn,
+                iam_role_arn=self._create_warehouse_role(foundation).arn,
                 base_capacity=s.redshift_base_capacity,
                 tags=s.tags,
                 protect=s.protect,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        readonly = self._create_readonly_role(basics, warehouse.workgroup_arn)
-        studio = studio_domain(name, "studio-readonly", s, basics, network, readonly, self)
+        readonly = self._create_readonly_role(foundation, warehouse.workgroup_arn)
+        studio = StudioDomain(
+            f"{name}-studio",
+            studio_domain_args(s, foundation, "studio-readonly", readonly),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         LakeGovernance(
             f"{name}-governance",
             LakeGovernanceArgs(
                 tags=s.lake.tags,
                 targets=self._tag_targets(args.catalog),
-                grants=self._grants(engineering.arn, feature_job.arn, readonly.arn, training.role.arn),
+                grants=self._grants(engineering.arn, job_execution.arn, readonly.arn, training.role.arn),
                 wait_for=[lake_formation.settings],
                 targets_wait_for=[catalog, store],
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        deployer = feature_job_runner(
-            f"{name}-feature-deployer",
-            naming.FEATURE_DEPLOYER_ROLE_NAME,
-            "Assumed by the tooling CI to run production feature jobs after review",
-            s,
-            args.tooling,
-            basics.key.arn,
-            network,
-            feature_job.arn,
-            training,
-            naming.lake_database("curated"),
-            self,
+        feature_jobs = FeatureJobs(
+            name,
+            FeatureJobsArgs(
+                settings=s,
+                foundation=foundation,
+                tooling=args.tooling,
+                runner="feature-deployer",
+                runner_role_name=naming.FEATURE_DEPLOYER_ROLE_NAME,
+                description="Assumed by the tooling CI to run production feature jobs after review",
+                job_execution_role_arn=job_execution.arn,
+                training=training,
+                curated_database=naming.lake_database("curated"),
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         self.outputs = DatamgmtOutputs(
             account_id=s.account_id,
-            data_key_arn=basics.key.arn,
-            access_log_bucket_name=basics.access_logs.bucket,
+            data_key_arn=foundation.key.arn,
+            access_log_bucket_name=foundation.access_logs.bucket,
             vpc_id=network.vpc_id,
             subnet_ids=network.subnet_ids,
             shared_database_names=[naming.lake_database(database) for database in naming.SHARED_LAKE_DATABASES],
             lake_bucket_names=pulumi.Output.all(**{db: bucket.bucket for db, bucket in buckets.items()}),
             glue_security_configuration_name=catalog.security_configuration_name,
             feature_group_names=store.feature_group_names,
-            feature_deployer_role_arn=deployer.arn,
-            feature_job_role_arn=feature_job.arn,
+            feature_deployer_role_arn=feature_jobs.runner.arn,
+            feature_job_role_arn=job_execution.arn,
             training_role_arn=training.role.arn,
-            training_bucket_name=training.bucket.bucket,
+            training_bucket_name=training.bucket_name,
             studio_domain_id=studio.domain_id,
             readonly_role_arn=readonly.arn,
             redshift_workgroup_name=warehouse.workgroup_name,
@@ -270,15 +288,15 @@ class DatamgmtAccount(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def _create_data_access_role(self, basics: AccountBasics, lake_arns: Sequence[str]) -> PlatformRole:
+    def _create_data_access_role(self, foundation: AccountFoundation, lake_arns: Sequence[str]) -> PlatformRole:
         """The role Lake Formation reads and writes the registered locations with, instead of the
         service-linked role: its access is visible here and limited to the lake buckets."""
         return self._role(
-            "lake-data-access",
+            DATA_ACCESS,
             "Assumed by Lake Formation to reach the lake's registered locations",
             "lakeformation.amazonaws.com",
             [
-                basics.key.arn.apply(
+                foundation.key.arn.apply(
                     lambda key: [
                         statement
                         for index, arn in enumerate(lake_arns)
@@ -288,19 +306,19 @@ class DatamgmtAccount(pulumi.ComponentResource):
             ],
         )
 
-    def _create_engineering_role(self, basics: AccountBasics) -> PlatformRole:
+    def _create_engineering_role(self, foundation: AccountFoundation) -> PlatformRole:
         """The role of the data engineers' Glue jobs: raw and curated, nothing else."""
         s = self._settings
         p, region, account = s.partition, s.region, s.account_id
         return self._role(
-            "data-engineering",
+            ENGINEERING,
             "Data engineers' Glue jobs: read raw, write curated",
             "glue.amazonaws.com",
             [
-                basics.key.arn.apply(
+                foundation.key.arn.apply(
                     lambda key: [
-                        *docs.object_access(bucket_arn(s, "raw"), key, "Raw", write=True),
-                        *docs.object_access(bucket_arn(s, "curated"), key, "Curated", write=True),
+                        *docs.object_access(foundation.bucket_arn("raw"), key, "Raw", write=True),
+                        *docs.object_access(foundation.bucket_arn("curated"), key, "Curated", write=True),
                     ]
                 ),
                 docs.glue_tables_write(p, region, account, naming.lake_database("raw"), "GlueRawTables"),
@@ -310,7 +328,7 @@ class DatamgmtAccount(pulumi.ComponentResource):
             ],
         )
 
-    def _create_readonly_role(self, basics: AccountBasics, workgroup_arn: pulumi.Output[str]) -> PlatformRole:
+    def _create_readonly_role(self, foundation: AccountFoundation, workgroup_arn: pulumi.Output[str]) -> PlatformRole:
         """Studio's role here: read production features and non-sensitive curated data, and query
         the warehouse; no write."""
         s = self._settings
@@ -322,23 +340,22 @@ class DatamgmtAccount(pulumi.ComponentResource):
             [
                 docs.feature_store_records(p, region, account, write=False),
                 docs.glue_catalog_read(p, region, [account]),
-                basics.key.arn.apply(docs.key_decrypt),
+                foundation.key.arn.apply(docs.key_decrypt),
                 workgroup_arn.apply(docs.redshift_credentials),
             ],
         )
 
-    def _create_warehouse_role(self, basics: AccountBasics) -> PlatformRole:
+    def _create_warehouse_role(self, foundation: AccountFoundation) -> PlatformRole:
         """The role Redshift assumes for COPY and UNLOAD: read curated data and production features."""
-        s = self._settings
         return self._role(
             "warehouse",
             "Assumed by Redshift Serverless to load curated data and features",
             "redshift.amazonaws.com",
             [
-                basics.key.arn.apply(
+                foundation.key.arn.apply(
                     lambda key: [
-                        *docs.object_access(bucket_arn(s, "curated"), key, "Curated"),
-                        *docs.object_access(bucket_arn(s, FEATURES_DATABASE), key, "Features"),
+                        *docs.object_access(foundation.bucket_arn("curated"), key, "Curated"),
+                        *docs.object_access(foundation.bucket_arn(FEATURES_DATABASE), key, "Features"),
                     ]
                 )
             ],

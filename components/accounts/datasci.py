@@ -10,36 +10,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import pulumi
 import pulumi_aws as aws
 
 from components import policy_documents as docs
-from components.accounts.common import (
-    ATHENA_RESULTS,
-    FEATURE_JOBS_BUCKET,
-    TRAINING_BUCKET,
-    AccountBasics,
-    account_basics,
-    bucket_arn,
-    data_bucket,
-    feature_job_runner,
-    feature_jobs_bucket,
-    feature_store,
-    feature_store_role_arn,
-    job_execution_role,
-    model_training,
-    private_network,
-    studio_domain,
-)
+from components.accounts.execution import execution_role_args, job_execution_spec
+from components.accounts.feature_jobs import FeatureJobs, FeatureJobsArgs
+from components.accounts.foundation import AccountFoundation, AccountFoundationArgs, BucketSpec
 from components.accounts.outputs import DatamgmtOutputs, DatasciOutputs, ToolingOutputs
+from components.accounts.training import ModelTraining, ModelTrainingArgs
+from components.accounts.workbench import feature_store_args, studio_domain_args
+from components.feature_store import FeatureStore
 from components.iam import PlatformRole, Statements
 from components.lake_formation import LakeFormationSettings, LakeFormationSettingsArgs
-from components.network import PrivateNetwork
+from components.studio import StudioDomain
 from contracts import naming
 from contracts.config import Settings
 from contracts.feature_catalog import FeatureGroupSpec
 
+#: The experimentation Feature Store's offline store (not a Lake Formation location here).
+FEATURE_STORE_BUCKET = "feature-store"
 SAGEMAKER = "sagemaker.amazonaws.com"
 
 
@@ -65,123 +57,137 @@ class DatasciAccount(pulumi.ComponentResource):
         super().__init__("mlops:account:Datasci", name, None, opts)
         self._name = name
         self._settings = settings = args.settings
-        basics = account_basics(name, settings, self)
-        network = private_network(
-            name, settings, basics, ("snapshots", "feature-store", FEATURE_JOBS_BUCKET, TRAINING_BUCKET), self
-        )
-
-        # Copies of curated data that data scientists experiment on, never the governed originals.
-        snapshots = data_bucket(name, "snapshots", settings, basics, self, vpc_endpoint_id=network.s3_endpoint_id)
-        feature_bucket = data_bucket(
+        ds = settings
+        role_arn = partial(naming.role_arn, ds.partition, ds.account_id)
+        foundation = AccountFoundation(
             name,
-            "feature-store",
-            settings,
-            basics,
-            self,
-            vpc_endpoint_id=network.s3_endpoint_id,
-            outside_vpc_roles=[feature_store_role_arn(settings)],
+            AccountFoundationArgs(
+                settings=ds,
+                buckets={
+                    # Copies of curated data that data scientists experiment on, never the governed originals.
+                    "snapshots": BucketSpec(),
+                    # The experimentation offline store, which the Feature Store writes from AWS's network.
+                    FEATURE_STORE_BUCKET: BucketSpec(
+                        outside_vpc_roles=[role_arn(naming.feature_store_role_name(ds.role))]
+                    ),
+                    # The CI's runner hands each job its flow from outside the VPC.
+                    naming.FEATURE_JOBS_BUCKET: BucketSpec(
+                        outside_vpc_roles=[role_arn(naming.FEATURE_RUNNER_ROLE_NAME)]
+                    ),
+                    naming.TRAINING_BUCKET: BucketSpec(),
+                },
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        feature_jobs_bucket(name, settings, basics, network, naming.FEATURE_RUNNER_ROLE_NAME, self)
+        network = foundation.network
+        assert network is not None  # the args require datasci settings with a network
         # Reading the shared catalog (through the resource links) decrypts its metadata with the data
         # management account's key, which names these roles in its policy.
         shared_catalog = pulumi.Output.from_input(args.datamgmt.data_key_arn).apply(docs.key_decrypt)
-        execution_role = self._create_execution_role(network, basics, shared_catalog)
+        execution_role = self._create_execution_role(foundation, shared_catalog)
         # Training pipelines read the experimentation offline store directly (it is not a Lake
         # Formation location here) and the shared curated data through Lake Formation.
-        training = model_training(
+        offline_store = foundation.bucket_arn(FEATURE_STORE_BUCKET)
+        training = ModelTraining(
             name,
-            naming.DATASCI_TRAINING_ROLE_NAME,
-            settings,
-            basics,
-            network,
-            self,
-            catalog_accounts=[settings.account_id, settings.accounts.datamgmt],
-            data=[
-                basics.key.arn.apply(
-                    lambda key: docs.object_access(bucket_arn(settings, "feature-store"), key, "OfflineStore")
-                ),
-                shared_catalog,
-            ],
+            ModelTrainingArgs(
+                settings=ds,
+                foundation=foundation,
+                role_name=naming.DATASCI_TRAINING_ROLE_NAME,
+                catalog_accounts=[ds.account_id, ds.accounts.datamgmt],
+                data=[
+                    foundation.key.arn.apply(lambda key: docs.object_access(offline_store, key, "OfflineStore")),
+                    shared_catalog,
+                ],
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         readers = {"": execution_role, "-training": training.role}
-        studio = studio_domain(name, "studio", settings, basics, network, execution_role, self)
+        studio = StudioDomain(
+            f"{name}-studio",
+            studio_domain_args(ds, foundation, "studio", execution_role),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         lake_formation = LakeFormationSettings(
             f"{name}-lake-formation",
-            LakeFormationSettingsArgs(admins=settings.lake_formation_admins),
+            LakeFormationSettingsArgs(admins=ds.lake_formation_admins),
             opts=pulumi.ResourceOptions(parent=self),
         )
         governed = pulumi.ResourceOptions(parent=self, depends_on=[lake_formation.settings])
         feature_database = self._create_feature_database(readers, governed)
         self._link_shared_databases(args.datamgmt, readers, governed)
-        store = feature_store(
-            name,
-            settings,
-            basics,
-            args.catalog,
-            feature_bucket,
-            "feature-store",
-            feature_database,
-            lake_formation,
-            self,
+        store = FeatureStore(
+            f"{name}-feature-store",
+            feature_store_args(ds, foundation, args.catalog, FEATURE_STORE_BUCKET, feature_database.name),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[lake_formation.settings, feature_database]),
         )
-        runner = feature_job_runner(
-            f"{name}-feature-runner",
-            naming.FEATURE_RUNNER_ROLE_NAME,
-            "Assumed by the tooling CI to run feature jobs of feature branches",
-            settings,
-            args.tooling,
-            basics.key.arn,
-            network,
-            execution_role.arn,
-            training,
-            naming.resource_link(naming.lake_database("curated")),
-            self,
+        feature_jobs = FeatureJobs(
+            name,
+            FeatureJobsArgs(
+                settings=ds,
+                foundation=foundation,
+                tooling=args.tooling,
+                runner="feature-runner",
+                runner_role_name=naming.FEATURE_RUNNER_ROLE_NAME,
+                description="Assumed by the tooling CI to run feature jobs of feature branches",
+                job_execution_role_arn=execution_role.arn,
+                training=training,
+                curated_database=naming.resource_link(naming.lake_database("curated")),
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         self.outputs = DatasciOutputs(
             account_id=settings.account_id,
-            data_key_arn=basics.key.arn,
-            access_log_bucket_name=basics.access_logs.bucket,
+            data_key_arn=foundation.key.arn,
+            access_log_bucket_name=foundation.access_logs.bucket,
             vpc_id=network.vpc_id,
             subnet_ids=network.subnet_ids,
             studio_domain_id=studio.domain_id,
             execution_role_arn=execution_role.arn,
-            feature_runner_role_arn=runner.arn,
+            feature_runner_role_arn=feature_jobs.runner.arn,
             training_role_arn=training.role.arn,
-            training_bucket_name=training.bucket.bucket,
-            snapshot_bucket_name=snapshots.bucket,
-            feature_store_bucket_name=feature_bucket.bucket,
+            training_bucket_name=training.bucket_name,
+            snapshot_bucket_name=foundation.buckets["snapshots"].bucket,
+            feature_store_bucket_name=foundation.buckets[FEATURE_STORE_BUCKET].bucket,
             feature_group_names=store.feature_group_names,
         )
         self.register_outputs(self.outputs.exports())
 
     def _create_execution_role(
-        self, network: PrivateNetwork, basics: AccountBasics, shared_catalog: pulumi.Input[Statements]
+        self, foundation: AccountFoundation, shared_catalog: pulumi.Input[Statements]
     ) -> PlatformRole:
         """Studio's and its jobs' role; data scientists write snapshots, read the offline store, and
         query the lake with Athena in the account's workgroup (whose results it reads back)."""
         s = self._settings
-        return job_execution_role(
-            f"{self._name}-studio-execution",
+        bucket = foundation.bucket_arn
+        spec = job_execution_spec(
+            s,
             naming.DATASCI_EXECUTION_ROLE_NAME,
             "Execution role of Studio and of the Data Wrangler and processing jobs it starts",
-            s,
-            network,
-            basics.key.arn,
-            self,
             catalog_accounts=[s.account_id, s.accounts.datamgmt],
             data=[
-                basics.key.arn.apply(
+                foundation.key.arn.apply(
                     lambda key: [
-                        *docs.object_access(bucket_arn(s, "snapshots"), key, "Snapshots", write=True),
-                        *docs.object_access(bucket_arn(s, "feature-store"), key, "OfflineStore"),
+                        *docs.object_access(bucket("snapshots"), key, "Snapshots", write=True),
+                        *docs.object_access(bucket(FEATURE_STORE_BUCKET), key, "OfflineStore"),
                         *docs.object_access(
-                            bucket_arn(s, TRAINING_BUCKET), key, "QueryResults", write=True, prefix=ATHENA_RESULTS
+                            bucket(naming.TRAINING_BUCKET),
+                            key,
+                            "QueryResults",
+                            write=True,
+                            prefix=naming.ATHENA_RESULTS,
                         ),
                     ]
                 ),
                 docs.athena_queries(s.partition, s.region, s.account_id, naming.training_workgroup(s.role)),
                 shared_catalog,
             ],
+        )
+        assert foundation.network is not None
+        return PlatformRole(
+            f"{self._name}-studio-execution",
+            execution_role_args(spec, s, foundation.network, foundation.key.arn),
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
     def _feature_database_name(self) -> str:

@@ -11,7 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import policy_documents as docs
-from components.accounts.common import account_basics, data_bucket
+from components.accounts.foundation import AccountFoundation, AccountFoundationArgs, BucketSpec
 from components.accounts.outputs import ToolingOutputs
 from components.ci_cd import CiCd, CiCdArgs, FeatureJobTarget
 from components.iam import PlatformRole, PlatformRoleArgs
@@ -38,10 +38,19 @@ class ToolingAccount(pulumi.ComponentResource):
         self._name = name
         s = self._settings = args.settings
         roles = s.cross_account_roles
-        # Outside this account, only the two feature-job roles may read the artifacts.
-        # EventBridge tells the approvers of new model versions through the (encrypted) approval topic.
-        basics = account_basics(name, s, self, decrypt_roles=roles.targets, eventbridge_publishes=True)
-        artifacts = data_bucket(name, "artifacts", s, basics, self, read_roles=roles.targets)
+        foundation = AccountFoundation(
+            name,
+            AccountFoundationArgs(
+                settings=s,
+                # Outside this account, only the two runner roles may read the artifacts.
+                buckets={"artifacts": BucketSpec(read_roles=roles.targets)},
+                decrypt_roles=roles.targets,
+                # EventBridge tells the approvers of new model versions through the (encrypted) approval topic.
+                eventbridge_publishes=True,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        artifacts = foundation.buckets["artifacts"]
         ci_role = PlatformRole(
             f"{name}-ci",
             PlatformRoleArgs(
@@ -52,7 +61,7 @@ class ToolingAccount(pulumi.ComponentResource):
                 ),
                 statements=[
                     docs.assume_roles(roles.targets),
-                    pulumi.Output.all(artifacts.arn, basics.key.arn).apply(
+                    pulumi.Output.all(artifacts.arn, foundation.key.arn).apply(
                         lambda arns: docs.object_access(arns[0], arns[1], "Artifacts", write=True)
                     ),
                     docs.write_logs(s.partition, s.region, s.account_id, f"/aws/codebuild/{naming.PREFIX}-"),
@@ -61,7 +70,7 @@ class ToolingAccount(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        repository = self._create_repository(basics.key.arn)
+        repository = self._create_repository(foundation.key.arn)
         models = aws.sagemaker.ModelPackageGroup(
             f"{name}-models",
             model_package_group_name=naming.MODEL_PACKAGE_GROUP,
@@ -87,7 +96,7 @@ class ToolingAccount(pulumi.ComponentResource):
             CiCdArgs(
                 source=s.source,
                 artifact_bucket=artifacts.bucket,
-                kms_key_arn=basics.key.arn,
+                kms_key_arn=foundation.key.arn,
                 ci_role_arn=ci_role.arn,
                 ci_role_name=ci_role.name,
                 experiment=FeatureJobTarget("datasci", roles.datasci_runner),
@@ -107,7 +116,7 @@ class ToolingAccount(pulumi.ComponentResource):
             account_id=s.account_id,
             artifact_bucket_name=artifacts.bucket,
             artifact_bucket_arn=artifacts.arn,
-            artifact_key_arn=basics.key.arn,
+            artifact_key_arn=foundation.key.arn,
             ci_role_arn=ci_role.arn,
             source_arn=ci_cd.source_arn,
             ecr_repository_url=repository.repository_url,

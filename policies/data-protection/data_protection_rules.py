@@ -1,12 +1,32 @@
-"""Data protection rules: S3 buckets, KMS keys and Redshift (GUARDRAILS.md 21-26)."""
+"""Data protection rules: S3 buckets, KMS keys and Redshift (guardrails 21-26 of docs/guardrails.md).
+
+One policy per guarded property, so that each can be made advisory or disabled on its own: S3
+versioning and access logging are two (advisory) policies, KMS key hygiene three, Redshift four. The
+S3 policies are stack policies: a bucket's settings are separate resources, joined to it by
+``_joined``.
+"""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from fnmatch import fnmatchcase
 from typing import Any
 
+from data_protection_helpers import (
+    described,
+    document,
+    is_everyone,
+    is_false,
+    is_set,
+    is_true,
+    obj,
+    objects,
+    of_type,
+    shown,
+    statements,
+    strings,
+    value,
+)
 from pulumi_policy import (
     EnforcementLevel,
     PolicyResource,
@@ -16,7 +36,6 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.proxy import UnknownValueError
 
 # The v7 Bucket (formerly BucketV2) and the legacy token; the companions' V2 tokens are v7 aliases.
 BUCKETS = frozenset({"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"})
@@ -40,87 +59,10 @@ PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls
 KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
 
 
-# --- small helpers -------------------------------------------------------------------------------
-
-
-def _is_set(props: Mapping[str, Any], key: str) -> bool:
-    """Whether a property is set. Presence only: iterating a proxy's keys never reads a value, and a
-    value unknown during preview (an ARN not created yet) counts as set; None or "" (outputs of
-    unset properties) do not."""
-    if key not in list(props):
-        return False
-    try:
-        value = props[key]
-    except UnknownValueError:
-        return True
-    if value is None:
-        return False
-    if isinstance(value, str):
-        return value != ""
-    if isinstance(value, Mapping | Sequence):
-        return len(value) > 0
-    return True
-
-
-def _strings(value: Any) -> list[str]:
-    """A policy element that is a string or a list of strings, as a list."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, Sequence):
-        return [item for item in value if isinstance(item, str)]
-    return []
-
-
-def _document(value: Any) -> Mapping[str, Any] | None:
-    """A policy document from its JSON string (or an object); None when it is not one."""
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return None
-    return value if isinstance(value, Mapping) else None
-
-
-def _statements(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    statement = document.get("Statement")
-    return [statement] if isinstance(statement, Mapping) else _items(statement)
-
-
-def _obj(value: Any) -> Mapping[str, Any]:
-    """A nested object; an empty one when the value is missing or not an object."""
-    return value if isinstance(value, Mapping) else {}
-
-
-def _items(value: Any) -> list[Mapping[str, Any]]:
-    """The objects of a nested list; empty when the value is missing or not a list."""
-    if isinstance(value, Sequence) and not isinstance(value, str):
-        return [item for item in value if isinstance(item, Mapping)]
-    return []
-
-
-def _is_everyone(principal: Any) -> bool:
-    """Principal ``*`` or ``{"AWS": "*"}`` (alone or in a list)."""
-    if principal == "*":
-        return True
-    return isinstance(principal, Mapping) and "*" in _strings(principal.get("AWS"))
-
-
-def _is_true(value: Any) -> bool:
-    return value is True or (isinstance(value, str) and value.lower() == "true")
-
-
-def _is_false(value: Any) -> bool:
-    return value is False or (isinstance(value, str) and value.lower() == "false")
-
-
-def _of_type(resources: Iterable[PolicyResource], types: frozenset[str]) -> list[PolicyResource]:
-    return [r for r in resources if r.resource_type in types]
-
-
 def _bucket_names(bucket: PolicyResource) -> set[str]:
     """A bucket's known name and id (reading them raises while they are unknown)."""
-    values = [bucket.props[key] for key in ("bucket", "id") if key in list(bucket.props)]
-    return {value for value in values if isinstance(value, str) and value}
+    known = [bucket.props[key] for key in ("bucket", "id") if key in list(bucket.props)]
+    return {name for name in known if isinstance(name, str) and name}
 
 
 def _joined(bucket: PolicyResource, companions: Sequence[PolicyResource], prop: str) -> list[PolicyResource]:
@@ -136,20 +78,20 @@ def _joined(bucket: PolicyResource, companions: Sequence[PolicyResource], prop: 
     if not loose:
         return []
     names = _bucket_names(bucket)
-    return [c for c in loose if isinstance(value := c.props.get(prop), str) and value in names]
+    return [c for c in loose if isinstance(named := c.props.get(prop), str) and named in names]
 
 
 def _is_log_target(bucket: PolicyResource, resources: Sequence[PolicyResource]) -> bool:
     """Whether some BucketLogging delivers server access logs to this bucket."""
-    return bool(_joined(bucket, _of_type(resources, LOGGINGS), "targetBucket"))
+    return bool(_joined(bucket, of_type(resources, *LOGGINGS), "targetBucket"))
 
 
-# --- 21. s3-public-access-block (S3.8, CKV2_AWS_6) -------------------------------------------------
+# --- 21. s3-public-access-block -------------------------------------------------------------------
 
 
 def _public_access_block(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    blocks = _of_type(args.resources, PUBLIC_ACCESS_BLOCKS)
-    for bucket in _of_type(args.resources, BUCKETS):
+    blocks = of_type(args.resources, *PUBLIC_ACCESS_BLOCKS)
+    for bucket in of_type(args.resources, *BUCKETS):
         joined = _joined(bucket, blocks, "bucket")
         if not joined:
             report_violation(
@@ -160,30 +102,34 @@ def _public_access_block(args: StackValidationArgs, report_violation: ReportViol
             )
         for block in joined:
             for flag in PUBLIC_ACCESS_FLAGS:
-                value = block.props.get(flag)
-                if value is not True:
-                    shown = "not set (AWS defaults to false)" if value is None else f"{value!r}"
+                flag_value = value(block.props, flag)
+                if flag_value is not True:
                     report_violation(
-                        f"{block.name}: {flag} is {shown}, which leaves bucket {bucket.name} open to public "
-                        f"access; set {flag} to true.",
+                        f"{block.name}: {flag} is {shown(flag_value, 'false')}, which leaves bucket {bucket.name} "
+                        f"open to public access; set {flag} to true.",
                         block.urn,
                     )
 
 
 s3_public_access_block = StackValidationPolicy(
     name="s3-public-access-block",
-    description="Every S3 bucket has a public access block with all four flags on.",
+    description=described(
+        "Every S3 bucket has a public access block with all four flags on.",
+        21,
+        security_hub=["S3.8"],
+        checkov=["CKV2_AWS_6"],
+    ),
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=_public_access_block,
 )
 
 
-# --- 22. s3-kms-encryption (S3.17, CKV_AWS_145) ----------------------------------------------------
+# --- 22. s3-kms-encryption --------------------------------------------------------------------------
 
 
 def _kms_encryption(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    configurations = _of_type(args.resources, ENCRYPTION_CONFIGURATIONS)
-    for bucket in _of_type(args.resources, BUCKETS):
+    configurations = of_type(args.resources, *ENCRYPTION_CONFIGURATIONS)
+    for bucket in of_type(args.resources, *BUCKETS):
         joined = _joined(bucket, configurations, "bucket")
         if not joined:
             report_violation(
@@ -193,7 +139,7 @@ def _kms_encryption(args: StackValidationArgs, report_violation: ReportViolation
                 bucket.urn,
             )
         for configuration in joined:
-            rules = _items(configuration.props.get("rules"))
+            rules = objects(value(configuration.props, "rules"))
             if len(rules) == 0:
                 report_violation(
                     f"{configuration.name}: rules is empty, so S3 encrypts bucket {bucket.name} with SSE-S3; "
@@ -202,10 +148,10 @@ def _kms_encryption(args: StackValidationArgs, report_violation: ReportViolation
                 )
             for index, rule in enumerate(rules):
                 where = f"rules[{index}].applyServerSideEncryptionByDefault"
-                default = _obj(rule.get("applyServerSideEncryptionByDefault"))
+                default = obj(rule.get("applyServerSideEncryptionByDefault"))
                 algorithm = default.get("sseAlgorithm")
                 if algorithm in KMS_ALGORITHMS:
-                    if not _is_set(default, "kmsMasterKeyId"):
+                    if not is_set(default, "kmsMasterKeyId"):
                         report_violation(
                             f"{configuration.name}: {where}.kmsMasterKeyId is not set, so bucket {bucket.name} "
                             "uses the AWS managed aws/s3 key; set kmsMasterKeyId to a customer managed key.",
@@ -226,16 +172,19 @@ def _kms_encryption(args: StackValidationArgs, report_violation: ReportViolation
 
 s3_kms_encryption = StackValidationPolicy(
     name="s3-kms-encryption",
-    description=(
-        "Every S3 bucket defaults to SSE-KMS with a customer managed key; server access log target buckets "
-        "may use SSE-S3."
+    description=described(
+        "Every S3 bucket defaults to SSE-KMS with a customer managed key; server access log target buckets may use "
+        "SSE-S3.",
+        22,
+        security_hub=["S3.17"],
+        checkov=["CKV_AWS_145"],
     ),
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=_kms_encryption,
 )
 
 
-# --- 23. s3-tls-only (S3.5) ------------------------------------------------------------------------
+# --- 23. s3-tls-only -------------------------------------------------------------------------------
 
 
 def _covers(resources: list[str], name: str) -> bool:
@@ -245,26 +194,26 @@ def _covers(resources: list[str], name: str) -> bool:
 
 
 def _denies_insecure_transport(statement: Mapping[str, Any], names: set[str]) -> bool:
-    if statement.get("Effect") != "Deny" or not _is_everyone(statement.get("Principal")):
+    if statement.get("Effect") != "Deny" or not is_everyone(statement.get("Principal")):
         return False
-    if not {"s3:*", "*"} & {a.lower() for a in _strings(statement.get("Action"))}:
+    if not {"s3:*", "*"} & {a.lower() for a in strings(statement.get("Action"))}:
         return False
-    if not any(_covers(_strings(statement.get("Resource")), name) for name in names):
+    if not any(_covers(strings(statement.get("Resource")), name) for name in names):
         return False
     condition = statement.get("Condition")
     if not isinstance(condition, Mapping) or not isinstance(condition.get("Bool"), Mapping):
         return False
     values = [v for k, v in condition["Bool"].items() if k.lower() == "aws:securetransport"]
-    return any(_is_false(v) or (isinstance(v, Sequence) and any(_is_false(i) for i in v)) for v in values)
+    return any(is_false(v) or (isinstance(v, Sequence) and any(is_false(i) for i in v)) for v in values)
 
 
 def _tls_only(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    policies = _of_type(args.resources, BUCKET_POLICIES)
+    policies = of_type(args.resources, *BUCKET_POLICIES)
     fix = (
         "add a statement with Effect Deny, Principal *, Action s3:*, Resource the bucket and bucket/*, "
         'Condition {"Bool": {"aws:SecureTransport": "false"}}.'
     )
-    for bucket in _of_type(args.resources, BUCKETS):
+    for bucket in of_type(args.resources, *BUCKETS):
         joined = _joined(bucket, policies, "bucket")
         if not joined:
             report_violation(
@@ -276,14 +225,14 @@ def _tls_only(args: StackValidationArgs, report_violation: ReportViolation) -> N
         names = _bucket_names(bucket)
         denied = invalid = False
         for policy in joined:
-            document = _document(policy.props.get("policy"))
-            if document is None:
+            parsed = document(value(policy.props, "policy"))
+            if parsed is None:
                 invalid = True
                 report_violation(
                     f"{policy.name}: policy is not a JSON policy document; write it as JSON and {fix}", policy.urn
                 )
                 continue
-            denied = denied or any(_denies_insecure_transport(s, names) for s in _statements(document))
+            denied = denied or any(_denies_insecure_transport(s, names) for s in statements(parsed))
         if not denied and not invalid:
             policy = joined[0]
             report_violation(
@@ -294,19 +243,22 @@ def _tls_only(args: StackValidationArgs, report_violation: ReportViolation) -> N
 
 s3_tls_only = StackValidationPolicy(
     name="s3-tls-only",
-    description="Every S3 bucket's policy denies requests that do not use TLS (aws:SecureTransport false).",
+    description=described(
+        "Every S3 bucket's policy denies requests that do not use TLS (aws:SecureTransport false).",
+        23,
+        security_hub=["S3.5"],
+    ),
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=_tls_only,
 )
 
 
-# --- 24. s3-versioning-and-logging (S3.14, S3.9) ---------------------------------------------------
+# --- 24. S3 versioning and access logging (advisory) ----------------------------------------------
 
 
-def _versioning_and_logging(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    versionings = _of_type(args.resources, VERSIONINGS)
-    loggings = _of_type(args.resources, LOGGINGS)
-    for bucket in _of_type(args.resources, BUCKETS):
+def _versioning(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    versionings = of_type(args.resources, *VERSIONINGS)
+    for bucket in of_type(args.resources, *BUCKETS):
         joined = _joined(bucket, versionings, "bucket")
         if not joined:
             report_violation(
@@ -315,14 +267,28 @@ def _versioning_and_logging(args: StackValidationArgs, report_violation: ReportV
                 bucket.urn,
             )
         for versioning in joined:
-            status = _obj(versioning.props.get("versioningConfiguration")).get("status")
+            status = obj(value(versioning.props, "versioningConfiguration")).get("status")
             if status != "Enabled":
-                shown = "not set" if status is None else f"{status!r}"
                 report_violation(
-                    f"{versioning.name}: versioningConfiguration.status is {shown}, so bucket {bucket.name} "
-                    'keeps no earlier versions of objects; set versioningConfiguration.status to "Enabled".',
+                    f"{versioning.name}: versioningConfiguration.status is "
+                    f"{'not set' if status is None else repr(status)}, so bucket {bucket.name} keeps no earlier "
+                    'versions of objects; set versioningConfiguration.status to "Enabled".',
                     versioning.urn,
                 )
+
+
+s3_versioning = StackValidationPolicy(
+    name="s3-versioning",
+    description=described("Every S3 bucket is versioned.", 24, security_hub=["S3.14"]),
+    enforcement_level=EnforcementLevel.ADVISORY,
+    validate=_versioning,
+)
+
+
+def _access_logging(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    loggings = of_type(args.resources, *LOGGINGS)
+    for bucket in of_type(args.resources, *BUCKETS):
+        # A log target logging to itself (or to another target) would log its own log deliveries.
         if not _joined(bucket, loggings, "bucket") and not _is_log_target(bucket, args.resources):
             report_violation(
                 f"{bucket.name}: BucketLogging is missing, so requests to the bucket leave no server access "
@@ -331,52 +297,76 @@ def _versioning_and_logging(args: StackValidationArgs, report_violation: ReportV
             )
 
 
-s3_versioning_and_logging = StackValidationPolicy(
-    name="s3-versioning-and-logging",
-    description="Every S3 bucket is versioned and, unless it is itself an access-log target, logs server access.",
+s3_access_logging = StackValidationPolicy(
+    name="s3-access-logging",
+    description=described(
+        "Every S3 bucket logs server access, unless it is itself an access-log target.", 24, security_hub=["S3.9"]
+    ),
     enforcement_level=EnforcementLevel.ADVISORY,
-    validate=_versioning_and_logging,
+    validate=_access_logging,
 )
 
 
-# --- 25. kms-key-hygiene (KMS.4, KMS.5, CKV_AWS_7, CKV_AWS_33) -------------------------------------
+# --- 25. KMS key hygiene -------------------------------------------------------------------------
 
 
 def _rotates(props: Mapping[str, Any]) -> bool:
     """AWS rotates only symmetric encryption keys in its own key store."""
-    spec = props.get("customerMasterKeySpec")
-    return spec in (None, "SYMMETRIC_DEFAULT") and not _is_set(props, "customKeyStoreId")
+    spec = value(props, "customerMasterKeySpec")
+    return spec in (None, "SYMMETRIC_DEFAULT") and not is_set(props, "customKeyStoreId")
 
 
-def _key_hygiene(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != KMS_KEY:
+def _key_rotation(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type != KMS_KEY or not _rotates(args.props):
         return
-    props = args.props
-    if _rotates(props) and props.get("enableKeyRotation") is not True:
-        value = props.get("enableKeyRotation")
-        shown = "not set (AWS defaults to false)" if value is None else f"{value!r}"
+    rotation = value(args.props, "enableKeyRotation")
+    if rotation is not True:
         report_violation(
-            f"{args.name}: enableKeyRotation is {shown}, so the key material is never rotated; "
+            f"{args.name}: enableKeyRotation is {shown(rotation, 'false')}, so the key material is never rotated; "
             "set enableKeyRotation to true.",
             None,
         )
-    if props.get("bypassPolicyLockoutSafetyCheck") is True:
+
+
+kms_key_rotation = ResourceValidationPolicy(
+    name="kms-key-rotation",
+    description=described(
+        "KMS keys that AWS can rotate (symmetric, in AWS's key store) rotate their key material.",
+        25,
+        security_hub=["KMS.4"],
+        checkov=["CKV_AWS_7"],
+    ),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_key_rotation,
+)
+
+
+def _no_lockout_bypass(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type == KMS_KEY and value(args.props, "bypassPolicyLockoutSafetyCheck") is True:
         report_violation(
             f"{args.name}: bypassPolicyLockoutSafetyCheck is true, so a key policy that locks everyone out "
             "is accepted; remove bypassPolicyLockoutSafetyCheck or set it to false.",
             None,
         )
-    if not _is_set(props, "policy"):
+
+
+kms_key_no_lockout_bypass = ResourceValidationPolicy(
+    name="kms-key-no-lockout-bypass",
+    description=described("KMS keys keep the key policy lockout safety check.", 25),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_no_lockout_bypass,
+)
+
+
+def _key_not_public(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type != KMS_KEY or not is_set(args.props, "policy"):
         return  # The AWS default key policy trusts the account's own IAM policies only.
-    document = _document(props["policy"])
-    if document is None:
-        report_violation(
-            f"{args.name}: policy is not a JSON policy document; write the key policy as JSON.",
-            None,
-        )
+    parsed = document(args.props["policy"])
+    if parsed is None:
+        report_violation(f"{args.name}: policy is not a JSON policy document; write the key policy as JSON.", None)
         return
-    for index, statement in enumerate(_statements(document)):
-        public = statement.get("Effect") == "Allow" and _is_everyone(statement.get("Principal"))
+    for index, statement in enumerate(statements(parsed)):
+        public = statement.get("Effect") == "Allow" and is_everyone(statement.get("Principal"))
         if public and not statement.get("Condition"):
             report_violation(
                 f"{args.name}: policy Statement[{index}] allows principal * with no Condition, so any AWS "
@@ -386,59 +376,117 @@ def _key_hygiene(args: ResourceValidationArgs, report_violation: ReportViolation
             )
 
 
-kms_key_hygiene = ResourceValidationPolicy(
-    name="kms-key-hygiene",
-    description=("KMS keys rotate, keep the policy lockout safety check and allow no unconditioned * principal."),
+kms_key_not_public = ResourceValidationPolicy(
+    name="kms-key-not-public",
+    description=described(
+        "KMS key policies allow no * principal without a Condition.",
+        25,
+        security_hub=["KMS.5"],
+        checkov=["CKV_AWS_33"],
+    ),
     enforcement_level=EnforcementLevel.MANDATORY,
-    validate=_key_hygiene,
+    validate=_key_not_public,
 )
 
 
-# --- 26. redshift-guardrails (Redshift.1, Redshift.2, Redshift.7, Redshift.10) ---------------------
+# --- 26. Redshift ---------------------------------------------------------------------------------
 
 
 def _parameter(entries: Any, key_field: str, value_field: str, wanted: str) -> Any:
     """The value of one named parameter in a list of {key, value} entries, or None."""
-    for entry in _items(entries):
+    for entry in objects(entries):
         if entry.get(key_field) == wanted:
             return entry.get(value_field)
     return None
 
 
-def _redshift_network(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.props.get("publiclyAccessible") is True:
-        report_violation(
-            f"{args.name}: publiclyAccessible is true, so the warehouse gets a public endpoint; "
-            "set publiclyAccessible to false.",
-            None,
-        )
-    routing = args.props.get("enhancedVpcRouting")
-    if routing is not True:
-        shown = "not set (AWS defaults to false)" if routing is None else f"{routing!r}"
-        report_violation(
-            f"{args.name}: enhancedVpcRouting is {shown}, so COPY and UNLOAD traffic can leave the VPC; "
-            "set enhancedVpcRouting to true.",
-            None,
-        )
-
-
-def _redshift(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def _redshift_kms(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     props = args.props
     if args.resource_type == REDSHIFT_CLUSTER:
-        if _is_false(props.get("encrypted")):
+        if is_false(value(props, "encrypted")):
             report_violation(
                 f"{args.name}: encrypted is false, so the cluster's data is not encrypted at rest; "
                 "set encrypted to true with kmsKeyId a customer managed key.",
                 None,
             )
-        if not _is_set(props, "kmsKeyId"):
+        if not is_set(props, "kmsKeyId"):
             report_violation(
                 f"{args.name}: kmsKeyId is not set, so the cluster is encrypted with an AWS owned key; "
                 "set kmsKeyId to a customer managed key.",
                 None,
             )
-        _redshift_network(args, report_violation)
-        if not _is_set(props, "clusterParameterGroupName"):
+    elif args.resource_type == SERVERLESS_NAMESPACE and not is_set(props, "kmsKeyId"):
+        report_violation(
+            f"{args.name}: kmsKeyId is not set, so the namespace is encrypted with an AWS owned key; "
+            "set kmsKeyId to a customer managed key.",
+            None,
+        )
+
+
+redshift_kms = ResourceValidationPolicy(
+    name="redshift-kms",
+    description=described(
+        "Redshift clusters and serverless namespaces are encrypted at rest with a customer managed KMS key.",
+        26,
+        security_hub=["Redshift.10"],
+    ),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_redshift_kms,
+)
+
+
+def _redshift_not_public(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type not in (REDSHIFT_CLUSTER, SERVERLESS_WORKGROUP):
+        return
+    if value(args.props, "publiclyAccessible") is True:
+        report_violation(
+            f"{args.name}: publiclyAccessible is true, so the warehouse gets a public endpoint; "
+            "set publiclyAccessible to false.",
+            None,
+        )
+
+
+redshift_not_public = ResourceValidationPolicy(
+    name="redshift-not-public",
+    description=described(
+        "Redshift clusters and serverless workgroups are not publicly accessible.",
+        26,
+        security_hub=["Redshift.1"],
+        aws_config=["redshift-serverless-workgroup-no-public-access"],
+    ),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_redshift_not_public,
+)
+
+
+def _enhanced_vpc_routing(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type not in (REDSHIFT_CLUSTER, SERVERLESS_WORKGROUP):
+        return
+    routing = value(args.props, "enhancedVpcRouting")
+    if routing is not True:
+        report_violation(
+            f"{args.name}: enhancedVpcRouting is {shown(routing, 'false')}, so COPY and UNLOAD traffic can leave "
+            "the VPC; set enhancedVpcRouting to true.",
+            None,
+        )
+
+
+redshift_enhanced_vpc_routing = ResourceValidationPolicy(
+    name="redshift-enhanced-vpc-routing",
+    description=described(
+        "Redshift clusters and serverless workgroups use enhanced VPC routing.",
+        26,
+        security_hub=["Redshift.7", "RedshiftServerless.1"],
+    ),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_enhanced_vpc_routing,
+)
+
+
+def _require_ssl(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    props = args.props
+    if args.resource_type == REDSHIFT_CLUSTER:
+        if not is_set(props, "clusterParameterGroupName"):
             report_violation(
                 f"{args.name}: clusterParameterGroupName is not set, so the cluster uses the default parameter "
                 "group, and SSL is only required by a parameter group with require_ssl true; set "
@@ -446,48 +494,47 @@ def _redshift(args: ResourceValidationArgs, report_violation: ReportViolation) -
                 None,
             )
     elif args.resource_type == REDSHIFT_PARAMETER_GROUP:
-        value = _parameter(props.get("parameters"), "name", "value", "require_ssl")
-        if not _is_true(value):
-            shown = "not set (AWS defaults to false)" if value is None else f"{value!r}"
+        required = _parameter(value(props, "parameters"), "name", "value", "require_ssl")
+        if not is_true(required):
             report_violation(
-                f"{args.name}: parameters require_ssl is {shown}, so clusters using the group accept "
-                'unencrypted connections; add the parameter require_ssl with value "true".',
-                None,
-            )
-    elif args.resource_type == SERVERLESS_NAMESPACE:
-        if not _is_set(props, "kmsKeyId"):
-            report_violation(
-                f"{args.name}: kmsKeyId is not set, so the namespace is encrypted with an AWS owned key; "
-                "set kmsKeyId to a customer managed key.",
+                f"{args.name}: parameters require_ssl is {shown(required, 'false')}, so clusters using the group "
+                'accept unencrypted connections; add the parameter require_ssl with value "true".',
                 None,
             )
     elif args.resource_type == SERVERLESS_WORKGROUP:
-        _redshift_network(args, report_violation)
-        value = _parameter(props.get("configParameters"), "parameterKey", "parameterValue", "require_ssl")
-        if not _is_true(value):
-            shown = "not set" if value is None else f"{value!r}"
+        required = _parameter(value(props, "configParameters"), "parameterKey", "parameterValue", "require_ssl")
+        if not is_true(required):
             report_violation(
-                f"{args.name}: configParameters require_ssl is {shown}, so the workgroup accepts unencrypted "
-                'connections; add the config parameter require_ssl with value "true".',
+                f"{args.name}: configParameters require_ssl is {'not set' if required is None else repr(required)}, "
+                "so the workgroup accepts unencrypted connections; add the config parameter require_ssl with value "
+                '"true".',
                 None,
             )
 
 
-redshift_guardrails = ResourceValidationPolicy(
-    name="redshift-guardrails",
-    description=(
-        "Redshift clusters and serverless warehouses are encrypted with a customer key, private, use enhanced "
-        "VPC routing and require SSL."
+redshift_require_ssl = ResourceValidationPolicy(
+    name="redshift-require-ssl",
+    description=described(
+        "Redshift clusters (through their parameter group) and serverless workgroups require SSL.",
+        26,
+        security_hub=["Redshift.2", "RedshiftServerless.2"],
     ),
     enforcement_level=EnforcementLevel.MANDATORY,
-    validate=_redshift,
+    validate=_require_ssl,
 )
+
 
 POLICIES = [
     s3_public_access_block,
     s3_kms_encryption,
     s3_tls_only,
-    s3_versioning_and_logging,
-    kms_key_hygiene,
-    redshift_guardrails,
+    s3_versioning,
+    s3_access_logging,
+    kms_key_rotation,
+    kms_key_no_lockout_bypass,
+    kms_key_not_public,
+    redshift_kms,
+    redshift_not_public,
+    redshift_enhanced_vpc_routing,
+    redshift_require_ssl,
 ]

@@ -1,22 +1,41 @@
-"""Lake Formation governance and Glue catalog rules (GUARDRAILS.md 1-8).
+"""Lake Formation governance and Glue catalog rules (guardrails 1-8 of docs/guardrails.md).
 
 Every policy here is a resource policy over the inputs the engine sends to ``Analyze`` (camelCase,
 wrapped in pulumi-policy's unknown-checking proxy). A check that only needs to know that a property
-is set looks at the keys (``_is_set``), so a value still unknown during a preview (an ARN of a key
+is set looks at the keys (``is_set``), so a value still unknown during a preview (an ARN of a key
 or role being created) counts as set. A check that needs the value reads it, and an unknown value
 raises ``UnknownValueError``, which pulumi-policy turns into an advisory "can't run policy ... during
-preview". ``_each`` runs a policy's independent checks so that an unknown value stops only its own
+preview". ``each`` runs a policy's independent checks so that an unknown value stops only its own
 check: the others still report, then the first unknown is raised.
+
+One policy per guarded property, so that each can be made advisory or disabled on its own: least
+privilege is three policies (ALL, location access, the grant option), tag-based grants two (by
+expression, from the vocabulary) beside the sensitive-data one, location registration two (the
+role, hybrid access), and each Glue guardrail two. Policies that judge the same principals carry
+the same setting (the engine gives a policy only its own config), with one default, and each
+setting's description names the other policy to configure alike.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
-from typing import Any, TypeVar, cast
+from typing import Any
 
+from lake_formation_helpers import (
+    block,
+    described,
+    each,
+    is_set,
+    matches,
+    patterns,
+    quoted,
+    sequence,
+    setting,
+    value,
+)
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
@@ -38,7 +57,6 @@ GLUE_CRAWLER = "aws:glue/crawler:Crawler"
 
 IAM_ALLOWED_PRINCIPALS = "IAM_ALLOWED_PRINCIPALS"
 DEFAULT_PERMISSION_PROPERTIES = ("createDatabaseDefaultPermissions", "createTableDefaultPermissions")
-BROAD_PERMISSIONS = ("ALL", "DATA_LOCATION_ACCESS")
 GRANT_PROPERTIES = ("permissions", "permissionsWithGrantOptions")
 #: The properties of a Permissions that name one catalog resource instead of an LF-tag expression.
 NAMED_RESOURCE_PROPERTIES = {"database": "database", "table": "table", "tableWithColumns": "table"}
@@ -58,75 +76,26 @@ DEFAULT_VOCABULARY = {"classification": ["public", "internal", "sensitive"], "la
 DEFAULT_CONSUMER_PRINCIPALS = ["^[0-9]{12}$", ":role/mlops/mlops-datamgmt-studio-readonly$"]
 DEFAULT_SENSITIVE = {"key": "classification", "value": "sensitive"}
 
-T = TypeVar("T")
-Check = Callable[[], None]
+SHARED_SETTING = (
+    "Each policy reads only its own {setting}: set the same list for {other}, which otherwise keeps the default."
+)
 
 
-# --- helpers -------------------------------------------------------------------------------------
+def _principals_schema(setting_name: str, what: str, default: Sequence[str], other: str) -> dict[str, Any]:
+    """The schema of a list of principal patterns that two policies both read."""
+    return {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": f"{what} {SHARED_SETTING.format(setting=setting_name, other=other)}",
+        "default": list(default),
+    }
 
 
-def _each(checks: Iterable[Check]) -> None:
-    """Run independent checks; an unknown value stops only the check that read it, and the first
-    one is raised once every check has reported."""
-    unknown: UnknownValueError | None = None
-    for check in checks:
-        try:
-            check()
-        except UnknownValueError as error:
-            unknown = unknown or error
-    if unknown is not None:
-        raise unknown
-
-
-def _is_set(props: Mapping[str, Any], key: str) -> bool:
-    """Whether ``key`` is set, for checks that need no value: the key is looked up among the keys,
-    so an unknown value counts as set; only a known null or empty string counts as unset."""
-    if key not in list(props):
-        return False
-    try:
-        value = props[key]
-    except UnknownValueError:
-        return True
-    return value is not None and value != ""
-
-
-def _block(props: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
-    """A nested object, ``None`` when missing; an unknown object raises (its fields are needed)."""
-    value = props.get(key)
-    return value if isinstance(value, Mapping) else None
-
-
-def _items(props: Mapping[str, Any], key: str) -> Sequence[Any]:
-    """A list property, empty when missing; an unknown list raises (its elements are needed)."""
-    value = props.get(key)
-    return value if isinstance(value, Sequence) and not isinstance(value, str) else []
-
-
-def _setting(args: ResourceValidationArgs, key: str, default: T) -> T:
-    """A policy config setting; the engine sends the schema defaults, and this falls back to the same
-    module-level defaults when it sends nothing."""
-    value = (args.get_config() or {}).get(key)
-    return default if value is None else cast(T, value)
-
-
-def _patterns(policy: str, key: str, patterns: Sequence[str]) -> list[re.Pattern[str]]:
-    compiled = []
-    for pattern in patterns:
-        try:
-            compiled.append(re.compile(pattern))
-        except re.error as error:
-            raise ValueError(
-                f"{policy}: config {key} entry {pattern!r} is not a regular expression: {error}"
-            ) from error
-    return compiled
-
-
-def _matches(patterns: Sequence[re.Pattern[str]], value: str) -> bool:
-    return any(p.search(value) for p in patterns)
-
-
-def _quoted(values: Iterable[str]) -> str:
-    return ", ".join(repr(v) for v in values)
+def _principal(args: ResourceValidationArgs) -> str:
+    """A grant's principal. Read only when a finding depends on it: it is often an ARN unknown during
+    a preview, and reading it then stops the check."""
+    found = value(args.props, "principal")
+    return found if isinstance(found, str) else ""
 
 
 # --- 1. lf-settings-no-iam-allowed-principals ----------------------------------------------------
@@ -137,7 +106,7 @@ def _no_iam_allowed_principals(args: ResourceValidationArgs, report_violation: R
         return
 
     def check(prop: str) -> None:
-        grants = args.props.get(prop)
+        grants = value(args.props, prop)
         if grants is None:
             # Lake Formation's own default grants ALL to IAM_ALLOWED_PRINCIPALS on new databases and
             # tables, which leaves them governed by IAM alone.
@@ -163,12 +132,12 @@ def _no_iam_allowed_principals(args: ResourceValidationArgs, report_violation: R
                     None,
                 )
 
-    _each(partial(check, prop) for prop in DEFAULT_PERMISSION_PROPERTIES)
+    each(partial(check, prop) for prop in DEFAULT_PERMISSION_PROPERTIES)
 
 
 lf_settings_no_iam_allowed_principals = ResourceValidationPolicy(
     name="lf-settings-no-iam-allowed-principals",
-    description="Data lake settings give no default permissions to IAM_ALLOWED_PRINCIPALS.",
+    description=described("Data lake settings give no default permissions to IAM_ALLOWED_PRINCIPALS.", 1),
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=_no_iam_allowed_principals,
 )
@@ -180,9 +149,9 @@ lf_settings_no_iam_allowed_principals = ResourceValidationPolicy(
 def _admins_allowlisted(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if args.resource_type != DATA_LAKE_SETTINGS:
         return
-    allowed: list[str] = _setting(args, "allowedAdmins", DEFAULT_ALLOWED_ADMINS)
-    fix = f"set admins to IAM roles matching allowedAdmins ({_quoted(allowed)})"
-    admins = _items(args.props, "admins")
+    allowed: list[str] = setting(args, "allowedAdmins", DEFAULT_ALLOWED_ADMINS)
+    fix = f"set admins to IAM roles matching allowedAdmins ({quoted(allowed)})"
+    admins = sequence(value(args.props, "admins"))
     if not admins:
         shown = "empty" if "admins" in list(args.props) else "not set"
         report_violation(f"{args.name}: admins is {shown}, so nobody administers the data lake; {fix}.", None)
@@ -198,17 +167,19 @@ def _admins_allowlisted(args: ResourceValidationArgs, report_violation: ReportVi
             )
         elif not any(fnmatch.fnmatchcase(admin, glob) for glob in allowed):
             report_violation(
-                f"{args.name}: admins[{index}] {admin!r} is not in allowedAdmins ({_quoted(allowed)}); "
+                f"{args.name}: admins[{index}] {admin!r} is not in allowedAdmins ({quoted(allowed)}); "
                 "remove it, or add it to the allowedAdmins config.",
                 None,
             )
 
-    _each(partial(check, index) for index in range(len(admins)))
+    each(partial(check, index) for index in range(len(admins)))
 
 
 lf_admins_allowlisted = ResourceValidationPolicy(
     name="lf-admins-allowlisted",
-    description="Data lake administrators are set, are IAM roles, and are each in the configured allowlist.",
+    description=described(
+        "Data lake administrators are set, are IAM roles, and are each in the configured allowlist.", 2
+    ),
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(
         properties={
@@ -230,7 +201,7 @@ lf_admins_allowlisted = ResourceValidationPolicy(
 def _no_grants_to_iam_allowed_principals(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if args.resource_type != PERMISSIONS:
         return
-    if args.props.get("principal") == IAM_ALLOWED_PRINCIPALS:
+    if value(args.props, "principal") == IAM_ALLOWED_PRINCIPALS:
         report_violation(
             f"{args.name}: principal is {IAM_ALLOWED_PRINCIPALS}, which leaves access to IAM policies alone; "
             "grant to a named IAM role or account instead.",
@@ -240,76 +211,130 @@ def _no_grants_to_iam_allowed_principals(args: ResourceValidationArgs, report_vi
 
 lf_no_grants_to_iam_allowed_principals = ResourceValidationPolicy(
     name="lf-no-grants-to-iam-allowed-principals",
-    description="No Lake Formation permission is granted to IAM_ALLOWED_PRINCIPALS.",
+    description=described("No Lake Formation permission is granted to IAM_ALLOWED_PRINCIPALS.", 3),
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=_no_grants_to_iam_allowed_principals,
 )
 
 
-# --- 4. lf-least-privilege-grants ----------------------------------------------------------------
+# --- 4. least privilege: ALL, location access, the grant option ---------------------------------
+#
+# The principal is read only when a grant needs it judged, so a grant of narrow permissions to a
+# role whose ARN is still unknown is checked in full during a preview. Each grant property
+# (permissions, permissionsWithGrantOptions) is an independent check.
 
 
-def _least_privilege_grants(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def _producers(args: ResourceValidationArgs, policy: str) -> list[re.Pattern[str]]:
+    return patterns(policy, "producerPrincipals", setting(args, "producerPrincipals", DEFAULT_PRODUCER_PRINCIPALS))
+
+
+def _all_only_to_producers(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if args.resource_type != PERMISSIONS:
         return
-    policy = "lf-least-privilege-grants"
-    grant_option = _patterns(
-        policy, "grantOptionPrincipals", _setting(args, "grantOptionPrincipals", DEFAULT_GRANT_OPTION_PRINCIPALS)
-    )
-    producers = _patterns(
-        policy, "producerPrincipals", _setting(args, "producerPrincipals", DEFAULT_PRODUCER_PRINCIPALS)
-    )
+    producers = _producers(args, "lf-all-only-to-producers")
 
-    # The principal is read only when a grant needs it judged, so a grant of narrow permissions to a
-    # role whose ARN is still unknown is checked in full during a preview.
-    def principal() -> str:
-        value = args.props.get("principal")
-        return value if isinstance(value, str) else ""
-
-    def broad(prop: str) -> None:
-        for permission in _items(args.props, prop):
-            if permission not in BROAD_PERMISSIONS:
+    def check(prop: str) -> None:
+        for permission in sequence(value(args.props, prop)):
+            if permission != "ALL" or matches(producers, _principal(args)):
                 continue
-            if permission == "ALL":
-                if _matches(producers, principal()):
-                    continue
-                problem = "which is every permission on the resource"
-                fix = "grant only the permissions the principal needs (such as SELECT and DESCRIBE)"
-            elif not _is_set(args.props, "dataLocation"):
+            report_violation(
+                f"{args.name}: {prop} includes ALL for {_principal(args)!r}, which is every permission on the "
+                "resource; grant only the permissions the principal needs (such as SELECT and DESCRIBE), "
+                "or list the principal in the producerPrincipals config.",
+                None,
+            )
+
+    each(partial(check, prop) for prop in GRANT_PROPERTIES)
+
+
+lf_all_only_to_producers = ResourceValidationPolicy(
+    name="lf-all-only-to-producers",
+    description=described("Lake Formation grants give ALL only to the configured producers.", 4),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=PolicyConfigSchema(
+        properties={
+            "producerPrincipals": _principals_schema(
+                "producerPrincipals",
+                "Regular expressions (searched) of the producer principals that may receive ALL.",
+                DEFAULT_PRODUCER_PRINCIPALS,
+                "lf-location-access-only-to-producers",
+            )
+        }
+    ),
+    validate=_all_only_to_producers,
+)
+
+
+def _location_access_only_to_producers(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type != PERMISSIONS:
+        return
+    producers = _producers(args, "lf-location-access-only-to-producers")
+
+    def check(prop: str) -> None:
+        for permission in sequence(value(args.props, prop)):
+            if permission != "DATA_LOCATION_ACCESS":
+                continue
+            if not is_set(args.props, "dataLocation"):
                 # Through an LF-tag expression or a catalog resource it would reach every location
                 # the expression ever matches: location access is granted one location at a time.
                 problem = "which is location access granted other than on one exact location"
                 fix = "grant DATA_LOCATION_ACCESS on the dataLocation it is for, to a producer role"
-            elif not _matches(producers, principal()):
+            elif not matches(producers, _principal(args)):
                 problem = "which lets it create tables over any path of the location"
                 fix = "grant DATA_LOCATION_ACCESS only to producer roles"
             else:
                 continue
             report_violation(
-                f"{args.name}: {prop} includes {permission} for {principal()!r}, {problem}; {fix}, "
+                f"{args.name}: {prop} includes DATA_LOCATION_ACCESS for {_principal(args)!r}, {problem}; {fix}, "
                 "or list the principal in the producerPrincipals config.",
                 None,
             )
 
-    def with_grant_option() -> None:
-        # Only the length is needed: a known list of unknown permissions is still non-empty.
-        if len(_items(args.props, "permissionsWithGrantOptions")) and not _matches(grant_option, principal()):
-            report_violation(
-                f"{args.name}: permissionsWithGrantOptions is set for {principal()!r}, which lets it pass the "
-                "permissions on; remove permissionsWithGrantOptions, or list the principal in the "
-                "grantOptionPrincipals config.",
-                None,
-            )
-
-    _each([*(partial(broad, prop) for prop in GRANT_PROPERTIES), with_grant_option])
+    each(partial(check, prop) for prop in GRANT_PROPERTIES)
 
 
-lf_least_privilege_grants = ResourceValidationPolicy(
-    name="lf-least-privilege-grants",
-    description=(
-        "Lake Formation grants give ALL only to producers, DATA_LOCATION_ACCESS only to producers on one exact "
-        "data location, and the grant option only to the configured principals."
+lf_location_access_only_to_producers = ResourceValidationPolicy(
+    name="lf-location-access-only-to-producers",
+    description=described(
+        "Lake Formation grants give DATA_LOCATION_ACCESS only to the configured producers, on one exact data location.",
+        4,
     ),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=PolicyConfigSchema(
+        properties={
+            "producerPrincipals": _principals_schema(
+                "producerPrincipals",
+                "Regular expressions (searched) of the producer principals that may receive DATA_LOCATION_ACCESS.",
+                DEFAULT_PRODUCER_PRINCIPALS,
+                "lf-all-only-to-producers",
+            )
+        }
+    ),
+    validate=_location_access_only_to_producers,
+)
+
+
+def _grant_option_allowlisted(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type != PERMISSIONS:
+        return
+    allowed = patterns(
+        "lf-grant-option-allowlisted",
+        "grantOptionPrincipals",
+        setting(args, "grantOptionPrincipals", DEFAULT_GRANT_OPTION_PRINCIPALS),
+    )
+    # Only the length is needed: a known list of unknown permissions is still non-empty.
+    if len(sequence(value(args.props, "permissionsWithGrantOptions"))) and not matches(allowed, _principal(args)):
+        report_violation(
+            f"{args.name}: permissionsWithGrantOptions is set for {_principal(args)!r}, which lets it pass the "
+            "permissions on; remove permissionsWithGrantOptions, or list the principal in the "
+            "grantOptionPrincipals config.",
+            None,
+        )
+
+
+lf_grant_option_allowlisted = ResourceValidationPolicy(
+    name="lf-grant-option-allowlisted",
+    description=described("Lake Formation grants give the grant option only to the configured principals.", 4),
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(
         properties={
@@ -321,61 +346,35 @@ lf_least_privilege_grants = ResourceValidationPolicy(
                     "permissionsWithGrantOptions; by default account ids, for cross-account shares."
                 ),
                 "default": list(DEFAULT_GRANT_OPTION_PRINCIPALS),
-            },
-            "producerPrincipals": {
-                "type": "array",
-                "items": {"type": "string"},
-                "description": (
-                    "Regular expressions (searched) of the producer principals that may receive ALL or "
-                    "DATA_LOCATION_ACCESS."
-                ),
-                "default": list(DEFAULT_PRODUCER_PRINCIPALS),
-            },
+            }
         }
     ),
-    validate=_least_privilege_grants,
+    validate=_grant_option_allowlisted,
 )
 
 
-# --- 5. lf-tag-based-grants (advisory) and lf-sensitive-never-to-consumers (mandatory) -----------
+# --- 5. LF-tags: grants by expression and the vocabulary (advisory), never the sensitive value --
 #
-# GUARDRAILS.md rule 5 is two policies: granting the sensitive LF-tag value to a consumer exposes
-# sensitive data and blocks a deployment; the rest (consumer grants by LF-tag expression, not by
-# named resource; tags from the vocabulary) is advice. Both need to know who is a consumer: each has
-# its own ``consumerPrincipals`` setting (the engine gives a policy only its own config), with the
-# one default below, and the schema descriptions say to configure the two together.
-
-CONSUMER_PRINCIPALS_DESCRIPTION = (
-    "Regular expressions (searched) of the consumer principals (data science accounts and roles){what}. "
-    "Each policy reads only its own consumerPrincipals: set the same list for {other}, which otherwise "
-    "keeps the default."
-)
-
-
-def _consumer_principals_schema(what: str, other: str) -> dict[str, Any]:
-    return {
-        "type": "array",
-        "items": {"type": "string"},
-        "description": CONSUMER_PRINCIPALS_DESCRIPTION.format(what=what, other=other),
-        "default": list(DEFAULT_CONSUMER_PRINCIPALS),
-    }
+# Granting the sensitive LF-tag value to a consumer exposes sensitive data and blocks a deployment;
+# the rest (consumer grants by LF-tag expression, not by named resource; tags from the vocabulary)
+# is advice.
 
 
 def _consumers(args: ResourceValidationArgs, policy: str) -> list[re.Pattern[str]]:
-    return _patterns(policy, "consumerPrincipals", _setting(args, "consumerPrincipals", DEFAULT_CONSUMER_PRINCIPALS))
+    return patterns(policy, "consumerPrincipals", setting(args, "consumerPrincipals", DEFAULT_CONSUMER_PRINCIPALS))
 
 
 def _consumer(args: ResourceValidationArgs, consumers: Sequence[re.Pattern[str]]) -> str | None:
     """The grant's principal when it is a consumer. Read only once a finding depends on it: the
     principal is often an ARN unknown during a preview, and then the policy cannot run."""
-    principal = args.props.get("principal")
-    return principal if isinstance(principal, str) and _matches(consumers, principal) else None
+    principal = value(args.props, "principal")
+    return principal if isinstance(principal, str) and matches(consumers, principal) else None
 
 
 def _tag_expressions(props: Mapping[str, Any]) -> Sequence[Any] | None:
     """A grant's LF-tag expressions, ``None`` when it has no lfTagPolicy."""
-    policy = _block(props, "lfTagPolicy")
-    return None if policy is None else _items(policy, "expressions")
+    policy = block(props, "lfTagPolicy")
+    return None if policy is None else sequence(value(policy, "expressions"))
 
 
 def _in_vocabulary(
@@ -392,70 +391,52 @@ def _in_vocabulary(
     key = tag.get("key")
     if not isinstance(key, str) or key not in vocabulary:
         report_violation(
-            f"{args.name}: {prefix}key {key!r} is not in the LF-tag vocabulary ({_quoted(vocabulary)}); "
+            f"{args.name}: {prefix}key {key!r} is not in the LF-tag vocabulary ({quoted(vocabulary)}); "
             "use a vocabulary key, or add it to the vocabulary config.",
             None,
         )
         return
     raw = tag.get(values_key)
-    for value in [raw] if isinstance(raw, str) else list(raw or []):
-        if value not in vocabulary[key]:
+    for tag_value in [raw] if isinstance(raw, str) else list(raw or []):
+        if tag_value not in vocabulary[key]:
             report_violation(
-                f"{args.name}: {prefix}{values_key} {value!r} is not a vocabulary value of {key!r} "
-                f"({_quoted(vocabulary[key])}); use one of them, or add it to the vocabulary config.",
+                f"{args.name}: {prefix}{values_key} {tag_value!r} is not a vocabulary value of {key!r} "
+                f"({quoted(vocabulary[key])}); use one of them, or add it to the vocabulary config.",
                 None,
             )
 
 
-def _tag_based_grants(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def _tag_vocabulary(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if args.resource_type not in (PERMISSIONS, LF_TAG, RESOURCE_LF_TAGS):
         return
-    vocabulary: Mapping[str, Sequence[str]] = _setting(args, "vocabulary", DEFAULT_VOCABULARY)
+    vocabulary: Mapping[str, Sequence[str]] = setting(args, "vocabulary", DEFAULT_VOCABULARY)
     in_vocabulary = partial(_in_vocabulary, args, report_violation, vocabulary)
 
     if args.resource_type == LF_TAG:
         in_vocabulary(args.props, "values")
         return
     if args.resource_type == RESOURCE_LF_TAGS:
-        tags = _items(args.props, "lfTags")
-        _each(partial(in_vocabulary, tags[i], "value", f"lfTags[{i}]") for i in range(len(tags)))
+        tags = sequence(value(args.props, "lfTags"))
+        each(partial(in_vocabulary, tags[i], "value", f"lfTags[{i}]") for i in range(len(tags)))
         return
 
-    # Vocabulary: every grant's tags, whoever the principal.
+    # A grant's tags, whoever the principal.
     def expressions_in_vocabulary() -> None:
         found = _tag_expressions(args.props) or []
-        _each(partial(in_vocabulary, found[i], "values", f"lfTagPolicy.expressions[{i}]") for i in range(len(found)))
+        each(partial(in_vocabulary, found[i], "values", f"lfTagPolicy.expressions[{i}]") for i in range(len(found)))
 
     def lf_tag_in_vocabulary() -> None:
-        lf_tag = _block(args.props, "lfTag")
+        lf_tag = block(args.props, "lfTag")
         if lf_tag is not None:
             in_vocabulary(lf_tag, "values", "lfTag")
 
-    consumers = _consumers(args, "lf-tag-based-grants")
-
-    # Named resources: found first; the principal is read only to decide whether they apply.
-    def named_resource_grant() -> None:
-        named = [(prop, kind) for prop, kind in NAMED_RESOURCE_PROPERTIES.items() if _is_set(args.props, prop)]
-        if not named:
-            return
-        principal = _consumer(args, consumers)
-        if principal is None:
-            return
-        for prop, kind in named:
-            report_violation(
-                f"{args.name}: {prop} grants a named {kind} to consumer {principal!r}, which does not follow the "
-                "data's LF-tags; grant through lfTagPolicy with LF-tag expressions instead.",
-                None,
-            )
-
-    _each([expressions_in_vocabulary, lf_tag_in_vocabulary, named_resource_grant])
+    each([expressions_in_vocabulary, lf_tag_in_vocabulary])
 
 
-lf_tag_based_grants = ResourceValidationPolicy(
-    name="lf-tag-based-grants",
-    description=(
-        "Consumer grants use LF-tag expressions rather than named databases or tables, and LF-tag keys and "
-        "values come from the configured vocabulary."
+lf_tag_vocabulary = ResourceValidationPolicy(
+    name="lf-tag-vocabulary",
+    description=described(
+        "LF-tags, their assignments and the tags grants name use keys and values of the configured vocabulary.", 5
     ),
     enforcement_level=EnforcementLevel.ADVISORY,
     config_schema=PolicyConfigSchema(
@@ -465,11 +446,45 @@ lf_tag_based_grants = ResourceValidationPolicy(
                 "additionalProperties": {"type": "array", "items": {"type": "string"}},
                 "description": "The LF-tag vocabulary: each tag key and the values it may take.",
                 "default": {key: list(values) for key, values in DEFAULT_VOCABULARY.items()},
-            },
-            "consumerPrincipals": _consumer_principals_schema(
-                ", whose grants should be LF-tag expressions rather than named databases or tables",
+            }
+        }
+    ),
+    validate=_tag_vocabulary,
+)
+
+
+def _tag_based_grants(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type != PERMISSIONS:
+        return
+    consumers = _consumers(args, "lf-tag-based-grants")
+    # Named resources are found first; the principal is read only to decide whether they apply.
+    named = [(prop, kind) for prop, kind in NAMED_RESOURCE_PROPERTIES.items() if is_set(args.props, prop)]
+    if not named:
+        return
+    principal = _consumer(args, consumers)
+    if principal is None:
+        return
+    for prop, kind in named:
+        report_violation(
+            f"{args.name}: {prop} grants a named {kind} to consumer {principal!r}, which does not follow the "
+            "data's LF-tags; grant through lfTagPolicy with LF-tag expressions instead.",
+            None,
+        )
+
+
+lf_tag_based_grants = ResourceValidationPolicy(
+    name="lf-tag-based-grants",
+    description=described("Consumer grants use LF-tag expressions rather than named databases or tables.", 5),
+    enforcement_level=EnforcementLevel.ADVISORY,
+    config_schema=PolicyConfigSchema(
+        properties={
+            "consumerPrincipals": _principals_schema(
+                "consumerPrincipals",
+                "Regular expressions (searched) of the consumer principals (data science accounts and roles), "
+                "whose grants should be LF-tag expressions rather than named databases or tables.",
+                DEFAULT_CONSUMER_PRINCIPALS,
                 "lf-sensitive-never-to-consumers",
-            ),
+            )
         }
     ),
     validate=_tag_based_grants,
@@ -479,8 +494,8 @@ lf_tag_based_grants = ResourceValidationPolicy(
 def _sensitive_never_to_consumers(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if args.resource_type != PERMISSIONS:
         return
-    sensitive: Mapping[str, str] = _setting(args, "sensitive", DEFAULT_SENSITIVE)
-    key, value = sensitive.get("key", ""), sensitive.get("value", "")
+    sensitive: Mapping[str, str] = setting(args, "sensitive", DEFAULT_SENSITIVE)
+    key, sensitive_value = sensitive.get("key", ""), sensitive.get("value", "")
     consumers = _consumers(args, "lf-sensitive-never-to-consumers")
 
     # The problems are found first, and the principal (often an ARN unknown during a preview) is read
@@ -490,13 +505,13 @@ def _sensitive_never_to_consumers(args: ResourceValidationArgs, report_violation
         return
     on_key = [i for i in range(len(found)) if found[i].get("key") == key]
     problems = [
-        f"lfTagPolicy.expressions[{i}].values includes {value!r}"
+        f"lfTagPolicy.expressions[{i}].values includes {sensitive_value!r}"
         for i in on_key
-        if value in list(found[i].get("values") or [])
+        if sensitive_value in list(found[i].get("values") or [])
     ]
     if not on_key:
         problems.append(
-            f"lfTagPolicy.expressions has no expression on {key!r}, so the grant also matches {value!r} data"
+            f"lfTagPolicy.expressions has no expression on {key!r}, so the grant also matches {sensitive_value!r} data"
         )
     if not problems:
         return
@@ -506,21 +521,25 @@ def _sensitive_never_to_consumers(args: ResourceValidationArgs, report_violation
     for problem in problems:
         report_violation(
             f"{args.name}: {problem} for consumer {principal!r}, which exposes sensitive data; grant through "
-            f"lfTagPolicy with an expression on {key!r} whose values exclude {value!r}.",
+            f"lfTagPolicy with an expression on {key!r} whose values exclude {sensitive_value!r}.",
             None,
         )
 
 
 lf_sensitive_never_to_consumers = ResourceValidationPolicy(
     name="lf-sensitive-never-to-consumers",
-    description=(
-        "LF-tag grants to consumers constrain the sensitive tag key to values that exclude the sensitive value."
+    description=described(
+        "LF-tag grants to consumers constrain the sensitive tag key to values that exclude the sensitive value.", 5
     ),
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(
         properties={
-            "consumerPrincipals": _consumer_principals_schema(
-                ", whose LF-tag grants must exclude the sensitive value", "lf-tag-based-grants"
+            "consumerPrincipals": _principals_schema(
+                "consumerPrincipals",
+                "Regular expressions (searched) of the consumer principals (data science accounts and roles), "
+                "whose LF-tag grants must exclude the sensitive value.",
+                DEFAULT_CONSUMER_PRINCIPALS,
+                "lf-tag-based-grants",
             ),
             "sensitive": {
                 "type": "object",
@@ -535,18 +554,19 @@ lf_sensitive_never_to_consumers = ResourceValidationPolicy(
 )
 
 
-# --- 6. lf-location-registration -----------------------------------------------------------------
+# --- 6. registered locations: the data-access role, no hybrid access ----------------------------
+
+_FIX_ROLE = "set roleArn to the platform's data-access role"
 
 
-def _location_registration(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def _location_data_access_role(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if args.resource_type != LOCATION:
         return
-    fix_role = "set roleArn to the platform's data-access role"
 
     def role() -> None:
-        if not _is_set(args.props, "roleArn"):
+        if not is_set(args.props, "roleArn"):
             report_violation(
-                f"{args.name}: roleArn is not set, so Lake Formation uses its service-linked role; {fix_role}.", None
+                f"{args.name}: roleArn is not set, so Lake Formation uses its service-linked role; {_FIX_ROLE}.", None
             )
             return
         try:
@@ -554,118 +574,132 @@ def _location_registration(args: ResourceValidationArgs, report_violation: Repor
         except UnknownValueError:
             return  # a role still being created: set, and not the service-linked role
         if not isinstance(role_arn, str) or not IAM_ROLE_ARN.fullmatch(role_arn):
-            report_violation(f"{args.name}: roleArn {role_arn!r} is not an IAM role ARN; {fix_role}.", None)
+            report_violation(f"{args.name}: roleArn {role_arn!r} is not an IAM role ARN; {_FIX_ROLE}.", None)
         elif SERVICE_LINKED_ROLE_PATH in role_arn:
             report_violation(
                 f"{args.name}: roleArn {role_arn!r} is a service-linked role, which every Lake Formation "
-                f"location shares; {fix_role}.",
+                f"location shares; {_FIX_ROLE}.",
                 None,
             )
 
     def service_linked() -> None:
-        if args.props.get("useServiceLinkedRole") is True:
+        if value(args.props, "useServiceLinkedRole") is True:
             report_violation(
                 f"{args.name}: useServiceLinkedRole is true, so Lake Formation reads the location with its "
-                f"service-linked role; set useServiceLinkedRole to false and {fix_role}.",
+                f"service-linked role; set useServiceLinkedRole to false and {_FIX_ROLE}.",
                 None,
             )
 
-    def hybrid() -> None:
-        if args.props.get("hybridAccessEnabled") is True:
-            report_violation(
-                f"{args.name}: hybridAccessEnabled is true, so IAM and S3 policies keep granting access beside "
-                "Lake Formation; set hybridAccessEnabled to false.",
-                None,
-            )
-
-    _each([role, service_linked, hybrid])
+    each([role, service_linked])
 
 
-lf_location_registration = ResourceValidationPolicy(
-    name="lf-location-registration",
-    description=(
-        "Registered data lake locations use the platform's own data-access role, not the service-linked "
-        "role, and no hybrid access mode."
+lf_location_data_access_role = ResourceValidationPolicy(
+    name="lf-location-data-access-role",
+    description=described(
+        "Registered data lake locations use the platform's own data-access role, not the service-linked role.", 6
     ),
     enforcement_level=EnforcementLevel.MANDATORY,
-    validate=_location_registration,
+    validate=_location_data_access_role,
 )
 
 
-# --- 7. glue-catalog-encryption (CKV_AWS_94) -----------------------------------------------------
-
-
-def _catalog_encryption(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != CATALOG_ENCRYPTION:
-        return
-    # CKV_AWS_94: metadata encrypted at rest with KMS, and connection passwords returned encrypted.
-    top = "dataCatalogEncryptionSettings"
-    settings = _block(args.props, top)
-    if settings is None:
+def _location_no_hybrid_access(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type == LOCATION and value(args.props, "hybridAccessEnabled") is True:
         report_violation(
-            f"{args.name}: {top} is not set, so the catalog and its connection passwords are not encrypted; "
-            f"set {top}.encryptionAtRest to SSE-KMS with a customer key and {top}.connectionPasswordEncryption "
-            "to return encrypted passwords with a customer key.",
+            f"{args.name}: hybridAccessEnabled is true, so IAM and S3 policies keep granting access beside "
+            "Lake Formation; set hybridAccessEnabled to false.",
             None,
         )
-        return
-
-    def at_rest() -> None:
-        where = f"{top}.encryptionAtRest"
-        block = _block(settings, "encryptionAtRest")
-        fix = f"set {where}.catalogEncryptionMode to 'SSE-KMS' with sseAwsKmsKeyId a customer KMS key"
-        if block is None:
-            report_violation(f"{args.name}: {where} is not set, so AWS leaves the catalog unencrypted; {fix}.", None)
-            return
-        mode = block.get("catalogEncryptionMode")
-        if mode not in CATALOG_KMS_MODES:
-            shown = "not set (AWS defaults to DISABLED)" if mode is None else f"{mode!r}"
-            report_violation(
-                f"{args.name}: {where}.catalogEncryptionMode is {shown}, not one of {_quoted(CATALOG_KMS_MODES)}; "
-                f"{fix}.",
-                None,
-            )
-        if not _is_set(block, "sseAwsKmsKeyId"):
-            report_violation(
-                f"{args.name}: {where}.sseAwsKmsKeyId is not set, so the catalog is not encrypted with a customer "
-                f"key; set {where}.sseAwsKmsKeyId to a customer KMS key.",
-                None,
-            )
-
-    def passwords() -> None:
-        where = f"{top}.connectionPasswordEncryption"
-        block = _block(settings, "connectionPasswordEncryption")
-        fix = f"set {where}.returnConnectionPasswordEncrypted to true with awsKmsKeyId a customer KMS key"
-        if block is None:
-            report_violation(
-                f"{args.name}: {where} is not set, so connection passwords are returned in clear; {fix}.", None
-            )
-            return
-        if block.get("returnConnectionPasswordEncrypted") is not True:
-            report_violation(
-                f"{args.name}: {where}.returnConnectionPasswordEncrypted is not true, so connection passwords "
-                f"are returned in clear; {fix}.",
-                None,
-            )
-        if not _is_set(block, "awsKmsKeyId"):
-            report_violation(
-                f"{args.name}: {where}.awsKmsKeyId is not set, so connection passwords are not encrypted with a "
-                f"customer key; set {where}.awsKmsKeyId to a customer KMS key.",
-                None,
-            )
-
-    _each([at_rest, passwords])
 
 
-glue_catalog_encryption = ResourceValidationPolicy(
-    name="glue-catalog-encryption",
-    description="The Glue Data Catalog is encrypted at rest with a KMS key and encrypts connection passwords.",
+lf_location_no_hybrid_access = ResourceValidationPolicy(
+    name="lf-location-no-hybrid-access",
+    description=described("Registered data lake locations do not use hybrid access mode.", 6),
     enforcement_level=EnforcementLevel.MANDATORY,
-    validate=_catalog_encryption,
+    validate=_location_no_hybrid_access,
 )
 
 
-# --- 8. glue-security-configuration (CKV_AWS_99, CKV_AWS_195) ------------------------------------
+# --- 7. the Glue Data Catalog: encrypted at rest, connection passwords encrypted ----------------
+#
+# CKV_AWS_94 checks both; they are two settings, so two policies. A missing
+# dataCatalogEncryptionSettings leaves both unset, and each policy reports its own half.
+
+_CATALOG_SETTINGS = "dataCatalogEncryptionSettings"
+
+
+def _catalog_encryption_at_rest(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type != CATALOG_ENCRYPTION:
+        return
+    where = f"{_CATALOG_SETTINGS}.encryptionAtRest"
+    at_rest = block(block(args.props, _CATALOG_SETTINGS), "encryptionAtRest")
+    fix = f"set {where}.catalogEncryptionMode to 'SSE-KMS' with sseAwsKmsKeyId a customer KMS key"
+    if at_rest is None:
+        report_violation(f"{args.name}: {where} is not set, so AWS leaves the catalog unencrypted; {fix}.", None)
+        return
+    mode = at_rest.get("catalogEncryptionMode")
+    if mode not in CATALOG_KMS_MODES:
+        shown = "not set (AWS defaults to DISABLED)" if mode is None else f"{mode!r}"
+        report_violation(
+            f"{args.name}: {where}.catalogEncryptionMode is {shown}, not one of {quoted(CATALOG_KMS_MODES)}; {fix}.",
+            None,
+        )
+    if not is_set(at_rest, "sseAwsKmsKeyId"):
+        report_violation(
+            f"{args.name}: {where}.sseAwsKmsKeyId is not set, so the catalog is not encrypted with a customer "
+            f"key; set {where}.sseAwsKmsKeyId to a customer KMS key.",
+            None,
+        )
+
+
+glue_catalog_encryption_at_rest = ResourceValidationPolicy(
+    name="glue-catalog-encryption-at-rest",
+    description=described(
+        "The Glue Data Catalog is encrypted at rest with a customer managed KMS key.", 7, checkov=["CKV_AWS_94"]
+    ),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_catalog_encryption_at_rest,
+)
+
+
+def _connection_password_encryption(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type != CATALOG_ENCRYPTION:
+        return
+    where = f"{_CATALOG_SETTINGS}.connectionPasswordEncryption"
+    passwords = block(block(args.props, _CATALOG_SETTINGS), "connectionPasswordEncryption")
+    fix = f"set {where}.returnConnectionPasswordEncrypted to true with awsKmsKeyId a customer KMS key"
+    if passwords is None:
+        report_violation(
+            f"{args.name}: {where} is not set, so connection passwords are returned in clear; {fix}.", None
+        )
+        return
+    if passwords.get("returnConnectionPasswordEncrypted") is not True:
+        report_violation(
+            f"{args.name}: {where}.returnConnectionPasswordEncrypted is not true, so connection passwords "
+            f"are returned in clear; {fix}.",
+            None,
+        )
+    if not is_set(passwords, "awsKmsKeyId"):
+        report_violation(
+            f"{args.name}: {where}.awsKmsKeyId is not set, so connection passwords are not encrypted with a "
+            f"customer key; set {where}.awsKmsKeyId to a customer KMS key.",
+            None,
+        )
+
+
+glue_connection_password_encryption = ResourceValidationPolicy(
+    name="glue-connection-password-encryption",
+    description=described(
+        "The Glue Data Catalog returns connection passwords encrypted with a customer managed KMS key.",
+        7,
+        checkov=["CKV_AWS_94"],
+    ),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_connection_password_encryption,
+)
+
+
+# --- 8. Glue security configurations: used by jobs and crawlers, encrypting everything ----------
 
 #: Each block of a security configuration: its mode property, the required mode.
 SECURITY_CONFIGURATION_BLOCKS = {
@@ -675,23 +709,31 @@ SECURITY_CONFIGURATION_BLOCKS = {
 }
 
 
-def _security_configuration(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type in (GLUE_JOB, GLUE_CRAWLER):
-        # CKV_AWS_195 (jobs), CKV_AWS_99 (crawlers and jobs): without one, Glue writes S3 output, logs
-        # and bookmarks unencrypted.
-        if not _is_set(args.props, "securityConfiguration"):
-            kind = "job" if args.resource_type == GLUE_JOB else "crawler"
-            report_violation(
-                f"{args.name}: securityConfiguration is not set, so the {kind}'s S3 data, CloudWatch logs and "
-                "bookmarks are not encrypted with a customer key; set securityConfiguration to a Glue security "
-                "configuration that encrypts them with KMS.",
-                None,
-            )
-        return
+def _security_configuration_attached(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    # Without one, Glue writes a job's or crawler's S3 output, logs and bookmarks unencrypted.
+    if args.resource_type in (GLUE_JOB, GLUE_CRAWLER) and not is_set(args.props, "securityConfiguration"):
+        kind = "job" if args.resource_type == GLUE_JOB else "crawler"
+        report_violation(
+            f"{args.name}: securityConfiguration is not set, so the {kind}'s S3 data, CloudWatch logs and "
+            "bookmarks are not encrypted with a customer key; set securityConfiguration to a Glue security "
+            "configuration that encrypts them with KMS.",
+            None,
+        )
+
+
+glue_security_configuration_attached = ResourceValidationPolicy(
+    name="glue-security-configuration-attached",
+    description=described("Glue jobs and crawlers use a security configuration.", 8, checkov=["CKV_AWS_195"]),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_security_configuration_attached,
+)
+
+
+def _security_configuration_encryption(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if args.resource_type != SECURITY_CONFIGURATION:
         return
     top = "encryptionConfiguration"
-    configuration = _block(args.props, top)
+    configuration = block(args.props, top)
     if configuration is None:
         report_violation(
             f"{args.name}: {top} is not set, so S3 data, CloudWatch logs and job bookmarks are not encrypted; "
@@ -704,32 +746,34 @@ def _security_configuration(args: ResourceValidationArgs, report_violation: Repo
     def check(name: str, mode_key: str, required: str) -> None:
         where = f"{top}.{name}"
         fix = f"set {where}.{mode_key} to {required!r} with kmsKeyArn a customer KMS key"
-        block = _block(configuration, name)
-        if block is None:
+        encryption = block(configuration, name)
+        if encryption is None:
             report_violation(f"{args.name}: {where} is not set, so AWS defaults to DISABLED; {fix}.", None)
             return
-        mode = block.get(mode_key)
+        mode = encryption.get(mode_key)
         if mode != required:
             shown = "not set (AWS defaults to DISABLED)" if mode is None else repr(mode)
             report_violation(f"{args.name}: {where}.{mode_key} is {shown}; {fix}.", None)
-        if not _is_set(block, "kmsKeyArn"):
+        if not is_set(encryption, "kmsKeyArn"):
             report_violation(
                 f"{args.name}: {where}.kmsKeyArn is not set, so there is no customer key; set {where}.kmsKeyArn "
                 "to a customer KMS key.",
                 None,
             )
 
-    _each(partial(check, name, *spec) for name, spec in SECURITY_CONFIGURATION_BLOCKS.items())
+    each(partial(check, name, *spec) for name, spec in SECURITY_CONFIGURATION_BLOCKS.items())
 
 
-glue_security_configuration = ResourceValidationPolicy(
-    name="glue-security-configuration",
-    description=(
-        "Glue jobs and crawlers use a security configuration, and security configurations encrypt S3, "
-        "CloudWatch and job bookmarks with KMS."
+glue_security_configuration_encryption = ResourceValidationPolicy(
+    name="glue-security-configuration-encryption",
+    description=described(
+        "Glue security configurations encrypt S3 data, CloudWatch logs and job bookmarks with a customer managed "
+        "KMS key.",
+        8,
+        checkov=["CKV_AWS_99"],
     ),
     enforcement_level=EnforcementLevel.MANDATORY,
-    validate=_security_configuration,
+    validate=_security_configuration_encryption,
 )
 
 
@@ -737,10 +781,16 @@ POLICIES = [
     lf_settings_no_iam_allowed_principals,
     lf_admins_allowlisted,
     lf_no_grants_to_iam_allowed_principals,
-    lf_least_privilege_grants,
+    lf_all_only_to_producers,
+    lf_location_access_only_to_producers,
+    lf_grant_option_allowlisted,
     lf_tag_based_grants,
+    lf_tag_vocabulary,
     lf_sensitive_never_to_consumers,
-    lf_location_registration,
-    glue_catalog_encryption,
-    glue_security_configuration,
+    lf_location_data_access_role,
+    lf_location_no_hybrid_access,
+    glue_catalog_encryption_at_rest,
+    glue_connection_password_encryption,
+    glue_security_configuration_attached,
+    glue_security_configuration_encryption,
 ]

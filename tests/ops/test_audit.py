@@ -20,7 +20,7 @@ DATAMGMT = "333333333333"
 AUDITOR = f"arn:aws:iam::{DATAMGMT}:role/auditor"
 
 
-#: The training workgroup's configuration as the stack sets it (components/accounts/common.py).
+#: The training workgroup's configuration as the stack sets it (components/accounts/training.py).
 TRAINING_WORKGROUP: dict[str, Any] = {
     "EnforceWorkGroupConfiguration": True,
     "ResultConfiguration": {
