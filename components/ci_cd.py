@@ -101,13 +101,13 @@ class CiCd(pulumi.ComponentResource):
             )
         checks = self._create_project("checks", CHECKS_BUILDSPEC, "Runs make test and the offline policy check")
         feature_job = self._create_project(
-            "feature-job", FEATURE_JOB_BUILDSPEC, "Runs a feature job in a target account, as its feature-job role"
+            "feature-job", FEATURE_JOB_BUILDSPEC, "Runs a feature job in a target account, as its runner role"
         )
         # A training run waits for three SageMaker jobs; buildspecs/training.yml gives up 10 minutes earlier.
         training = self._create_project(
             "training",
             TRAINING_BUILDSPEC,
-            "Runs a training pipeline in a target account, as its feature-job role",
+            "Runs a training pipeline in a target account, as its runner role",
             timeout_minutes=TRAINING_TIMEOUT_MINUTES,
         )
         pipelines = [

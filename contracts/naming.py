@@ -56,7 +56,7 @@ FEATURE_DEPLOYER_ROLE_NAME = physical_name("datamgmt", "feature-deployer")
 #: The execution role of Studio and of the jobs it starts, in the data science account.
 DATASCI_EXECUTION_ROLE_NAME = physical_name("datasci", "studio-execution")
 #: The execution role of production feature jobs, in the data management account.
-DATAMGMT_FEATURE_JOB_ROLE_NAME = physical_name("datamgmt", "feature-job")
+DATAMGMT_JOB_EXECUTION_ROLE_NAME = physical_name("datamgmt", "job-execution")
 #: The execution role of training pipelines (and the jobs they start), one in each target account.
 DATASCI_TRAINING_ROLE_NAME = physical_name("datasci", "training")
 DATAMGMT_TRAINING_ROLE_NAME = physical_name("datamgmt", "training")
@@ -105,7 +105,7 @@ class CrossAccountRoles:
     datasci_runner: str
     datamgmt_deployer: str
     datasci_execution: str
-    datamgmt_feature_job: str
+    datamgmt_job_execution: str
     datasci_training: str
     datamgmt_training: str
 
@@ -116,7 +116,7 @@ class CrossAccountRoles:
             datasci_runner=role_arn(partition_name, datasci, FEATURE_RUNNER_ROLE_NAME),
             datamgmt_deployer=role_arn(partition_name, datamgmt, FEATURE_DEPLOYER_ROLE_NAME),
             datasci_execution=role_arn(partition_name, datasci, DATASCI_EXECUTION_ROLE_NAME),
-            datamgmt_feature_job=role_arn(partition_name, datamgmt, DATAMGMT_FEATURE_JOB_ROLE_NAME),
+            datamgmt_job_execution=role_arn(partition_name, datamgmt, DATAMGMT_JOB_EXECUTION_ROLE_NAME),
             datasci_training=role_arn(partition_name, datasci, DATASCI_TRAINING_ROLE_NAME),
             datamgmt_training=role_arn(partition_name, datamgmt, DATAMGMT_TRAINING_ROLE_NAME),
         )

@@ -294,7 +294,7 @@ def test_deploy_role_trusts_only_the_ci_role_and_passes_only_the_job_and_trainin
     ]
     passes = [s for s in statements if s["Action"] == "iam:PassRole"]
     assert [s["Resource"] for s in passes] == [
-        sorted([outputs(datamgmt)["featureJobRoleArn"], outputs(datamgmt)["trainingRoleArn"]])
+        sorted([outputs(datamgmt)["jobExecutionRoleArn"], outputs(datamgmt)["trainingRoleArn"]])
     ]
 
 

@@ -171,7 +171,7 @@ def test_exported_role_arns_match_the_deterministic_names(stack: Stack) -> None:
     assert stack("datamgmt").result.outputs["featureDeployerRoleArn"] == roles.datamgmt_deployer
 
 
-def test_ci_role_may_assume_only_the_two_feature_job_roles(stack: Stack) -> None:
+def test_ci_role_may_assume_only_the_two_runner_roles(stack: Stack) -> None:
     (ci_policy,) = [
         r for r in of_type(stack("tooling"), "aws:iam/rolePolicy:RolePolicy") if r.name == "tooling-ci-policy"
     ]
@@ -180,7 +180,7 @@ def test_ci_role_may_assume_only_the_two_feature_job_roles(stack: Stack) -> None
     assert len(assume) == 1 and assume[0]["Resource"] == sorted(roles.targets)
 
 
-def test_artifact_key_lets_only_the_feature_job_roles_of_other_accounts_decrypt(stack: Stack) -> None:
+def test_artifact_key_lets_only_the_runner_roles_of_other_accounts_decrypt(stack: Stack) -> None:
     (key,) = of_type(stack("tooling"), "aws:kms/key:Key")
     statements = policy(key)["Statement"]
     cross = next(st for st in statements if st["Sid"] == "NamedRolesOfOtherAccountsDecrypt")
@@ -191,7 +191,7 @@ def test_artifact_key_lets_only_the_feature_job_roles_of_other_accounts_decrypt(
 
 
 @pytest.mark.parametrize(("name", "role"), [("datasci", "feature-runner"), ("datamgmt", "feature-deployer")])
-def test_feature_job_roles_read_tooling_artifacts_through_the_stack_reference(
+def test_runner_roles_read_tooling_artifacts_through_the_stack_reference(
     stack: Stack, name: str, role: str
 ) -> None:
     tooling = stack("tooling").result.outputs

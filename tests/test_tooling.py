@@ -151,7 +151,7 @@ def test_ecr_scans_on_push_keeps_tags_immutable_and_lets_only_job_roles_pull(too
     assert repository.protect
     (statement,) = json.loads(one(tooling, "aws:ecr/repositoryPolicy:RepositoryPolicy").inputs["policy"])["Statement"]
     assert statement["Condition"]["ArnEquals"]["aws:PrincipalArn"] == sorted(
-        [ROLES.datasci_execution, ROLES.datamgmt_feature_job]
+        [ROLES.datasci_execution, ROLES.datamgmt_job_execution]
     )
     assert all(action.startswith("ecr:") and "Put" not in action for action in statement["Action"])
 

@@ -149,11 +149,11 @@ class DatamgmtAccount(pulumi.ComponentResource):
         )
         curated = foundation.bucket_arn(layers["curated"])
         job_execution = PlatformRole(
-            f"{name}-feature-job",
+            f"{name}-job-execution",
             execution_role_args(
                 job_execution_spec(
                     s,
-                    naming.DATAMGMT_FEATURE_JOB_ROLE_NAME,
+                    naming.DATAMGMT_JOB_EXECUTION_ROLE_NAME,
                     "Execution role of production feature jobs: reads curated data, writes production features",
                     catalog_accounts=[s.account_id],
                     # The job's inputs are curated objects, read from the VPC through the S3 endpoint.
@@ -235,7 +235,7 @@ class DatamgmtAccount(pulumi.ComponentResource):
             glue_security_configuration_name=catalog.security_configuration_name,
             feature_group_names=store.feature_group_names,
             feature_deployer_role_arn=feature_jobs.runner.arn,
-            feature_job_role_arn=job_execution.arn,
+            job_execution_role_arn=job_execution.arn,
             training_role_arn=training.role.arn,
             training_bucket_name=training.bucket_name,
             studio_domain_id=studio.domain_id,
@@ -387,7 +387,7 @@ class DatamgmtAccount(pulumi.ComponentResource):
     def _grants(
         self,
         engineering: pulumi.Output[str],
-        feature_job: pulumi.Output[str],
+        job_execution: pulumi.Output[str],
         readonly: pulumi.Output[str],
         training: pulumi.Output[str],
     ) -> list[TagGrant]:
@@ -408,8 +408,8 @@ class DatamgmtAccount(pulumi.ComponentResource):
             TagGrant(datasci, ("DESCRIBE",), "DATABASE", shared, grantable=("DESCRIBE",)),
             TagGrant(readonly, READ, "TABLE", shared),
             TagGrant(readonly, ("DESCRIBE",), "DATABASE", shared),
-            TagGrant(feature_job, READ, "TABLE", curated),
-            TagGrant(feature_job, ("DESCRIBE",), "DATABASE", curated),
+            TagGrant(job_execution, READ, "TABLE", curated),
+            TagGrant(job_execution, ("DESCRIBE",), "DATABASE", curated),
             TagGrant(training, READ, "TABLE", shared),
             TagGrant(training, ("DESCRIBE",), "DATABASE", shared),
         ]

@@ -54,7 +54,7 @@ class DatamgmtOutputs(StackOutputs):
     glue_security_configuration_name: pulumi.Input[str]
     feature_group_names: pulumi.Input[list[str]]
     feature_deployer_role_arn: pulumi.Input[str]
-    feature_job_role_arn: pulumi.Input[str]
+    job_execution_role_arn: pulumi.Input[str]
     training_role_arn: pulumi.Input[str]
     training_bucket_name: pulumi.Input[str]
     studio_domain_id: pulumi.Input[str]

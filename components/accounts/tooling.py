@@ -55,7 +55,7 @@ class ToolingAccount(pulumi.ComponentResource):
             f"{name}-ci",
             PlatformRoleArgs(
                 role_name=naming.CI_ROLE_NAME,
-                description="Runs the platform's pipelines and builds; assumes the feature-job roles",
+                description="Runs the platform's pipelines and builds; assumes the runner roles",
                 trust_policy=docs.service_trust(
                     ["codebuild.amazonaws.com", "codepipeline.amazonaws.com"], s.account_id
                 ),
@@ -222,7 +222,7 @@ class ToolingAccount(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         roles = s.cross_account_roles
-        pullers = [roles.datasci_execution, roles.datamgmt_feature_job]
+        pullers = [roles.datasci_execution, roles.datamgmt_job_execution]
         aws.ecr.RepositoryPolicy(
             f"{self._name}-processing-images",
             repository=repository.name,

@@ -410,7 +410,7 @@ def _ci_journeys(r: _Refs) -> list[Journey]:
     journeys = []
     runners = {
         "datasci": ("featureRunnerRoleArn", "executionRoleArn"),
-        "datamgmt": ("featureDeployerRoleArn", "featureJobRoleArn"),
+        "datamgmt": ("featureDeployerRoleArn", "jobExecutionRoleArn"),
     }
     ci = str(r.out["tooling"]["ciRoleArn"])
     for stack, (runner_output, job_output) in runners.items():
@@ -440,11 +440,11 @@ def _ci_journeys(r: _Refs) -> list[Journey]:
             )
         )
     dm = "datamgmt"
-    job = str(r.out[dm]["featureJobRoleArn"])
+    job = str(r.out[dm]["jobExecutionRoleArn"])
     journeys.append(
         Journey(
             "A production feature job reads curated data and writes production features",
-            "SageMaker as the data management feature-job role",
+            "SageMaker as the data management job execution role",
             [
                 Call("sagemaker.amazonaws.com", "sts:AssumeRole", job, {"aws:SourceAccount": r.account[dm]}),
                 Call(

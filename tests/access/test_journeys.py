@@ -25,7 +25,7 @@ ACTORS = (
     "read-only Studio role",
     "CI role",
     "runner role",
-    "feature-job role",
+    "job execution role",
     "training role",
     "feature-store role",
     "lake data-access role",
