@@ -8,7 +8,7 @@ from the policy's schema defaults unless a test passes its own, as the engine do
 from __future__ import annotations
 
 import copy
-import importlib.util
+import importlib
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,21 +33,27 @@ DELETE = object()
 
 
 def load_rules(pack: str) -> ModuleType:
-    """A pack's rule module (``policies/<pack>/<pack_with_underscores>_rules.py``), imported with
-    the pack's folder first on ``sys.path``, as in the pack's own process."""
+    """A pack's rule module (``policies/<pack>/<pack_with_underscores>_rules.py``), which lists the
+    pack's ``POLICIES``."""
+    return load_module(pack, f"{pack.replace('-', '_')}_rules")
+
+
+def load_module(pack: str, module: str) -> ModuleType:
+    """One module of a pack, imported as the pack's own process imports it: with the pack's folder
+    first on ``sys.path``, so it finds its helpers and (the Studio pack) its service modules. The
+    pack's modules are removed from ``sys.modules`` before and after, so that every pack gets its own
+    copies even where two packs' modules could share a name, and a test sees the pack as it is on disk."""
     folder = POLICIES / pack
-    module = f"{pack.replace('-', '_')}_rules"
-    spec = importlib.util.spec_from_file_location(f"packs.{module}", folder / f"{module}.py")
-    assert spec is not None and spec.loader is not None
-    loaded = importlib.util.module_from_spec(spec)
-    # Registered as a module, as an import would: dataclasses and typing look their module up.
-    sys.modules[spec.name] = loaded
+    local = {path.stem for path in folder.glob("*.py")} - {"__main__"}
+    for name in local:
+        sys.modules.pop(name, None)
     sys.path.insert(0, str(folder))
     try:
-        spec.loader.exec_module(loaded)
+        return importlib.import_module(module)
     finally:
         sys.path.remove(str(folder))
-    return loaded
+        for name in local:
+            sys.modules.pop(name, None)
 
 
 def schema_defaults(policy: Policy) -> dict[str, Any]:
@@ -154,3 +160,9 @@ def assert_reported(messages: list[str], *expected: str) -> None:
     assert any(all(part in m for part in expected) for m in messages), messages
     for message in messages:
         assert ": " in message and "; " in message and message.endswith("."), message
+
+
+def reporting(found: Mapping[str, Sequence[str]]) -> list[str]:
+    """The policies (of policy name -> messages) that reported something: with one policy per guarded
+    property, a bad property should fail its own policy and no other."""
+    return [name for name, messages in found.items() if messages]

@@ -74,12 +74,15 @@ DEFAULT_REQUIRED_ENDPOINTS = [
 SAGEMAKER_UI_SERVICES = ("studio", "notebook")
 
 
+# --- joining a VPC's resources --------------------------------------------------------------------
+
+
 def _list(props: Any, key: str) -> list[Any]:
     """A list property's elements; raises UnknownValueError when the list or an element is unknown."""
     return list(sequence(value(props, key)))
 
 
-def is_everywhere(cidr: Any) -> bool:
+def _is_everywhere(cidr: Any) -> bool:
     """0.0.0.0/0, ::/0 or any other spelling of a prefix of length zero."""
     if not isinstance(cidr, str):
         return False
@@ -311,7 +314,7 @@ def _no_internet_path(args: StackValidationArgs, report_violation: ReportViolati
         with unknowns:
             for prop in ("destinationCidrBlock", "destinationIpv6CidrBlock"):
                 cidr = value(route.props, prop)
-                if is_everywhere(cidr) and (hosts := where(network.route_table_vpc(route))) is not None:
+                if _is_everywhere(cidr) and (hosts := where(network.route_table_vpc(route))) is not None:
                     report_violation(
                         f"{route.name}: {prop} {cidr} sends traffic out of {hosts}; remove the route and {fix}.",
                         route.urn,
@@ -324,7 +327,7 @@ def _no_internet_path(args: StackValidationArgs, report_violation: ReportViolati
             for index, entry in enumerate(_list(table.props, "routes")):
                 for prop in ("cidrBlock", "ipv6CidrBlock"):
                     with unknowns:
-                        if is_everywhere(cidr := value(entry, prop)):
+                        if _is_everywhere(cidr := value(entry, prop)):
                             report_violation(
                                 f"{table.name}: routes[{index}].{prop} {cidr} sends traffic out of {hosts}; "
                                 f"remove the route and {fix}.",
@@ -466,7 +469,7 @@ def _public_ingress(args: ResourceValidationArgs, report_violation: ReportViolat
                 for prop in ("cidrBlocks", "ipv6CidrBlocks"):
                     with unknowns:
                         for cidr in _list(rule, prop):
-                            if is_everywhere(cidr):
+                            if _is_everywhere(cidr):
                                 report_violation(
                                     f"{name}: ingress[{index}].{prop} includes {cidr}, which opens the group to "
                                     f"the whole internet; {_PUBLIC_FIX}.",
@@ -476,7 +479,7 @@ def _public_ingress(args: ResourceValidationArgs, report_violation: ReportViolat
         for prop in ("cidrIpv4", "cidrIpv6"):
             with unknowns:
                 cidr = value(props, prop)
-                if is_everywhere(cidr):
+                if _is_everywhere(cidr):
                     report_violation(
                         f"{name}: {prop} is {cidr}, which opens the group to the whole internet; {_PUBLIC_FIX}.",
                         None,
@@ -484,7 +487,7 @@ def _public_ingress(args: ResourceValidationArgs, report_violation: ReportViolat
     elif args.resource_type == SECURITY_GROUP_RULE:
         for prop in ("cidrBlocks", "ipv6CidrBlocks"):
             with unknowns:
-                public = [cidr for cidr in _list(props, prop) if is_everywhere(cidr)]
+                public = [cidr for cidr in _list(props, prop) if _is_everywhere(cidr)]
                 # The rule's type is read only when it matters: an egress rule may go anywhere.
                 if public and value(props, "type") == "ingress":
                     report_violation(

@@ -1,4 +1,4 @@
-"""The cicd-iam pack (GUARDRAILS.md 27-30), policy by policy, without a server."""
+"""The cicd-iam pack (guardrails 27-30 of docs/guardrails.md), policy by policy, without a server."""
 
 from __future__ import annotations
 
@@ -6,16 +6,16 @@ import json
 from typing import Any
 
 import pytest
-from pulumi_policy import EnforcementLevel, ResourceValidationArgs, ResourceValidationPolicy
+from pulumi_policy import ResourceValidationArgs, ResourceValidationPolicy
 from pulumi_policy.policy import PolicyCustomTimeouts, PolicyResourceOptions
 from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
 from tests.policy_harness import (
     DELETE,
-    POLICIES,
     assert_reported,
     changed,
     load_rules,
+    reporting,
     resource_violations,
     schema_defaults,
 )
@@ -40,29 +40,22 @@ def document(*statements: dict[str, Any]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
-# --- levels and configuration --------------------------------------------------------------------
+# --- configuration -------------------------------------------------------------------------------
 
 
-def test_levels_and_config() -> None:
-    assert {p.name: p.enforcement_level for p in RULES.POLICIES} == {
-        "codebuild-guardrails": EnforcementLevel.MANDATORY,
-        "codepipeline-artifact-kms": EnforcementLevel.MANDATORY,
-        "iam-no-wildcard-admin": EnforcementLevel.MANDATORY,
-        "iam-trust-pinned": EnforcementLevel.MANDATORY,
-    }
-    assert schema_defaults(policy("codebuild-guardrails")) == {"privilegedAllowlist": []}
+def test_no_project_may_run_privileged_by_default() -> None:
+    """The program runs no privileged build, so the allowlist is empty."""
+    assert schema_defaults(policy("codebuild-not-privileged")) == {"privilegedAllowlist": []}
     assert list(RULES.DEFAULT_PRIVILEGED_ALLOWLIST) == []
-    assert [p.name for p in RULES.POLICIES if p.config_schema is not None] == ["codebuild-guardrails"]
 
 
-def test_example_config_holds_the_defaults() -> None:
-    example = json.loads((POLICIES / "cicd-iam" / "policy-config.example.json").read_text())
-    assert example == {
-        p.name: {"enforcementLevel": p.enforcement_level.value, **schema_defaults(p)} for p in RULES.POLICIES
-    }
+# --- CodeBuild projects --------------------------------------------------------------------------
 
-
-# --- codebuild-guardrails ------------------------------------------------------------------------
+PRIVILEGED = "codebuild-not-privileged"
+ARTIFACTS = "codebuild-artifacts-kms"
+LOGS = "codebuild-logs"
+SECRETS = "codebuild-no-plaintext-secrets"
+CODEBUILD = (PRIVILEGED, ARTIFACTS, LOGS, SECRETS)
 
 PROJECT_PROPS: dict[str, Any] = {
     "name": "mlops-tooling-checks",
@@ -86,8 +79,12 @@ PROJECT_PROPS: dict[str, Any] = {
 }
 
 
-def codebuild(props: dict[str, Any], config: dict[str, Any] | None = None) -> list[str]:
-    return resource_violations(policy("codebuild-guardrails"), PROJECT, props, name="checks", config=config)
+def codebuild(name: str, props: dict[str, Any], config: dict[str, Any] | None = None) -> list[str]:
+    return resource_violations(policy(name), PROJECT, props, name="checks", config=config)
+
+
+def every_codebuild_policy(props: dict[str, Any]) -> dict[str, list[str]]:
+    return {name: codebuild(name, props) for name in CODEBUILD}
 
 
 def with_variable(variable: dict[str, Any]) -> dict[str, Any]:
@@ -96,13 +93,14 @@ def with_variable(variable: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_codebuild_baseline_passes() -> None:
-    assert codebuild(PROJECT_PROPS) == []
+    assert reporting(every_codebuild_policy(PROJECT_PROPS)) == []
 
 
 FIX_SECRET = "set type to PARAMETER_STORE or SECRETS_MANAGER"
-CODEBUILD_CASES: list[tuple[str, dict[str, Any], tuple[str, ...]]] = [
+CODEBUILD_CASES: list[tuple[str, str, dict[str, Any], tuple[str, ...]]] = [
     (
         "privileged",
+        PRIVILEGED,
         changed(PROJECT_PROPS, ("environment", "privilegedMode"), True),
         (
             "checks: environment.privilegedMode is true",
@@ -112,17 +110,20 @@ CODEBUILD_CASES: list[tuple[str, dict[str, Any], tuple[str, ...]]] = [
     ),
     (
         "AWS managed key",
+        ARTIFACTS,
         changed(PROJECT_PROPS, ("encryptionKey",), DELETE),
         ("checks: encryptionKey is not set", "set encryptionKey to a customer managed KMS key"),
     ),
-    ("empty key", changed(PROJECT_PROPS, ("encryptionKey",), ""), ("checks: encryptionKey is not set",)),
+    ("empty key", ARTIFACTS, changed(PROJECT_PROPS, ("encryptionKey",), ""), ("checks: encryptionKey is not set",)),
     (
         "artifacts unencrypted",
+        ARTIFACTS,
         changed(PROJECT_PROPS, ("artifacts", "encryptionDisabled"), True),
         ("checks: artifacts.encryptionDisabled is true", "set it to false"),
     ),
     (
         "secondary artifacts unencrypted",
+        ARTIFACTS,
         changed(
             PROJECT_PROPS,
             ("secondaryArtifacts",),
@@ -132,11 +133,13 @@ CODEBUILD_CASES: list[tuple[str, dict[str, Any], tuple[str, ...]]] = [
     ),
     (
         "logs off",
+        LOGS,
         changed(PROJECT_PROPS, ("logsConfig", "cloudwatchLogs", "status"), "DISABLED"),
         ("checks: logsConfig.cloudwatchLogs.status is DISABLED", 'set logsConfig.cloudwatchLogs.status to "ENABLED"'),
     ),
     (
         "logs off, S3 logs named but disabled",
+        LOGS,
         changed(
             changed(PROJECT_PROPS, ("logsConfig", "cloudwatchLogs", "status"), "DISABLED"),
             ("logsConfig", "s3Logs"),
@@ -146,6 +149,7 @@ CODEBUILD_CASES: list[tuple[str, dict[str, Any], tuple[str, ...]]] = [
     ),
     (
         "S3 logs unencrypted",
+        LOGS,
         changed(
             PROJECT_PROPS,
             ("logsConfig", "s3Logs"),
@@ -155,17 +159,20 @@ CODEBUILD_CASES: list[tuple[str, dict[str, Any], tuple[str, ...]]] = [
     ),
     (
         "plaintext password",
+        SECRETS,
         with_variable({"name": "DB_PASSWORD", "value": "hunter2", "type": "PLAINTEXT"}),
         ("checks: environment.environmentVariables[4] (DB_PASSWORD) is a PLAINTEXT variable", FIX_SECRET),
     ),
     (
         "secret of the default type",
+        SECRETS,
         with_variable({"name": "stripe-api-key", "value": "sk_live"}),
         ("checks: environment.environmentVariables[4] (stripe-api-key)", "name suggests a secret"),
     ),
     *[
         (
             f"plaintext {part}",
+            SECRETS,
             with_variable({"name": f"MY_{part}", "value": "x", "type": "PLAINTEXT"}),
             (f"(MY_{part})",),
         )
@@ -173,24 +180,29 @@ CODEBUILD_CASES: list[tuple[str, dict[str, Any], tuple[str, ...]]] = [
     ],
     (
         "an access key id as a value",
+        SECRETS,
         with_variable({"name": "CREDENTIALS", "value": "id=AKIAIOSFODNN7EXAMPLE", "type": "PLAINTEXT"}),
         ("(CREDENTIALS) is a PLAINTEXT variable whose value holds an AWS access key id", FIX_SECRET),
     ),
     (
         "a session key id as a value",
+        SECRETS,
         with_variable({"name": "CALLER", "value": "ASIAIOSFODNN7EXAMPLE"}),
         ("(CALLER)", "access key id"),
     ),
 ]
 
 
-@pytest.mark.parametrize(("what", "props", "expected"), CODEBUILD_CASES, ids=[c[0] for c in CODEBUILD_CASES])
-def test_codebuild_violations(what: str, props: dict[str, Any], expected: tuple[str, ...]) -> None:
-    assert_reported(codebuild(props), *expected)
+@pytest.mark.parametrize(("what", "name", "props", "expected"), CODEBUILD_CASES, ids=[c[0] for c in CODEBUILD_CASES])
+def test_codebuild_violations(what: str, name: str, props: dict[str, Any], expected: tuple[str, ...]) -> None:
+    """Each bad property fails its own policy, and only that one: each can be made advisory alone."""
+    found = every_codebuild_policy(props)
+    assert reporting(found) == [name], found
+    assert_reported(found[name], *expected)
 
 
 def test_codebuild_message_does_not_repeat_the_secret() -> None:
-    (message,) = codebuild(with_variable({"name": "DB_PASSWORD", "value": "hunter2", "type": "PLAINTEXT"}))
+    (message,) = codebuild(SECRETS, with_variable({"name": "DB_PASSWORD", "value": "hunter2", "type": "PLAINTEXT"}))
     assert "hunter2" not in message
 
 
@@ -209,15 +221,17 @@ def test_codebuild_message_does_not_repeat_the_secret() -> None:
     ids=["logs left to AWS (CloudWatch on)", "logs in S3 instead", "privileged left to AWS", "harmless plaintext"],
 )
 def test_codebuild_accepts(props: dict[str, Any]) -> None:
-    assert codebuild(props) == []
+    assert reporting(every_codebuild_policy(props)) == []
 
 
 def test_privileged_allowlist_config() -> None:
     privileged = changed(PROJECT_PROPS, ("environment", "privilegedMode"), True)
-    assert codebuild(privileged, {"privilegedAllowlist": ["mlops-tooling-checks"]}) == []
-    assert_reported(codebuild(privileged, {"privilegedAllowlist": ["mlops-other"]}), "'mlops-tooling-checks'")
+    assert codebuild(PRIVILEGED, privileged, {"privilegedAllowlist": ["mlops-tooling-checks"]}) == []
+    assert_reported(
+        codebuild(PRIVILEGED, privileged, {"privilegedAllowlist": ["mlops-other"]}), "'mlops-tooling-checks'"
+    )
     # Without a name property the project is known by its resource name.
-    assert codebuild(changed(privileged, ("name",), DELETE), {"privilegedAllowlist": ["checks"]}) == []
+    assert codebuild(PRIVILEGED, changed(privileged, ("name",), DELETE), {"privilegedAllowlist": ["checks"]}) == []
 
 
 def test_config_falls_back_to_the_module_defaults() -> None:
@@ -237,34 +251,45 @@ def test_config_falls_back_to_the_module_defaults() -> None:
     def report(message: str, urn: str | None = None) -> None:
         messages.append(message)
 
-    policy("codebuild-guardrails").validate(args, report)
+    policy(PRIVILEGED).validate(args, report)
     assert_reported(messages, "checks: environment.privilegedMode is true")
 
 
 def test_codebuild_presence_checks_accept_unknown_values() -> None:
-    assert codebuild(changed(PROJECT_PROPS, ("encryptionKey",), UNKNOWN_STRING_VALUE)) == []
+    assert codebuild(ARTIFACTS, changed(PROJECT_PROPS, ("encryptionKey",), UNKNOWN_STRING_VALUE)) == []
 
 
 @pytest.mark.parametrize(
-    "props",
+    ("name", "props"),
     [
-        changed(PROJECT_PROPS, ("environment", "privilegedMode"), UNKNOWN_BOOLEAN_VALUE),
-        changed(changed(PROJECT_PROPS, ("environment", "privilegedMode"), True), ("name",), UNKNOWN_STRING_VALUE),
-        changed(PROJECT_PROPS, ("logsConfig", "cloudwatchLogs", "status"), UNKNOWN_STRING_VALUE),
-        with_variable({"name": "BUCKET", "value": UNKNOWN_STRING_VALUE}),
-        with_variable({"name": "DB_PASSWORD", "value": "x", "type": UNKNOWN_STRING_VALUE}),
+        (PRIVILEGED, changed(PROJECT_PROPS, ("environment", "privilegedMode"), UNKNOWN_BOOLEAN_VALUE)),
+        (
+            PRIVILEGED,
+            changed(changed(PROJECT_PROPS, ("environment", "privilegedMode"), True), ("name",), UNKNOWN_STRING_VALUE),
+        ),
+        (LOGS, changed(PROJECT_PROPS, ("logsConfig", "cloudwatchLogs", "status"), UNKNOWN_STRING_VALUE)),
+        (SECRETS, with_variable({"name": "BUCKET", "value": UNKNOWN_STRING_VALUE})),
+        (SECRETS, with_variable({"name": "DB_PASSWORD", "value": "x", "type": UNKNOWN_STRING_VALUE})),
     ],
     ids=["privileged", "privileged project name", "logs status", "plaintext value", "variable type"],
 )
-def test_codebuild_values_unknown_cannot_be_judged(props: dict[str, Any]) -> None:
+def test_codebuild_values_unknown_cannot_be_judged(name: str, props: dict[str, Any]) -> None:
     with pytest.raises(UnknownValueError):
-        codebuild(props)
+        codebuild(name, props)
 
 
-def test_codebuild_ignores_other_types() -> None:
-    assert (
-        resource_violations(policy("codebuild-guardrails"), PIPELINE, {"environment": {"privilegedMode": True}}) == []
-    )
+def test_an_unknown_value_stops_only_the_policy_that_needs_it() -> None:
+    props = changed(PROJECT_PROPS, ("environment", "privilegedMode"), UNKNOWN_BOOLEAN_VALUE)
+    props = changed(props, ("encryptionKey",), DELETE)
+    with pytest.raises(UnknownValueError):
+        codebuild(PRIVILEGED, props)
+    assert_reported(codebuild(ARTIFACTS, props), "checks: encryptionKey is not set")
+
+
+@pytest.mark.parametrize("name", CODEBUILD)
+def test_codebuild_ignores_other_types(name: str) -> None:
+    props = {"environment": {"privilegedMode": True}, "logsConfig": {"cloudwatchLogs": {"status": "DISABLED"}}}
+    assert resource_violations(policy(name), PIPELINE, props) == []
 
 
 # --- codepipeline-artifact-kms -------------------------------------------------------------------
@@ -334,7 +359,12 @@ def test_pipeline_key_type_unknown_cannot_be_judged() -> None:
         pipeline(changed(PIPELINE_PROPS, ("artifactStores", 0, "encryptionKey", "type"), UNKNOWN_STRING_VALUE))
 
 
-# --- iam-no-wildcard-admin -----------------------------------------------------------------------
+# --- IAM wildcards --------------------------------------------------------------------------------
+
+ADMIN = "iam-no-admin"
+SERVICE_WIDE = "iam-no-service-wildcard"
+DECRYPT = "iam-no-kms-decrypt-on-all-keys"
+WILDCARDS = (ADMIN, SERVICE_WIDE, DECRYPT)
 
 LEAST_PRIVILEGE: list[dict[str, Any]] = [
     {"Sid": "Artifacts", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "arn:aws:s3:::b/*"},
@@ -363,8 +393,12 @@ POLICY_TYPES = [
 ]
 
 
-def wildcard(token: str, props: dict[str, Any]) -> list[str]:
-    return resource_violations(policy("iam-no-wildcard-admin"), token, props, name="ci")
+def wildcard(token: str, props: dict[str, Any], name: str = ADMIN) -> list[str]:
+    return resource_violations(policy(name), token, props, name="ci")
+
+
+def every_wildcard_policy(token: str, props: dict[str, Any]) -> dict[str, list[str]]:
+    return {name: wildcard(token, props, name) for name in WILDCARDS}
 
 
 def with_statement(statement: dict[str, Any]) -> dict[str, Any]:
@@ -373,48 +407,69 @@ def with_statement(statement: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("token", POLICY_TYPES)
 def test_wildcard_baseline_passes(token: str) -> None:
-    assert wildcard(token, {"policy": document(*LEAST_PRIVILEGE)}) == []
+    assert reporting(every_wildcard_policy(token, {"policy": document(*LEAST_PRIVILEGE)})) == []
 
 
 WILDCARD_CASES = [
-    ("admin", {"Effect": "Allow", "Action": "*", "Resource": "*"}, "allows every action (Action *)"),
+    ("admin", ADMIN, {"Effect": "Allow", "Action": "*", "Resource": "*"}, "allows every action (Action *)"),
     (
         "admin on one resource",
+        ADMIN,
         {"Effect": "Allow", "Action": ["s3:GetObject", "*"], "Resource": "arn:aws:s3:::b"},
         "Action *",
     ),
-    ("*:*", {"Effect": "Allow", "Action": "*:*", "Resource": "*"}, "allows every action"),
-    ("NotAction", {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}, "every action except those in NotAction"),
+    ("*:*", ADMIN, {"Effect": "Allow", "Action": "*:*", "Resource": "*"}, "allows every action"),
+    (
+        "NotAction",
+        ADMIN,
+        {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"},
+        "every action except those in NotAction",
+    ),
     (
         "service:* on *",
+        SERVICE_WIDE,
         {"Effect": "Allow", "Action": ["s3:GetObject", "s3:*"], "Resource": "*"},
         "allows s3:* on Resource *",
     ),
     (
         "service:* via NotResource",
+        SERVICE_WIDE,
         {"Effect": "Allow", "Action": "iam:*", "NotResource": "arn:aws:iam::1:role/x"},
         "iam:*",
     ),
     (
         "kms:Decrypt on *",
+        DECRYPT,
         {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"},
         "allows kms:decrypt on Resource *",
     ),
-    ("kms:Decrypt* on *", {"Effect": "Allow", "Action": ["kms:Decrypt*"], "Resource": ["*"]}, "kms:decrypt*"),
-    ("KMS:DECRYPT on *", {"Effect": "Allow", "Action": "KMS:DECRYPT", "Resource": "*"}, "kms:decrypt"),
+    ("kms:Decrypt* on *", DECRYPT, {"Effect": "Allow", "Action": ["kms:Decrypt*"], "Resource": ["*"]}, "kms:decrypt*"),
+    ("KMS:DECRYPT on *", DECRYPT, {"Effect": "Allow", "Action": "KMS:DECRYPT", "Resource": "*"}, "kms:decrypt"),
     (
         "kms:ReEncryptFrom on *",
+        DECRYPT,
         {"Effect": "Allow", "Action": "kms:ReEncryptFrom", "Resource": "*"},
         "kms:reencryptfrom",
     ),
-    ("kms:* on *", {"Effect": "Allow", "Action": "kms:*", "Resource": "*"}, "allows kms:* on Resource *"),
+    # kms:* is a service wildcard (it also decrypts, but one finding is enough).
+    ("kms:* on *", SERVICE_WIDE, {"Effect": "Allow", "Action": "kms:*", "Resource": "*"}, "allows kms:* on Resource *"),
 ]
 
 
-@pytest.mark.parametrize(("what", "statement", "expected"), WILDCARD_CASES, ids=[c[0] for c in WILDCARD_CASES])
-def test_wildcard_violations(what: str, statement: dict[str, Any], expected: str) -> None:
-    messages = wildcard(ROLE_POLICY, with_statement(statement))
-    assert_reported(messages, f"ci: policy Statement[{len(LEAST_PRIVILEGE)}]", expected)
+@pytest.mark.parametrize(("what", "name", "statement", "expected"), WILDCARD_CASES, ids=[c[0] for c in WILDCARD_CASES])
+def test_wildcard_violations(what: str, name: str, statement: dict[str, Any], expected: str) -> None:
+    """Each finding is one policy's: Action * is admin, not also a service wildcard or kms:Decrypt."""
+    found = every_wildcard_policy(ROLE_POLICY, with_statement(statement))
+    assert reporting(found) == [name], found
+    assert_reported(found[name], f"ci: policy Statement[{len(LEAST_PRIVILEGE)}]", expected)
+
+
+def test_one_statement_may_fail_two_wildcard_policies() -> None:
+    statement = {"Effect": "Allow", "Action": ["s3:*", "kms:Decrypt"], "Resource": "*"}
+    found = every_wildcard_policy(ROLE_POLICY, with_statement(statement))
+    assert_reported(found[SERVICE_WIDE], "allows s3:* on Resource *")
+    assert_reported(found[DECRYPT], "allows kms:decrypt on Resource *")
+    assert found[ADMIN] == []
 
 
 @pytest.mark.parametrize("token", POLICY_TYPES)
@@ -427,8 +482,10 @@ def test_wildcard_single_statement_object() -> None:
     assert_reported(wildcard(ROLE_POLICY, props), "ci: policy Statement[0] (All) allows every action")
 
 
-def test_wildcard_policy_not_json() -> None:
-    assert_reported(wildcard(ROLE_POLICY, {"policy": "Allow *"}), "ci: policy is not a JSON policy document")
+def test_wildcard_policy_not_json_is_reported_once() -> None:
+    found = every_wildcard_policy(ROLE_POLICY, {"policy": "Allow *"})
+    assert reporting(found) == [ADMIN], found
+    assert_reported(found[ADMIN], "ci: policy is not a JSON policy document")
 
 
 ROLE_PROPS: dict[str, Any] = {
@@ -442,29 +499,44 @@ ROLE_PROPS: dict[str, Any] = {
 
 
 def test_role_baseline_passes() -> None:
-    assert wildcard(ROLE, ROLE_PROPS) == []
-    assert wildcard(ROLE, changed(ROLE_PROPS, ("inlinePolicies",), [{}])) == []
+    assert reporting(every_wildcard_policy(ROLE, ROLE_PROPS)) == []
+    assert reporting(every_wildcard_policy(ROLE, changed(ROLE_PROPS, ("inlinePolicies",), [{}]))) == []
 
 
 @pytest.mark.parametrize(
-    ("path", "value", "expected"),
+    ("name", "path", "value", "expected"),
     [
         (
+            ADMIN,
             ("inlinePolicies", 0, "policy"),
             document({"Effect": "Allow", "Action": "*", "Resource": "*"}),
             "ci: inlinePolicies[0].policy Statement[0] allows every action",
         ),
-        (("inlinePolicies", 0, "policy"), "{not json", "ci: inlinePolicies[0].policy is not a JSON policy document"),
         (
+            DECRYPT,
+            ("inlinePolicies", 0, "policy"),
+            document({"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}),
+            "ci: inlinePolicies[0].policy Statement[0] allows kms:decrypt",
+        ),
+        (
+            ADMIN,
+            ("inlinePolicies", 0, "policy"),
+            "{not json",
+            "ci: inlinePolicies[0].policy is not a JSON policy document",
+        ),
+        (
+            ADMIN,
             ("managedPolicyArns", 0),
             "arn:aws:iam::aws:policy/AdministratorAccess",
             "ci: managedPolicyArns[0] is AdministratorAccess",
         ),
     ],
-    ids=["inline admin", "inline not JSON", "managed AdministratorAccess"],
+    ids=["inline admin", "inline kms:Decrypt", "inline not JSON", "managed AdministratorAccess"],
 )
-def test_role_violations(path: tuple[str | int, ...], value: Any, expected: str) -> None:
-    assert_reported(wildcard(ROLE, changed(ROLE_PROPS, path, value)), expected)
+def test_role_violations(name: str, path: tuple[str | int, ...], value: Any, expected: str) -> None:
+    found = every_wildcard_policy(ROLE, changed(ROLE_PROPS, path, value))
+    assert reporting(found) == [name], found
+    assert_reported(found[name], expected)
 
 
 @pytest.mark.parametrize(
@@ -478,21 +550,35 @@ def test_attachment_of_administrator_access(token: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("token", "props"),
+    ("token", "props", "stopped"),
     [
-        (ROLE_POLICY, {"role": "r", "policy": UNKNOWN_STRING_VALUE}),
-        (ROLE, changed(ROLE_PROPS, ("managedPolicyArns", 0), UNKNOWN_STRING_VALUE)),
-        (ROLE, changed(ROLE_PROPS, ("inlinePolicies", 0, "policy"), UNKNOWN_STRING_VALUE)),
-        ("aws:iam/rolePolicyAttachment:RolePolicyAttachment", {"role": "r", "policyArn": UNKNOWN_STRING_VALUE}),
+        (ROLE_POLICY, {"role": "r", "policy": UNKNOWN_STRING_VALUE}, WILDCARDS),
+        (ROLE, changed(ROLE_PROPS, ("managedPolicyArns", 0), UNKNOWN_STRING_VALUE), (ADMIN,)),
+        (ROLE, changed(ROLE_PROPS, ("inlinePolicies", 0, "policy"), UNKNOWN_STRING_VALUE), WILDCARDS),
+        (
+            "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+            {"role": "r", "policyArn": UNKNOWN_STRING_VALUE},
+            (ADMIN,),
+        ),
     ],
     ids=["policy", "managed policy ARN", "inline policy", "attachment ARN"],
 )
-def test_wildcard_values_unknown_cannot_be_judged(token: str, props: dict[str, Any]) -> None:
-    with pytest.raises(UnknownValueError):
-        wildcard(token, props)
+def test_wildcard_values_unknown_cannot_be_judged(token: str, props: dict[str, Any], stopped: tuple[str, ...]) -> None:
+    """An unknown document stops every wildcard policy; an unknown policy ARN only the admin one."""
+    for name in WILDCARDS:
+        if name in stopped:
+            with pytest.raises(UnknownValueError):
+                wildcard(token, props, name)
+        else:
+            assert wildcard(token, props, name) == []
 
 
-# --- iam-trust-pinned ----------------------------------------------------------------------------
+# --- IAM trust -----------------------------------------------------------------------------------
+
+ANYONE = "iam-trust-no-wildcard-principal"
+ROOT = "iam-trust-no-account-root"
+GITHUB_PINNED = "iam-trust-github-oidc-pinned"
+TRUST_POLICIES = (ANYONE, ROOT, GITHUB_PINNED)
 
 GITHUB_PROVIDER = "arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com"
 GITHUB: dict[str, Any] = {
@@ -532,17 +618,25 @@ TRUST: list[dict[str, Any]] = [
 ]
 
 
-def trust(*statements: dict[str, Any]) -> list[str]:
-    props = {"name": "mlops-runner", "assumeRolePolicy": document(*statements)}
-    return resource_violations(policy("iam-trust-pinned"), ROLE, props, name="runner")
+def trust_props(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"name": "mlops-runner", "assumeRolePolicy": document(*statements)}
+
+
+def trust(*statements: dict[str, Any], name: str = ANYONE) -> list[str]:
+    return resource_violations(policy(name), ROLE, trust_props(*statements), name="runner")
+
+
+def every_trust_policy(*statements: dict[str, Any]) -> dict[str, list[str]]:
+    return {name: trust(*statements, name=name) for name in TRUST_POLICIES}
 
 
 def test_trust_baseline_passes() -> None:
-    assert trust(*TRUST) == []
+    assert reporting(every_trust_policy(*TRUST)) == []
 
 
 def test_trust_of_the_bare_provider_host_passes() -> None:
-    assert trust({**GITHUB, "Principal": {"Federated": "token.actions.githubusercontent.com"}}) == []
+    github = {**GITHUB, "Principal": {"Federated": "token.actions.githubusercontent.com"}}
+    assert reporting(every_trust_policy(github)) == []
 
 
 def without_condition(operator: str) -> dict[str, Any]:
@@ -551,46 +645,54 @@ def without_condition(operator: str) -> dict[str, Any]:
 
 ROLE_ARN_STATEMENT = TRUST[1]
 TRUST_CASES = [
-    ("principal *", {**ROLE_ARN_STATEMENT, "Principal": "*"}, "trusts principal *"),
-    ("principal * with conditions", {**TRUST[0], "Principal": "*"}, "whatever its conditions"),
-    ("AWS *", {**ROLE_ARN_STATEMENT, "Principal": {"AWS": "*"}}, 'trusts {"AWS": "*"}'),
+    ("principal *", ANYONE, {**ROLE_ARN_STATEMENT, "Principal": "*"}, "trusts principal *"),
+    ("principal * with conditions", ANYONE, {**TRUST[0], "Principal": "*"}, "whatever its conditions"),
+    ("AWS *", ANYONE, {**ROLE_ARN_STATEMENT, "Principal": {"AWS": "*"}}, 'trusts {"AWS": "*"}'),
     (
         "account root",
+        ROOT,
         {**ROLE_ARN_STATEMENT, "Principal": {"AWS": "arn:aws:iam::111111111111:root"}},
         "trusts the account root arn:aws:iam::111111111111:root",
     ),
     (
         "bare account id",
+        ROOT,
         {**ROLE_ARN_STATEMENT, "Principal": {"AWS": ["111111111111"]}},
         "trusts the account root 111111111111",
     ),
     (
         "GovCloud root",
+        ROOT,
         {**ROLE_ARN_STATEMENT, "Principal": {"AWS": ["arn:aws-us-gov:iam::111111111111:root"]}},
         "account root",
     ),
     (
         "NotPrincipal",
+        ANYONE,
         {**ROLE_ARN_STATEMENT, "NotPrincipal": {"AWS": "arn:aws:iam::1:role/x"}},
         "every principal except",
     ),
     (
         "GitHub without sub",
+        GITHUB_PINNED,
         without_condition("StringLike"),
         "has no condition on token.actions.githubusercontent.com:sub",
     ),
     (
         "GitHub without aud",
+        GITHUB_PINNED,
         without_condition("StringEquals"),
         "has no condition on token.actions.githubusercontent.com:aud",
     ),
     (
         "GitHub without conditions",
+        GITHUB_PINNED,
         {k: v for k, v in GITHUB.items() if k != "Condition"},
         "GitHub OIDC but has no condition",
     ),
     (
         "GitHub any repository",
+        GITHUB_PINNED,
         {
             **GITHUB,
             "Condition": {**GITHUB["Condition"], "StringLike": {"token.actions.githubusercontent.com:sub": "repo:*"}},
@@ -600,25 +702,28 @@ TRUST_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("what", "statement", "expected"), TRUST_CASES, ids=[c[0] for c in TRUST_CASES])
-def test_trust_violations(what: str, statement: dict[str, Any], expected: str) -> None:
-    messages = trust(*TRUST, statement)
-    assert_reported(messages, f"runner: assumeRolePolicy Statement[{len(TRUST)}]", expected)
+@pytest.mark.parametrize(("what", "name", "statement", "expected"), TRUST_CASES, ids=[c[0] for c in TRUST_CASES])
+def test_trust_violations(what: str, name: str, statement: dict[str, Any], expected: str) -> None:
+    found = every_trust_policy(*TRUST, statement)
+    assert reporting(found) == [name], found
+    assert_reported(found[name], f"runner: assumeRolePolicy Statement[{len(TRUST)}]", expected)
 
 
 def test_trust_fix_names_a_role_or_conditions() -> None:
-    (root,) = trust({**ROLE_ARN_STATEMENT, "Principal": {"AWS": "arn:aws:iam::111111111111:root"}})
+    (root,) = trust({**ROLE_ARN_STATEMENT, "Principal": {"AWS": "arn:aws:iam::111111111111:root"}}, name=ROOT)
     assert "name the trusted role ARN instead" in root
-    messages = trust({k: v for k, v in GITHUB.items() if k != "Condition"})
+    messages = trust({k: v for k, v in GITHUB.items() if k != "Condition"}, name=GITHUB_PINNED)
     assert len(messages) == 2 and all("add StringEquals conditions" in m for m in messages)
 
 
-def test_trust_policy_not_json() -> None:
+def test_trust_policy_not_json_is_reported_once() -> None:
     props = {"assumeRolePolicy": "codebuild may assume"}
-    messages = resource_violations(policy("iam-trust-pinned"), ROLE, props, name="runner")
-    assert_reported(messages, "runner: assumeRolePolicy is not a JSON policy document")
+    found = {name: resource_violations(policy(name), ROLE, props, name="runner") for name in TRUST_POLICIES}
+    assert reporting(found) == [ANYONE], found
+    assert_reported(found[ANYONE], "runner: assumeRolePolicy is not a JSON policy document")
 
 
-def test_trust_policy_unknown_cannot_be_judged() -> None:
+@pytest.mark.parametrize("name", TRUST_POLICIES)
+def test_trust_policy_unknown_cannot_be_judged(name: str) -> None:
     with pytest.raises(UnknownValueError):
-        resource_violations(policy("iam-trust-pinned"), ROLE, {"assumeRolePolicy": UNKNOWN_STRING_VALUE}, name="runner")
+        resource_violations(policy(name), ROLE, {"assumeRolePolicy": UNKNOWN_STRING_VALUE}, name="runner")

@@ -1,4 +1,4 @@
-"""The data-protection pack (GUARDRAILS.md 21-26), policy by policy, without a server."""
+"""The data-protection pack (guardrails 21-26 of docs/guardrails.md), policy by policy, without a server."""
 
 from __future__ import annotations
 
@@ -7,16 +7,16 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy
+from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
 from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_STRING_VALUE, UnknownValueError
 
 from tests.policy_harness import (
     DELETE,
-    POLICIES,
     Res,
     assert_reported,
     changed,
     load_rules,
+    reporting,
     resource_violations,
     stack_violations,
 )
@@ -38,7 +38,7 @@ WORKGROUP = "aws:redshiftserverless/workgroup:Workgroup"
 
 KEY_ARN = "arn:aws:kms:eu-west-1:111111111111:key/0f1e2d3c-aaaa-bbbb-cccc-000000000001"
 FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
-STACK_POLICIES = ("s3-public-access-block", "s3-kms-encryption", "s3-tls-only", "s3-versioning-and-logging")
+STACK_POLICIES = ("s3-public-access-block", "s3-kms-encryption", "s3-tls-only", "s3-versioning", "s3-access-logging")
 
 
 def stack_policy(name: str) -> StackValidationPolicy:
@@ -147,27 +147,6 @@ def run(policy: str, mutate: Callable[[list[Res]], None] | None = None) -> list[
     return stack_violations(stack_policy(policy), stack)
 
 
-# --- levels and pack shape -----------------------------------------------------------------------
-
-
-def test_levels() -> None:
-    levels = {policy.name: policy.enforcement_level for policy in RULES.POLICIES}
-    assert levels == {
-        "s3-public-access-block": EnforcementLevel.MANDATORY,
-        "s3-kms-encryption": EnforcementLevel.MANDATORY,
-        "s3-tls-only": EnforcementLevel.MANDATORY,
-        "s3-versioning-and-logging": EnforcementLevel.ADVISORY,
-        "kms-key-hygiene": EnforcementLevel.MANDATORY,
-        "redshift-guardrails": EnforcementLevel.MANDATORY,
-    }
-    assert all(policy.config_schema is None for policy in RULES.POLICIES)
-
-
-def test_example_config_holds_the_defaults() -> None:
-    example = json.loads((POLICIES / "data-protection" / "policy-config.example.json").read_text())
-    assert example == {policy.name: {"enforcementLevel": policy.enforcement_level.value} for policy in RULES.POLICIES}
-
-
 # --- the S3 stack policies -----------------------------------------------------------------------
 
 
@@ -181,7 +160,9 @@ def test_companions_join_by_name_when_there_are_no_property_dependencies(policy:
     assert run(policy, unlink) == []
 
 
-@pytest.mark.parametrize("policy", ["s3-public-access-block", "s3-kms-encryption", "s3-versioning-and-logging"])
+@pytest.mark.parametrize(
+    "policy", ["s3-public-access-block", "s3-kms-encryption", "s3-versioning", "s3-access-logging"]
+)
 def test_joins_work_while_names_are_unknown(policy: str) -> None:
     def unknown_names(stack: list[Res]) -> None:
         for resource in stack:
@@ -241,7 +222,8 @@ def test_v2_companion_tokens_join() -> None:
         find(stack, "data-logging").type = "aws:s3/bucketLoggingV2:BucketLoggingV2"
 
     assert run("s3-kms-encryption", legacy) == []
-    assert run("s3-versioning-and-logging", legacy) == []
+    assert run("s3-versioning", legacy) == []
+    assert run("s3-access-logging", legacy) == []
 
 
 BLOCK_CASES = [
@@ -249,7 +231,7 @@ BLOCK_CASES = [
         (
             f"{flag} false",
             set_prop("data-block", (flag,), False),
-            (f"data-block: {flag} is False", f"set {flag} to true"),
+            (f"data-block: {flag} is false", f"set {flag} to true"),
         )
         for flag in FLAGS
     ],
@@ -455,24 +437,31 @@ VERSIONING_CASES = [
         remove("data-versioning"),
         ("data-bucket: BucketVersioning is missing", "add a BucketVersioning"),
     ),
-    ("no access logging", remove("data-logging"), ("data-bucket: BucketLogging is missing", "targetBucket")),
 ]
 
 
 @pytest.mark.parametrize(("what", "mutate", "expected"), VERSIONING_CASES, ids=[c[0] for c in VERSIONING_CASES])
-def test_versioning_and_logging_violations(
-    what: str, mutate: Callable[[list[Res]], None], expected: tuple[str, ...]
-) -> None:
-    assert_reported(run("s3-versioning-and-logging", mutate), *expected)
+def test_versioning_violations(what: str, mutate: Callable[[list[Res]], None], expected: tuple[str, ...]) -> None:
+    assert_reported(run("s3-versioning", mutate), *expected)
+    assert run("s3-access-logging", mutate) == []
+
+
+def test_access_logging_violation() -> None:
+    messages = run("s3-access-logging", remove("data-logging"))
+    assert_reported(messages, "data-bucket: BucketLogging is missing", "targetBucket")
+    assert run("s3-versioning", remove("data-logging")) == []
 
 
 def test_a_log_target_needs_no_access_logging_of_its_own() -> None:
-    assert not any("logs-bucket" in m for m in run("s3-versioning-and-logging"))
+    assert not any("logs-bucket" in m for m in run("s3-access-logging"))
     # Once nothing logs to it, it is an ordinary bucket again.
-    assert_reported(run("s3-versioning-and-logging", remove("data-logging")), "logs-bucket: BucketLogging is missing")
+    assert_reported(run("s3-access-logging", remove("data-logging")), "logs-bucket: BucketLogging is missing")
 
 
-# --- kms-key-hygiene -----------------------------------------------------------------------------
+# --- KMS key hygiene -----------------------------------------------------------------------------
+
+ROTATION, LOCKOUT, NOT_PUBLIC = "kms-key-rotation", "kms-key-no-lockout-bypass", "kms-key-not-public"
+KEY_POLICIES = (ROTATION, LOCKOUT, NOT_PUBLIC)
 
 KEY_POLICY = {
     "Version": "2012-10-17",
@@ -502,65 +491,76 @@ def key_policy_with(statement: dict[str, Any]) -> str:
     return json.dumps({**KEY_POLICY, "Statement": [*KEY_POLICY["Statement"], statement]})
 
 
-def key_violations(props: dict[str, Any]) -> list[str]:
-    return resource_violations(resource_policy("kms-key-hygiene"), KEY, props, name="data-key")
+def key_violations(props: dict[str, Any]) -> dict[str, list[str]]:
+    """What each KMS key policy reports."""
+    return {name: resource_violations(resource_policy(name), KEY, props, name="data-key") for name in KEY_POLICIES}
 
 
 EVERYONE = {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}
 KEY_CASES = [
     (
         "rotation off",
+        ROTATION,
         ("enableKeyRotation",),
         False,
-        ("data-key: enableKeyRotation is False", "set enableKeyRotation to true"),
+        ("data-key: enableKeyRotation is false", "set enableKeyRotation to true"),
     ),
     (
         "rotation left to AWS",
+        ROTATION,
         ("enableKeyRotation",),
         DELETE,
         ("data-key: enableKeyRotation is not set (AWS defaults to false)",),
     ),
     (
         "lockout check bypassed",
+        LOCKOUT,
         ("bypassPolicyLockoutSafetyCheck",),
         True,
         ("data-key: bypassPolicyLockoutSafetyCheck is true", "set it to false"),
     ),
     (
         "principal *",
+        NOT_PUBLIC,
         ("policy",),
         key_policy_with({**EVERYONE, "Principal": "*"}),
         ("data-key: policy Statement[3] allows principal * with no Condition", "add a Condition"),
     ),
     (
         "AWS *",
+        NOT_PUBLIC,
         ("policy",),
         key_policy_with({**EVERYONE, "Principal": {"AWS": "*"}}),
         ("data-key: policy Statement[3] allows principal *",),
     ),
     (
         "AWS [.., *]",
+        NOT_PUBLIC,
         ("policy",),
         key_policy_with({**EVERYONE, "Principal": {"AWS": ["arn:aws:iam::111111111111:root", "*"]}}),
         ("data-key: policy Statement[3]",),
     ),
     (
         "empty condition",
+        NOT_PUBLIC,
         ("policy",),
         key_policy_with({**EVERYONE, "Principal": "*", "Condition": {}}),
         ("data-key: policy Statement[3]",),
     ),
-    ("not JSON", ("policy",), "allow everyone", ("data-key: policy is not a JSON policy document",)),
+    ("not JSON", NOT_PUBLIC, ("policy",), "allow everyone", ("data-key: policy is not a JSON policy document",)),
 ]
 
 
 def test_kms_key_baseline_passes() -> None:
-    assert key_violations(KEY_PROPS) == []
+    assert reporting(key_violations(KEY_PROPS)) == []
 
 
-@pytest.mark.parametrize(("what", "path", "value", "expected"), KEY_CASES, ids=[c[0] for c in KEY_CASES])
-def test_kms_key_violations(what: str, path: tuple[str, ...], value: Any, expected: tuple[str, ...]) -> None:
-    assert_reported(key_violations(changed(KEY_PROPS, path, value)), *expected)
+@pytest.mark.parametrize(("what", "name", "path", "value", "expected"), KEY_CASES, ids=[c[0] for c in KEY_CASES])
+def test_kms_key_violations(what: str, name: str, path: tuple[str, ...], value: Any, expected: tuple[str, ...]) -> None:
+    """Each bad property fails its own policy, and only that one."""
+    found = key_violations(changed(KEY_PROPS, path, value))
+    assert reporting(found) == [name], found
+    assert_reported(found[name], *expected)
 
 
 @pytest.mark.parametrize(
@@ -569,17 +569,25 @@ def test_kms_key_violations(what: str, path: tuple[str, ...], value: Any, expect
     ids=["default key policy", "lockout check kept"],
 )
 def test_kms_key_passes(path: tuple[str, ...], value: Any) -> None:
-    assert key_violations(changed(KEY_PROPS, path, value)) == []
+    assert reporting(key_violations(changed(KEY_PROPS, path, value))) == []
 
 
 @pytest.mark.parametrize(
-    ("path", "value"),
-    [(("policy",), UNKNOWN_STRING_VALUE), (("enableKeyRotation",), UNKNOWN_BOOLEAN_VALUE)],
-    ids=["policy unknown", "rotation unknown"],
+    ("name", "path", "value"),
+    [
+        (NOT_PUBLIC, ("policy",), UNKNOWN_STRING_VALUE),
+        (ROTATION, ("enableKeyRotation",), UNKNOWN_BOOLEAN_VALUE),
+        (LOCKOUT, ("bypassPolicyLockoutSafetyCheck",), UNKNOWN_BOOLEAN_VALUE),
+    ],
+    ids=["policy unknown", "rotation unknown", "lockout check unknown"],
 )
-def test_kms_key_values_unknown_cannot_be_judged(path: tuple[str, ...], value: Any) -> None:
+def test_kms_key_values_unknown_cannot_be_judged(name: str, path: tuple[str, ...], value: Any) -> None:
+    props = changed(KEY_PROPS, path, value)
     with pytest.raises(UnknownValueError):
-        key_violations(changed(KEY_PROPS, path, value))
+        resource_violations(resource_policy(name), KEY, props, name="data-key")
+    # The other two still judge the key.
+    for other in set(KEY_POLICIES) - {name}:
+        assert resource_violations(resource_policy(other), KEY, props, name="data-key") == []
 
 
 @pytest.mark.parametrize(
@@ -588,10 +596,14 @@ def test_kms_key_values_unknown_cannot_be_judged(path: tuple[str, ...], value: A
     ids=["asymmetric", "custom key store"],
 )
 def test_keys_aws_cannot_rotate_need_no_rotation(extra: dict[str, Any]) -> None:
-    assert key_violations({**changed(KEY_PROPS, ("enableKeyRotation",), DELETE), **extra}) == []
+    assert reporting(key_violations({**changed(KEY_PROPS, ("enableKeyRotation",), DELETE), **extra})) == []
 
 
-# --- redshift-guardrails -------------------------------------------------------------------------
+# --- Redshift ------------------------------------------------------------------------------------
+
+REDSHIFT_KMS, NOT_PUBLIC_WAREHOUSE = "redshift-kms", "redshift-not-public"
+ROUTING, SSL = "redshift-enhanced-vpc-routing", "redshift-require-ssl"
+REDSHIFT_POLICIES = (REDSHIFT_KMS, NOT_PUBLIC_WAREHOUSE, ROUTING, SSL)
 
 CLUSTER_PROPS: dict[str, Any] = {
     "clusterIdentifier": "mlops-warehouse",
@@ -625,67 +637,103 @@ REDSHIFT_BASELINES = {
 }
 
 
-def redshift_violations(token: str, props: dict[str, Any]) -> list[str]:
-    return resource_violations(resource_policy("redshift-guardrails"), token, props, name="warehouse")
+def redshift(name: str, token: str, props: dict[str, Any]) -> list[str]:
+    return resource_violations(resource_policy(name), token, props, name="warehouse")
+
+
+def redshift_violations(token: str, props: dict[str, Any]) -> dict[str, list[str]]:
+    """What each Redshift policy reports."""
+    return {name: redshift(name, token, props) for name in REDSHIFT_POLICIES}
 
 
 @pytest.mark.parametrize("token", list(REDSHIFT_BASELINES))
 def test_redshift_baselines_pass(token: str) -> None:
-    assert redshift_violations(token, REDSHIFT_BASELINES[token]) == []
+    assert reporting(redshift_violations(token, REDSHIFT_BASELINES[token])) == []
 
 
 def test_cluster_encrypted_left_to_aws_is_encrypted() -> None:
-    assert redshift_violations(CLUSTER, changed(CLUSTER_PROPS, ("encrypted",), DELETE)) == []
+    assert reporting(redshift_violations(CLUSTER, changed(CLUSTER_PROPS, ("encrypted",), DELETE))) == []
 
 
 REDSHIFT_CASES = [
-    (CLUSTER, ("encrypted",), "false", ("warehouse: encrypted is false", "set encrypted to true")),
-    (CLUSTER, ("encrypted",), False, ("warehouse: encrypted is false",)),
-    (CLUSTER, ("kmsKeyId",), DELETE, ("warehouse: kmsKeyId is not set", "AWS owned key", "customer managed key")),
+    (REDSHIFT_KMS, CLUSTER, ("encrypted",), "false", ("warehouse: encrypted is false", "set encrypted to true")),
+    (REDSHIFT_KMS, CLUSTER, ("encrypted",), False, ("warehouse: encrypted is false",)),
     (
+        REDSHIFT_KMS,
+        CLUSTER,
+        ("kmsKeyId",),
+        DELETE,
+        ("warehouse: kmsKeyId is not set", "AWS owned key", "customer managed key"),
+    ),
+    (
+        NOT_PUBLIC_WAREHOUSE,
         CLUSTER,
         ("publiclyAccessible",),
         True,
         ("warehouse: publiclyAccessible is true", "set publiclyAccessible to false"),
     ),
     (
+        ROUTING,
         CLUSTER,
         ("enhancedVpcRouting",),
         False,
-        ("warehouse: enhancedVpcRouting is False", "set enhancedVpcRouting to true"),
+        ("warehouse: enhancedVpcRouting is false", "set enhancedVpcRouting to true"),
     ),
-    (CLUSTER, ("enhancedVpcRouting",), DELETE, ("warehouse: enhancedVpcRouting is not set (AWS defaults to false)",)),
     (
+        ROUTING,
+        CLUSTER,
+        ("enhancedVpcRouting",),
+        DELETE,
+        ("warehouse: enhancedVpcRouting is not set (AWS defaults to false)",),
+    ),
+    (
+        SSL,
         CLUSTER,
         ("clusterParameterGroupName",),
         DELETE,
         ("warehouse: clusterParameterGroupName is not set", "require_ssl true"),
     ),
     (
+        SSL,
         PARAMETER_GROUP,
         ("parameters", 1, "value"),
         "false",
         ("warehouse: parameters require_ssl is 'false'", 'value "true"'),
     ),
     (
+        SSL,
         PARAMETER_GROUP,
         ("parameters",),
         DELETE,
         ("warehouse: parameters require_ssl is not set (AWS defaults to false)",),
     ),
-    (NAMESPACE, ("kmsKeyId",), DELETE, ("warehouse: kmsKeyId is not set", "AWS owned key", "customer managed key")),
-    (NAMESPACE, ("kmsKeyId",), "", ("warehouse: kmsKeyId is not set",)),
     (
+        REDSHIFT_KMS,
+        NAMESPACE,
+        ("kmsKeyId",),
+        DELETE,
+        ("warehouse: kmsKeyId is not set", "AWS owned key", "customer managed key"),
+    ),
+    (REDSHIFT_KMS, NAMESPACE, ("kmsKeyId",), "", ("warehouse: kmsKeyId is not set",)),
+    (
+        NOT_PUBLIC_WAREHOUSE,
         WORKGROUP,
         ("publiclyAccessible",),
         True,
         ("warehouse: publiclyAccessible is true", "set publiclyAccessible to false"),
     ),
-    (WORKGROUP, ("enhancedVpcRouting",), False, ("warehouse: enhancedVpcRouting is False",)),
-    (WORKGROUP, ("enhancedVpcRouting",), DELETE, ("warehouse: enhancedVpcRouting is not set (AWS defaults to false)",)),
-    (WORKGROUP, ("configParameters",), [], ("warehouse: configParameters require_ssl is not set", 'value "true"')),
-    (WORKGROUP, ("configParameters",), DELETE, ("warehouse: configParameters require_ssl is not set",)),
+    (ROUTING, WORKGROUP, ("enhancedVpcRouting",), False, ("warehouse: enhancedVpcRouting is false",)),
     (
+        ROUTING,
+        WORKGROUP,
+        ("enhancedVpcRouting",),
+        DELETE,
+        ("warehouse: enhancedVpcRouting is not set (AWS defaults to false)",),
+    ),
+    (SSL, WORKGROUP, ("configParameters",), [], ("warehouse: configParameters require_ssl is not set", 'value "true"')),
+    (SSL, WORKGROUP, ("configParameters",), DELETE, ("warehouse: configParameters require_ssl is not set",)),
+    (
+        SSL,
         WORKGROUP,
         ("configParameters", 0, "parameterValue"),
         "false",
@@ -695,34 +743,46 @@ REDSHIFT_CASES = [
 
 
 @pytest.mark.parametrize(
-    ("token", "path", "value", "expected"),
+    ("name", "token", "path", "value", "expected"),
     REDSHIFT_CASES,
-    ids=[f"{c[0].rsplit(':', 1)[1]}-{'.'.join(map(str, c[1]))}={c[2]!r}" for c in REDSHIFT_CASES],
+    ids=[f"{c[1].rsplit(':', 1)[1]}-{'.'.join(map(str, c[2]))}={c[3]!r}" for c in REDSHIFT_CASES],
 )
-def test_redshift_violations(token: str, path: tuple[str | int, ...], value: Any, expected: tuple[str, ...]) -> None:
-    assert_reported(redshift_violations(token, changed(REDSHIFT_BASELINES[token], path, value)), *expected)
+def test_redshift_violations(
+    name: str, token: str, path: tuple[str | int, ...], value: Any, expected: tuple[str, ...]
+) -> None:
+    """Each bad property fails its own policy, and only that one."""
+    found = redshift_violations(token, changed(REDSHIFT_BASELINES[token], path, value))
+    assert reporting(found) == [name], found
+    assert_reported(found[name], *expected)
 
 
 @pytest.mark.parametrize("token", [CLUSTER, NAMESPACE])
 def test_redshift_key_unknown_counts_as_set(token: str) -> None:
-    assert redshift_violations(token, changed(REDSHIFT_BASELINES[token], ("kmsKeyId",), UNKNOWN_STRING_VALUE)) == []
+    props = changed(REDSHIFT_BASELINES[token], ("kmsKeyId",), UNKNOWN_STRING_VALUE)
+    assert reporting(redshift_violations(token, props)) == []
 
 
 @pytest.mark.parametrize(
-    ("token", "path"),
+    ("name", "token", "path"),
     [
-        (WORKGROUP, ("publiclyAccessible",)),
-        (WORKGROUP, ("enhancedVpcRouting",)),
-        (WORKGROUP, ("configParameters", 0, "parameterValue")),
-        (CLUSTER, ("encrypted",)),
-        (PARAMETER_GROUP, ("parameters", 1, "value")),
+        (NOT_PUBLIC_WAREHOUSE, WORKGROUP, ("publiclyAccessible",)),
+        (ROUTING, WORKGROUP, ("enhancedVpcRouting",)),
+        (SSL, WORKGROUP, ("configParameters", 0, "parameterValue")),
+        (REDSHIFT_KMS, CLUSTER, ("encrypted",)),
+        (SSL, PARAMETER_GROUP, ("parameters", 1, "value")),
     ],
     ids=["workgroup public", "workgroup routing", "workgroup require_ssl", "cluster encrypted", "group require_ssl"],
 )
-def test_redshift_values_unknown_cannot_be_judged(token: str, path: tuple[str | int, ...]) -> None:
+def test_redshift_values_unknown_cannot_be_judged(name: str, token: str, path: tuple[str | int, ...]) -> None:
+    props = changed(REDSHIFT_BASELINES[token], path, UNKNOWN_STRING_VALUE)
     with pytest.raises(UnknownValueError):
-        redshift_violations(token, changed(REDSHIFT_BASELINES[token], path, UNKNOWN_STRING_VALUE))
+        redshift(name, token, props)
+    # Only that policy stops: the others judge the rest of the warehouse.
+    for other in set(REDSHIFT_POLICIES) - {name}:
+        assert redshift(other, token, props) == []
 
 
-def test_redshift_ignores_other_types() -> None:
-    assert redshift_violations(KEY, {"publiclyAccessible": True}) == []
+@pytest.mark.parametrize("name", REDSHIFT_POLICIES)
+def test_redshift_ignores_other_types(name: str) -> None:
+    props = {"publiclyAccessible": True, "enhancedVpcRouting": False, "configParameters": [], "encrypted": False}
+    assert redshift(name, KEY, props) == []

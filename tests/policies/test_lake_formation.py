@@ -1,4 +1,4 @@
-"""The lake-formation pack (GUARDRAILS.md 1-8), policy by policy, with no server.
+"""The lake-formation pack (guardrails 1-8 of docs/guardrails.md), policy by policy, with no server.
 
 For each policy: compliant baselines pass; changing one property to each bad value fails with a
 message naming the resource, the property and the fix; a missing property is judged by its AWS
@@ -9,18 +9,15 @@ default; an unknown value in each checked property either counts as set (presenc
 from __future__ import annotations
 
 import copy
+import fnmatch
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from pulumi_policy import (
-    EnforcementLevel,
-    Policy,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
-)
+from pulumi_policy import ResourceValidationArgs, ResourceValidationPolicy
 from pulumi_policy.policy import PolicyCustomTimeouts, PolicyResourceOptions
 from pulumi_policy.proxy import (
     UNKNOWN_ARRAY_VALUE,
@@ -33,7 +30,7 @@ from pulumi_policy.proxy import (
 
 from offline.engine import StackPreview, preview
 from tests.conftest import ROOT
-from tests.policy_harness import DELETE, POLICIES, load_rules, resource_violations, schema_defaults
+from tests.policy_harness import DELETE, load_rules, resource_violations, schema_defaults
 from tests.policy_harness import changed as harness_changed
 
 RULES = load_rules("lake-formation")
@@ -60,6 +57,12 @@ DATA_ACCESS = "arn:aws:iam::333333333333:role/mlops/mlops-datamgmt-lake-data-acc
 CONSUMER_ACCOUNT = "222222222222"
 IAM_ALLOWED = "IAM_ALLOWED_PRINCIPALS"
 SENS_POLICY = "lf-sensitive-never-to-consumers"
+TAG_BASED, VOCABULARY = "lf-tag-based-grants", "lf-tag-vocabulary"
+ALL_TO_PRODUCERS, LOCATION_ACCESS = "lf-all-only-to-producers", "lf-location-access-only-to-producers"
+GRANT_OPTION = "lf-grant-option-allowlisted"
+ROLE_POLICY, HYBRID = "lf-location-data-access-role", "lf-location-no-hybrid-access"
+AT_REST, PASSWORDS = "glue-catalog-encryption-at-rest", "glue-connection-password-encryption"
+ATTACHED, ENCRYPTS = "glue-security-configuration-attached", "glue-security-configuration-encryption"
 SENSITIVE_EXPRESSION = {"key": "classification", "values": ["internal", "sensitive"]}
 SAFE_EXPRESSIONS = [
     {"key": "layer", "values": ["curated", "features"]},
@@ -230,60 +233,46 @@ def assert_reported(messages: list[str], fragments: tuple[str, ...], count: int 
     assert any(all(fragment in message for fragment in fragments) for message in messages), (fragments, messages)
 
 
-# --- the pack ------------------------------------------------------------------------------------
+# --- the pack's configuration ---------------------------------------------------------------------
 
-LEVELS = {
-    "lf-settings-no-iam-allowed-principals": EnforcementLevel.MANDATORY,
-    "lf-admins-allowlisted": EnforcementLevel.MANDATORY,
-    "lf-no-grants-to-iam-allowed-principals": EnforcementLevel.MANDATORY,
-    "lf-least-privilege-grants": EnforcementLevel.MANDATORY,
-    "lf-tag-based-grants": EnforcementLevel.ADVISORY,
-    "lf-sensitive-never-to-consumers": EnforcementLevel.MANDATORY,
-    "lf-location-registration": EnforcementLevel.MANDATORY,
-    "glue-catalog-encryption": EnforcementLevel.MANDATORY,
-    "glue-security-configuration": EnforcementLevel.MANDATORY,
-}
-CONFIG_DEFAULTS = {
+PRODUCERS = [":role/mlops/mlops-datamgmt-(feature-store|data-engineering)$"]
+CONSUMERS = ["^[0-9]{12}$", ":role/mlops/mlops-datamgmt-studio-readonly$"]
+#: The settings' defaults, written out: a wrong default in the pack fails here (and the program's own
+#: grants are checked against them below).
+CONFIG_DEFAULTS: dict[str, dict[str, Any]] = {
     "lf-admins-allowlisted": {"allowedAdmins": ["arn:aws:iam::*:role/pulumi-deployer"]},
-    "lf-least-privilege-grants": {
-        "grantOptionPrincipals": ["^[0-9]{12}$"],
-        "producerPrincipals": [":role/mlops/mlops-datamgmt-(feature-store|data-engineering)$"],
+    ALL_TO_PRODUCERS: {"producerPrincipals": PRODUCERS},
+    LOCATION_ACCESS: {"producerPrincipals": PRODUCERS},
+    GRANT_OPTION: {"grantOptionPrincipals": ["^[0-9]{12}$"]},
+    TAG_BASED: {"consumerPrincipals": CONSUMERS},
+    VOCABULARY: {
+        "vocabulary": {"classification": ["public", "internal", "sensitive"], "layer": ["raw", "curated", "features"]}
     },
-    "lf-tag-based-grants": {
-        "vocabulary": {"classification": ["public", "internal", "sensitive"], "layer": ["raw", "curated", "features"]},
-        "consumerPrincipals": ["^[0-9]{12}$", ":role/mlops/mlops-datamgmt-studio-readonly$"],
-    },
-    "lf-sensitive-never-to-consumers": {
-        "consumerPrincipals": ["^[0-9]{12}$", ":role/mlops/mlops-datamgmt-studio-readonly$"],
-        "sensitive": {"key": "classification", "value": "sensitive"},
-    },
+    SENS_POLICY: {"consumerPrincipals": CONSUMERS, "sensitive": {"key": "classification", "value": "sensitive"}},
 }
 
 
-def test_every_guardrail_is_one_policy_at_its_level() -> None:
-    """Rule 5 is two: its sensitive-data part is mandatory, the rest advisory."""
-    assert {p.name: p.enforcement_level for p in RULES.POLICIES} == LEVELS
-    assert all(isinstance(p, ResourceValidationPolicy) for p in RULES.POLICIES)
+@pytest.mark.parametrize("name", list(POLICY))
+def test_config_defaults_are_the_programs(name: str) -> None:
+    assert schema_defaults(POLICY[name]) == CONFIG_DEFAULTS.get(name, {})
 
 
-def test_consumer_principals_is_one_default_in_two_policies_each_naming_the_other() -> None:
-    """Each policy reads only its own config, so both carry the setting, with the one default, and
+@pytest.mark.parametrize(
+    ("setting", "one", "other"),
+    [("consumerPrincipals", TAG_BASED, SENS_POLICY), ("producerPrincipals", ALL_TO_PRODUCERS, LOCATION_ACCESS)],
+)
+def test_a_setting_two_policies_read_has_one_default_and_each_names_the_other(
+    setting: str, one: str, other: str
+) -> None:
+    """Each policy reads only its own config, so both carry the setting, with the same default, and
     each description says to set the other too."""
-    for one, other in (("lf-tag-based-grants", SENS_POLICY), (SENS_POLICY, "lf-tag-based-grants")):
-        schema = POLICY[one].config_schema
+    for policy, partner in ((one, other), (other, one)):
+        schema = POLICY[policy].config_schema
         assert schema is not None
-        spec = schema.properties["consumerPrincipals"]
-        assert spec["default"] == RULES.DEFAULT_CONSUMER_PRINCIPALS
-        assert f"set the same list for {other}" in spec["description"]
-    assert "sensitive" not in schema_defaults(POLICY["lf-tag-based-grants"])
-
-
-@pytest.mark.parametrize("name", list(LEVELS))
-def test_config_defaults_match_the_program_and_the_example(name: str) -> None:
-    policy: Policy = POLICY[name]
-    assert schema_defaults(policy) == CONFIG_DEFAULTS.get(name, {})
-    example = json.loads((POLICIES / "lake-formation" / "policy-config.example.json").read_text())
-    assert example.get(name, {}) == CONFIG_DEFAULTS.get(name, {})
+        spec = schema.properties[setting]
+        assert spec["default"] == CONFIG_DEFAULTS[policy][setting]
+        assert f"set the same list for {partner}" in spec["description"]
+    assert "sensitive" not in schema_defaults(POLICY[TAG_BASED])
 
 
 @pytest.fixture(scope="module")
@@ -305,41 +294,68 @@ def test_the_programs_own_resources_pass_every_policy(stacks: list[StackPreview]
     assert guarded <= checked  # not vacuous (the program has no Glue job or crawler)
 
 
+def test_the_default_principals_are_the_programs_own(stacks: list[StackPreview]) -> None:
+    """The defaults name exactly the principals the program treats that way: its producers are the
+    roles it grants location access to, the grant option goes to the cross-account share only, and
+    its consumers are the data science account and the read-only Studio role."""
+    grants = [r.inputs for stack in stacks for r in stack.result.resources if r.type == GRANT]
+    principals = {grant["principal"] for grant in grants}
+
+    def matching(patterns: list[str]) -> set[str]:
+        return {p for p in principals if any(re.search(pattern, p) for pattern in patterns)}
+
+    location = {g["principal"] for g in grants if "DATA_LOCATION_ACCESS" in g.get("permissions", [])}
+    assert location and matching(PRODUCERS) == location
+    with_grant_option = {g["principal"] for g in grants if g.get("permissionsWithGrantOptions")}
+    assert matching(CONFIG_DEFAULTS[GRANT_OPTION]["grantOptionPrincipals"]) == with_grant_option == {CONSUMER_ACCOUNT}
+    assert matching(CONSUMERS) == {CONSUMER_ACCOUNT, READONLY}
+    admins = [a for stack in stacks for r in stack.result.resources if r.type == SETTINGS for a in r.inputs["admins"]]
+    allowed = CONFIG_DEFAULTS["lf-admins-allowlisted"]["allowedAdmins"]
+    assert len(admins) == 2 and all(any(fnmatch.fnmatchcase(a, glob) for glob in allowed) for a in admins)
+
+
 # --- compliant baselines -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("policy", list(LEVELS))
+@pytest.mark.parametrize("policy", list(POLICY))
 @pytest.mark.parametrize("baseline", list(BASELINES))
 def test_compliant_baselines_pass(policy: str, baseline: str) -> None:
     token, props = BASELINES[baseline]
     assert check(policy, token, props) == []
 
 
+TAG_POLICIES = (TAG_BASED, VOCABULARY)
 GOOD: list[tuple[str, str, Path, Any]] = [
     ("lf-admins-allowlisted", "settings", ("admins",), [DEPLOYER, "arn:aws:iam::222222222222:role/pulumi-deployer"]),
-    ("lf-least-privilege-grants", "account-grant", ("permissionsWithGrantOptions",), []),
-    ("lf-least-privilege-grants", "role-grant", ("permissionsWithGrantOptions",), []),
-    ("lf-tag-based-grants", "account-grant", ("lfTagPolicy", "expressions", 1, "values"), ["public"]),
-    ("lf-tag-based-grants", "account-grant", ("principal",), READONLY),
+    (GRANT_OPTION, "account-grant", ("permissionsWithGrantOptions",), []),
+    (GRANT_OPTION, "role-grant", ("permissionsWithGrantOptions",), []),
+    *((policy, "account-grant", ("lfTagPolicy", "expressions", 1, "values"), ["public"]) for policy in TAG_POLICIES),
+    *((policy, "account-grant", ("principal",), READONLY) for policy in TAG_POLICIES),
     # The sensitive value is the mandatory policy's to judge, not reported twice.
-    ("lf-tag-based-grants", "account-grant", ("lfTagPolicy", "expressions", 1, "values"), ["internal", "sensitive"]),
-    ("lf-tag-based-grants", "account-grant", ("lfTagPolicy", "expressions"), [{"key": "layer", "values": ["raw"]}]),
+    *(
+        (policy, "account-grant", ("lfTagPolicy", "expressions", 1, "values"), ["internal", "sensitive"])
+        for policy in TAG_POLICIES
+    ),
+    *(
+        (policy, "account-grant", ("lfTagPolicy", "expressions"), [{"key": "layer", "values": ["raw"]}])
+        for policy in TAG_POLICIES
+    ),
     (SENS_POLICY, "account-grant", ("lfTagPolicy", "expressions", 1, "values"), ["public"]),
     (SENS_POLICY, "account-grant", ("principal",), READONLY),
     # Producers may be granted sensitive data, by name or by tag.
     *(
         (policy, "role-grant", ("lfTagPolicy", "expressions", 0), {"key": "classification", "values": ["sensitive"]})
-        for policy in ("lf-tag-based-grants", SENS_POLICY)
+        for policy in (*TAG_POLICIES, SENS_POLICY)
     ),
     (SENS_POLICY, "role-grant", ("lfTagPolicy", "expressions"), [*SAFE_EXPRESSIONS[:1], SENSITIVE_EXPRESSION]),
-    ("lf-tag-based-grants", "named-grant", ("principal",), ENGINEERING),
+    (TAG_BASED, "named-grant", ("principal",), ENGINEERING),
     # A named-resource grant to a consumer has no expression to judge: that is the advisory policy's.
     (SENS_POLICY, "named-grant", ("principal",), CONSUMER_ACCOUNT),
-    ("lf-tag-based-grants", "lf-tag", ("values",), ["internal"]),
-    ("lf-location-registration", "location", ("useServiceLinkedRole",), DELETE),
-    ("lf-location-registration", "location", ("hybridAccessEnabled",), DELETE),
+    (VOCABULARY, "lf-tag", ("values",), ["internal"]),
+    (ROLE_POLICY, "location", ("useServiceLinkedRole",), DELETE),
+    (HYBRID, "location", ("hybridAccessEnabled",), DELETE),
     (
-        "glue-catalog-encryption",
+        AT_REST,
         "catalog-encryption",
         ("dataCatalogEncryptionSettings", "encryptionAtRest", "catalogEncryptionMode"),
         "SSE-KMS-WITH-SERVICE-ROLE",
@@ -364,6 +380,8 @@ class Bad:
     fragments: tuple[str, ...]
     count: int = 1
     config: dict[str, Any] = field(default_factory=dict)
+    #: Other policies the change also breaks (it changes two guarded properties at once).
+    also: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -463,23 +481,23 @@ BAD = [
         )
         for baseline in ("role-grant", "named-grant", "tag-grant")
     ),
-    # 4. lf-least-privilege-grants
+    # 4. least privilege: ALL, location access, the grant option
     Bad(
-        "lf-least-privilege-grants",
+        ALL_TO_PRODUCERS,
         "table-grant",
         ("permissions",),
         ["ALL"],
         (f"permissions includes ALL for {EXECUTION!r}", "grant only the permissions the principal needs"),
     ),
     Bad(
-        "lf-least-privilege-grants",
+        ALL_TO_PRODUCERS,
         "account-grant",
         ("permissions",),
         ["SELECT", "ALL"],
         ("permissions includes ALL for '222222222222'", "grant only the permissions", "producerPrincipals"),
     ),
     Bad(
-        "lf-least-privilege-grants",
+        LOCATION_ACCESS,
         "table-grant",
         ("permissions",),
         ["SELECT", "DATA_LOCATION_ACCESS"],
@@ -487,28 +505,28 @@ BAD = [
     ),
     # Even a producer gets location access one location at a time, never through a tag expression.
     Bad(
-        "lf-least-privilege-grants",
+        LOCATION_ACCESS,
         "role-grant",
         ("permissions",),
         ["DATA_LOCATION_ACCESS"],
         ("other than on one exact location", "on the dataLocation it is for"),
     ),
     Bad(
-        "lf-least-privilege-grants",
+        LOCATION_ACCESS,
         "location-grant",
         ("principal",),
         EXECUTION,
         (f"permissions includes DATA_LOCATION_ACCESS for {EXECUTION!r}", "only to producer roles"),
     ),
     Bad(
-        "lf-least-privilege-grants",
+        ALL_TO_PRODUCERS,
         "account-grant",
         ("permissionsWithGrantOptions",),
         ["ALL"],
         ("permissionsWithGrantOptions includes ALL", "grant only the permissions"),
     ),
     Bad(
-        "lf-least-privilege-grants",
+        LOCATION_ACCESS,
         "account-grant",
         ("permissionsWithGrantOptions",),
         ["DATA_LOCATION_ACCESS"],
@@ -516,7 +534,7 @@ BAD = [
     ),
     *(
         Bad(
-            "lf-least-privilege-grants",
+            GRANT_OPTION,
             baseline,
             ("permissionsWithGrantOptions",),
             ["SELECT"],
@@ -524,10 +542,10 @@ BAD = [
         )
         for baseline in ("role-grant", "named-grant", "table-grant")
     ),
-    # 5. lf-tag-based-grants (advisory)
+    # 5. lf-tag-based-grants and lf-tag-vocabulary (advisory)
     *(
         Bad(
-            "lf-tag-based-grants",
+            TAG_BASED,
             baseline,
             ("principal",),
             principal,
@@ -537,49 +555,49 @@ BAD = [
         for principal in (CONSUMER_ACCOUNT, READONLY)
     ),
     Bad(
-        "lf-tag-based-grants",
+        VOCABULARY,
         "account-grant",
         ("lfTagPolicy", "expressions", 0, "key"),
         "tier",
         ("lfTagPolicy.expressions[0].key 'tier' is not in the LF-tag vocabulary", "add it to the vocabulary config"),
     ),
     Bad(
-        "lf-tag-based-grants",
+        VOCABULARY,
         "role-grant",
         ("lfTagPolicy", "expressions", 0, "values"),
         ["raw", "gold"],
         ("lfTagPolicy.expressions[0].values 'gold' is not a vocabulary value of 'layer'", "use one of them"),
     ),
     Bad(
-        "lf-tag-based-grants",
+        VOCABULARY,
         "tag-grant",
         ("lfTag", "values"),
         ["public", "secret"],
         ("lfTag.values 'secret' is not a vocabulary value of 'classification'", "use one of them"),
     ),
     Bad(
-        "lf-tag-based-grants",
+        VOCABULARY,
         "lf-tag",
         ("key",),
         "tier",
         ("key 'tier' is not in the LF-tag vocabulary", "vocabulary config"),
     ),
     Bad(
-        "lf-tag-based-grants",
+        VOCABULARY,
         "lf-tag",
         ("values",),
         ["public", "secret"],
         ("values 'secret' is not a vocabulary value of 'classification'", "add it to the vocabulary config"),
     ),
     Bad(
-        "lf-tag-based-grants",
+        VOCABULARY,
         "resource-lf-tags",
         ("lfTags", 0, "key"),
         "tier",
         ("lfTags[0].key 'tier' is not in the LF-tag vocabulary", "use a vocabulary key"),
     ),
     Bad(
-        "lf-tag-based-grants",
+        VOCABULARY,
         "resource-lf-tags",
         ("lfTags", 0, "value"),
         "secret",
@@ -624,6 +642,7 @@ BAD = [
             "with an expression on 'classification' whose values exclude 'internal'",
         ),
         config={"sensitive": {"key": "classification", "value": "internal"}},
+        also=(GRANT_OPTION,),  # the account grant's grant option now goes to a role
     ),
     Bad(
         SENS_POLICY,
@@ -633,10 +652,10 @@ BAD = [
         ("lfTagPolicy.expressions[2].values includes 'sensitive'", SENSITIVE_FIX),
         count=2,
     ),
-    # 6. lf-location-registration: missing roleArn means the service-linked role.
+    # 6. registered locations: a missing roleArn means the service-linked role.
     *(
         Bad(
-            "lf-location-registration",
+            ROLE_POLICY,
             "location",
             ("roleArn",),
             value,
@@ -645,7 +664,7 @@ BAD = [
         for value in (DELETE, "", None)
     ),
     Bad(
-        "lf-location-registration",
+        ROLE_POLICY,
         "location",
         ("roleArn",),
         "arn:aws:iam::333333333333:role/aws-service-role/lakeformation.amazonaws.com/AWSServiceRoleForLakeFormationDataAccess",
@@ -653,7 +672,7 @@ BAD = [
     ),
     *(
         Bad(
-            "lf-location-registration",
+            ROLE_POLICY,
             "location",
             ("roleArn",),
             value,
@@ -662,29 +681,45 @@ BAD = [
         for value in ("mlops-datamgmt-lake-data-access", "arn:aws:iam::333333333333:user/lake", 42)
     ),
     Bad(
-        "lf-location-registration",
+        ROLE_POLICY,
         "location",
         ("useServiceLinkedRole",),
         True,
         ("useServiceLinkedRole is true", "set useServiceLinkedRole to false"),
     ),
     Bad(
-        "lf-location-registration",
+        HYBRID,
         "location",
         ("hybridAccessEnabled",),
         True,
         ("hybridAccessEnabled is true", "set hybridAccessEnabled to false"),
     ),
-    # 7. glue-catalog-encryption (CKV_AWS_94): missing means DISABLED, passwords in clear.
+    # 7. the Glue Data Catalog (CKV_AWS_94): missing means DISABLED, passwords in clear.
+    # Both halves are missing, and each policy reports its own.
     Bad(
-        "glue-catalog-encryption",
+        AT_REST,
         "catalog-encryption",
         ("dataCatalogEncryptionSettings",),
         DELETE,
-        ("dataCatalogEncryptionSettings is not set", "set dataCatalogEncryptionSettings.encryptionAtRest to SSE-KMS"),
+        (
+            "dataCatalogEncryptionSettings.encryptionAtRest is not set",
+            "set dataCatalogEncryptionSettings.encryptionAtRest.catalogEncryptionMode to 'SSE-KMS'",
+        ),
+        also=(PASSWORDS,),
     ),
     Bad(
-        "glue-catalog-encryption",
+        PASSWORDS,
+        "catalog-encryption",
+        ("dataCatalogEncryptionSettings",),
+        DELETE,
+        (
+            "dataCatalogEncryptionSettings.connectionPasswordEncryption is not set",
+            "returnConnectionPasswordEncrypted to true",
+        ),
+        also=(AT_REST,),
+    ),
+    Bad(
+        AT_REST,
         "catalog-encryption",
         SA,
         DELETE,
@@ -692,7 +727,7 @@ BAD = [
     ),
     *(
         Bad(
-            "glue-catalog-encryption",
+            AT_REST,
             "catalog-encryption",
             (*SA, "catalogEncryptionMode"),
             value,
@@ -705,14 +740,14 @@ BAD = [
         for value, shown in ((DELETE, "not set (AWS defaults to DISABLED)"), ("DISABLED", "'DISABLED'"))
     ),
     Bad(
-        "glue-catalog-encryption",
+        AT_REST,
         "catalog-encryption",
         (*SA, "sseAwsKmsKeyId"),
         DELETE,
         ("encryptionAtRest.sseAwsKmsKeyId is not set", "sseAwsKmsKeyId to a customer KMS key"),
     ),
     Bad(
-        "glue-catalog-encryption",
+        PASSWORDS,
         "catalog-encryption",
         CP,
         DELETE,
@@ -723,7 +758,7 @@ BAD = [
     ),
     *(
         Bad(
-            "glue-catalog-encryption",
+            PASSWORDS,
             "catalog-encryption",
             (*CP, "returnConnectionPasswordEncrypted"),
             value,
@@ -736,16 +771,16 @@ BAD = [
         for value in (False, DELETE)
     ),
     Bad(
-        "glue-catalog-encryption",
+        PASSWORDS,
         "catalog-encryption",
         (*CP, "awsKmsKeyId"),
         DELETE,
         ("connectionPasswordEncryption.awsKmsKeyId is not set", "awsKmsKeyId to a customer KMS key"),
     ),
-    # 8. glue-security-configuration (CKV_AWS_99, CKV_AWS_195): missing means DISABLED.
+    # 8. Glue security configurations (CKV_AWS_195, CKV_AWS_99): missing means DISABLED.
     *(
         Bad(
-            "glue-security-configuration",
+            ATTACHED,
             baseline,
             ("securityConfiguration",),
             value,
@@ -755,7 +790,7 @@ BAD = [
         for value in (DELETE, "")
     ),
     Bad(
-        "glue-security-configuration",
+        ENCRYPTS,
         "security-configuration",
         EC,
         DELETE,
@@ -770,7 +805,7 @@ BAD = [
         )
         for case in (
             Bad(
-                "glue-security-configuration",
+                ENCRYPTS,
                 "security-configuration",
                 (*EC, block),
                 DELETE,
@@ -781,7 +816,7 @@ BAD = [
             ),
             *(
                 Bad(
-                    "glue-security-configuration",
+                    ENCRYPTS,
                     "security-configuration",
                     (*EC, block, mode),
                     value,
@@ -793,7 +828,7 @@ BAD = [
                 )
             ),
             Bad(
-                "glue-security-configuration",
+                ENCRYPTS,
                 "security-configuration",
                 (*EC, block, "kmsKeyArn"),
                 DELETE,
@@ -813,6 +848,15 @@ def test_one_bad_property_fails_naming_resource_property_and_fix(case: Bad) -> N
     assert_reported(messages, case.fragments, case.count)
 
 
+@pytest.mark.parametrize("case", BAD, ids=[case.id for case in BAD])
+def test_one_bad_property_fails_no_other_policy(case: Bad) -> None:
+    """One policy per guarded property: each can be made advisory or disabled without hiding another."""
+    token, props = changed(case.baseline, case.path, case.value)
+    others = [name for name in POLICY if name not in (case.policy, *case.also) and check(name, token, props)]
+    assert others == []
+    assert all(check(name, token, props) for name in case.also)
+
+
 def test_every_bad_admin_is_reported_once() -> None:
     admins = ["arn:aws:iam::333333333333:user/alice", DEPLOYER, "arn:aws:iam::333333333333:role/other"]
     messages = check("lf-admins-allowlisted", *changed("settings", ("admins",), admins))
@@ -822,7 +866,7 @@ def test_every_bad_admin_is_reported_once() -> None:
 
 def test_an_unencrypted_security_configuration_reports_every_block() -> None:
     props = {"name": "plain", "encryptionConfiguration": {"s3Encryption": {}, "cloudwatchEncryption": {}}}
-    messages = check("glue-security-configuration", SECURITY_CONFIGURATION, props)
+    messages = check(ENCRYPTS, SECURITY_CONFIGURATION, props)
     # s3 and cloudwatch: mode and key; bookmarks: the block.
     assert_reported(messages, ("jobBookmarksEncryption is not set",), count=5)
 
@@ -857,16 +901,29 @@ UNKNOWN: list[tuple[str, str, Path, Any, str | int]] = [
     ("lf-admins-allowlisted", "settings", ("admins",), UNKNOWN_ARRAY_VALUE, RAISES),
     ("lf-admins-allowlisted", "settings", ("admins",), [DEPLOYER, UNKNOWN_STRING_VALUE], RAISES),
     ("lf-no-grants-to-iam-allowed-principals", "role-grant", ("principal",), UNKNOWN_STRING_VALUE, RAISES),
-    ("lf-least-privilege-grants", "role-grant", ("permissions",), UNKNOWN_ARRAY_VALUE, RAISES),
-    ("lf-least-privilege-grants", "role-grant", ("permissions",), ["SELECT", UNKNOWN_STRING_VALUE], RAISES),
-    ("lf-least-privilege-grants", "account-grant", ("permissionsWithGrantOptions",), UNKNOWN_ARRAY_VALUE, RAISES),
-    ("lf-least-privilege-grants", "account-grant", ("permissionsWithGrantOptions",), [UNKNOWN_STRING_VALUE], RAISES),
-    # The grant option needs the principal judged; narrow permissions without it do not.
-    ("lf-least-privilege-grants", "account-grant", ("principal",), UNKNOWN_STRING_VALUE, RAISES),
-    ("lf-least-privilege-grants", "role-grant", ("principal",), UNKNOWN_STRING_VALUE, 0),
+    # Permissions are read by the ALL and location-access policies; the grant option only needs their count.
     *(
-        (policy, "account-grant", path, value, RAISES)
-        for policy in ("lf-tag-based-grants", SENS_POLICY)
+        (policy, baseline, path, value, outcome)
+        for policy in (ALL_TO_PRODUCERS, LOCATION_ACCESS)
+        for baseline, path, value, outcome in (
+            ("role-grant", ("permissions",), UNKNOWN_ARRAY_VALUE, RAISES),
+            ("role-grant", ("permissions",), ["SELECT", UNKNOWN_STRING_VALUE], RAISES),
+            ("account-grant", ("permissionsWithGrantOptions",), UNKNOWN_ARRAY_VALUE, RAISES),
+            ("account-grant", ("permissionsWithGrantOptions",), [UNKNOWN_STRING_VALUE], RAISES),
+            # Narrow permissions need no principal judged.
+            ("account-grant", ("principal",), UNKNOWN_STRING_VALUE, 0),
+            ("role-grant", ("principal",), UNKNOWN_STRING_VALUE, 0),
+        )
+    ),
+    (GRANT_OPTION, "role-grant", ("permissions",), UNKNOWN_ARRAY_VALUE, 0),
+    (GRANT_OPTION, "account-grant", ("permissionsWithGrantOptions",), UNKNOWN_ARRAY_VALUE, RAISES),
+    (GRANT_OPTION, "account-grant", ("permissionsWithGrantOptions",), [UNKNOWN_STRING_VALUE], 0),
+    # The grant option needs the principal judged.
+    (GRANT_OPTION, "account-grant", ("principal",), UNKNOWN_STRING_VALUE, RAISES),
+    (GRANT_OPTION, "role-grant", ("principal",), UNKNOWN_STRING_VALUE, 0),
+    *(
+        (policy, "account-grant", path, value, RAISES if policy != TAG_BASED else 0)
+        for policy in (VOCABULARY, SENS_POLICY, TAG_BASED)
         for path, value in (
             (("lfTagPolicy",), UNKNOWN_OBJECT_VALUE),
             (("lfTagPolicy", "expressions"), UNKNOWN_ARRAY_VALUE),
@@ -880,35 +937,35 @@ UNKNOWN: list[tuple[str, str, Path, Any, str | int]] = [
     (SENS_POLICY, "named-grant", ("principal",), UNKNOWN_STRING_VALUE, 0),
     (SENS_POLICY, "role-grant", ("principal",), UNKNOWN_STRING_VALUE, RAISES),
     (SENS_POLICY, "tag-grant", ("principal",), UNKNOWN_STRING_VALUE, 0),
-    ("lf-tag-based-grants", "account-grant", ("principal",), UNKNOWN_STRING_VALUE, 0),
-    ("lf-tag-based-grants", "named-grant", ("principal",), UNKNOWN_STRING_VALUE, RAISES),
-    ("lf-tag-based-grants", "tag-grant", ("lfTag",), UNKNOWN_OBJECT_VALUE, RAISES),
-    ("lf-tag-based-grants", "tag-grant", ("lfTag", "values", 0), UNKNOWN_STRING_VALUE, RAISES),
-    ("lf-tag-based-grants", "lf-tag", ("key",), UNKNOWN_STRING_VALUE, RAISES),
-    ("lf-tag-based-grants", "lf-tag", ("values",), UNKNOWN_ARRAY_VALUE, RAISES),
-    ("lf-tag-based-grants", "lf-tag", ("values", 2), UNKNOWN_STRING_VALUE, RAISES),
-    ("lf-tag-based-grants", "resource-lf-tags", ("lfTags",), UNKNOWN_ARRAY_VALUE, RAISES),
-    ("lf-tag-based-grants", "resource-lf-tags", ("lfTags", 0, "key"), UNKNOWN_STRING_VALUE, RAISES),
-    ("lf-tag-based-grants", "resource-lf-tags", ("lfTags", 0, "value"), UNKNOWN_STRING_VALUE, RAISES),
-    ("lf-location-registration", "location", ("roleArn",), UNKNOWN_STRING_VALUE, 0),
-    ("lf-location-registration", "location", ("useServiceLinkedRole",), UNKNOWN_BOOLEAN_VALUE, RAISES),
-    ("lf-location-registration", "location", ("hybridAccessEnabled",), UNKNOWN_BOOLEAN_VALUE, RAISES),
-    ("glue-catalog-encryption", "catalog-encryption", ("dataCatalogEncryptionSettings",), UNKNOWN_OBJECT_VALUE, RAISES),
-    ("glue-catalog-encryption", "catalog-encryption", SA, UNKNOWN_OBJECT_VALUE, RAISES),
-    ("glue-catalog-encryption", "catalog-encryption", (*SA, "catalogEncryptionMode"), UNKNOWN_STRING_VALUE, RAISES),
-    ("glue-catalog-encryption", "catalog-encryption", (*SA, "sseAwsKmsKeyId"), UNKNOWN_STRING_VALUE, 0),
-    ("glue-catalog-encryption", "catalog-encryption", CP, UNKNOWN_OBJECT_VALUE, RAISES),
-    (
-        "glue-catalog-encryption",
-        "catalog-encryption",
-        (*CP, "returnConnectionPasswordEncrypted"),
-        UNKNOWN_BOOLEAN_VALUE,
-        RAISES,
-    ),
-    ("glue-catalog-encryption", "catalog-encryption", (*CP, "awsKmsKeyId"), UNKNOWN_STRING_VALUE, 0),
-    ("glue-security-configuration", "job", ("securityConfiguration",), UNKNOWN_STRING_VALUE, 0),
-    ("glue-security-configuration", "crawler", ("securityConfiguration",), UNKNOWN_STRING_VALUE, 0),
-    ("glue-security-configuration", "security-configuration", EC, UNKNOWN_OBJECT_VALUE, RAISES),
+    (TAG_BASED, "account-grant", ("principal",), UNKNOWN_STRING_VALUE, 0),
+    (TAG_BASED, "named-grant", ("principal",), UNKNOWN_STRING_VALUE, RAISES),
+    (VOCABULARY, "named-grant", ("principal",), UNKNOWN_STRING_VALUE, 0),
+    (VOCABULARY, "tag-grant", ("lfTag",), UNKNOWN_OBJECT_VALUE, RAISES),
+    (VOCABULARY, "tag-grant", ("lfTag", "values", 0), UNKNOWN_STRING_VALUE, RAISES),
+    (VOCABULARY, "lf-tag", ("key",), UNKNOWN_STRING_VALUE, RAISES),
+    (VOCABULARY, "lf-tag", ("values",), UNKNOWN_ARRAY_VALUE, RAISES),
+    (VOCABULARY, "lf-tag", ("values", 2), UNKNOWN_STRING_VALUE, RAISES),
+    (VOCABULARY, "resource-lf-tags", ("lfTags",), UNKNOWN_ARRAY_VALUE, RAISES),
+    (VOCABULARY, "resource-lf-tags", ("lfTags", 0, "key"), UNKNOWN_STRING_VALUE, RAISES),
+    (VOCABULARY, "resource-lf-tags", ("lfTags", 0, "value"), UNKNOWN_STRING_VALUE, RAISES),
+    (ROLE_POLICY, "location", ("roleArn",), UNKNOWN_STRING_VALUE, 0),
+    (ROLE_POLICY, "location", ("useServiceLinkedRole",), UNKNOWN_BOOLEAN_VALUE, RAISES),
+    (ROLE_POLICY, "location", ("hybridAccessEnabled",), UNKNOWN_BOOLEAN_VALUE, 0),
+    (HYBRID, "location", ("hybridAccessEnabled",), UNKNOWN_BOOLEAN_VALUE, RAISES),
+    (HYBRID, "location", ("useServiceLinkedRole",), UNKNOWN_BOOLEAN_VALUE, 0),
+    (AT_REST, "catalog-encryption", ("dataCatalogEncryptionSettings",), UNKNOWN_OBJECT_VALUE, RAISES),
+    (PASSWORDS, "catalog-encryption", ("dataCatalogEncryptionSettings",), UNKNOWN_OBJECT_VALUE, RAISES),
+    (AT_REST, "catalog-encryption", SA, UNKNOWN_OBJECT_VALUE, RAISES),
+    (PASSWORDS, "catalog-encryption", SA, UNKNOWN_OBJECT_VALUE, 0),
+    (AT_REST, "catalog-encryption", (*SA, "catalogEncryptionMode"), UNKNOWN_STRING_VALUE, RAISES),
+    (AT_REST, "catalog-encryption", (*SA, "sseAwsKmsKeyId"), UNKNOWN_STRING_VALUE, 0),
+    (PASSWORDS, "catalog-encryption", CP, UNKNOWN_OBJECT_VALUE, RAISES),
+    (AT_REST, "catalog-encryption", CP, UNKNOWN_OBJECT_VALUE, 0),
+    (PASSWORDS, "catalog-encryption", (*CP, "returnConnectionPasswordEncrypted"), UNKNOWN_BOOLEAN_VALUE, RAISES),
+    (PASSWORDS, "catalog-encryption", (*CP, "awsKmsKeyId"), UNKNOWN_STRING_VALUE, 0),
+    (ATTACHED, "job", ("securityConfiguration",), UNKNOWN_STRING_VALUE, 0),
+    (ATTACHED, "crawler", ("securityConfiguration",), UNKNOWN_STRING_VALUE, 0),
+    (ENCRYPTS, "security-configuration", EC, UNKNOWN_OBJECT_VALUE, RAISES),
     *(
         case
         for block, mode in (
@@ -917,15 +974,9 @@ UNKNOWN: list[tuple[str, str, Path, Any, str | int]] = [
             ("jobBookmarksEncryption", "jobBookmarksEncryptionMode"),
         )
         for case in (
-            ("glue-security-configuration", "security-configuration", (*EC, block), UNKNOWN_OBJECT_VALUE, RAISES),
-            ("glue-security-configuration", "security-configuration", (*EC, block, mode), UNKNOWN_STRING_VALUE, RAISES),
-            (
-                "glue-security-configuration",
-                "security-configuration",
-                (*EC, block, "kmsKeyArn"),
-                UNKNOWN_STRING_VALUE,
-                0,
-            ),
+            (ENCRYPTS, "security-configuration", (*EC, block), UNKNOWN_OBJECT_VALUE, RAISES),
+            (ENCRYPTS, "security-configuration", (*EC, block, mode), UNKNOWN_STRING_VALUE, RAISES),
+            (ENCRYPTS, "security-configuration", (*EC, block, "kmsKeyArn"), UNKNOWN_STRING_VALUE, 0),
         )
     ),
 ]
@@ -950,13 +1001,13 @@ def test_unknown_values_count_as_set_or_stop_the_policy(
 def test_an_unknown_named_resource_counts_as_set() -> None:
     token, props = changed("named-grant", ("principal",), READONLY)
     props["database"] = UNKNOWN_OBJECT_VALUE
-    assert_reported(check("lf-tag-based-grants", token, props), ("database grants a named database",))
+    assert_reported(check(TAG_BASED, token, props), ("database grants a named database",))
 
 
 def test_an_unknown_value_stops_only_its_own_check() -> None:
     token, props = changed("security-configuration", (*EC, "s3Encryption", "s3EncryptionMode"), UNKNOWN_STRING_VALUE)
     props["encryptionConfiguration"]["cloudwatchEncryption"]["cloudwatchEncryptionMode"] = "DISABLED"
-    messages, unknown = run_directly("glue-security-configuration", token, props, {})
+    messages, unknown = run_directly(ENCRYPTS, token, props, {})
     assert unknown is not None and unknown.props == ["encryptionConfiguration", "s3Encryption", "s3EncryptionMode"]
     assert_reported(messages, ("encryptionConfiguration.cloudwatchEncryption.cloudwatchEncryptionMode is 'DISABLED'",))
 
@@ -988,9 +1039,9 @@ CONFIGURED: list[tuple[str, str, Path, Any, dict[str, Any], int]] = [
         0,
     ),
     # grantOptionPrincipals: none at all, or a role too.
-    ("lf-least-privilege-grants", "account-grant", (), None, {"grantOptionPrincipals": []}, 1),
+    (GRANT_OPTION, "account-grant", (), None, {"grantOptionPrincipals": []}, 1),
     (
-        "lf-least-privilege-grants",
+        GRANT_OPTION,
         "role-grant",
         ("permissionsWithGrantOptions",),
         ["SELECT"],
@@ -999,7 +1050,7 @@ CONFIGURED: list[tuple[str, str, Path, Any, dict[str, Any], int]] = [
     ),
     # producerPrincipals: a producer role may hold ALL, and DATA_LOCATION_ACCESS on one location ...
     (
-        "lf-least-privilege-grants",
+        ALL_TO_PRODUCERS,
         "table-grant",
         ("permissions",),
         ["ALL"],
@@ -1007,7 +1058,7 @@ CONFIGURED: list[tuple[str, str, Path, Any, dict[str, Any], int]] = [
         0,
     ),
     (
-        "lf-least-privilege-grants",
+        LOCATION_ACCESS,
         "location-grant",
         ("principal",),
         EXECUTION,
@@ -1015,29 +1066,29 @@ CONFIGURED: list[tuple[str, str, Path, Any, dict[str, Any], int]] = [
         0,
     ),
     # ... and a role that is not listed may not.
-    ("lf-least-privilege-grants", "location-grant", (), None, {"producerPrincipals": []}, 1),
+    (LOCATION_ACCESS, "location-grant", (), None, {"producerPrincipals": []}, 1),
     # vocabulary: a new value is admitted; a smaller vocabulary rejects the program's own tags.
     (
-        "lf-tag-based-grants",
+        VOCABULARY,
         "role-grant",
         ("lfTagPolicy", "expressions", 0, "values"),
         ["raw", "gold"],
         {"vocabulary": {"classification": ["public", "internal", "sensitive"], "layer": ["raw", "gold"]}},
         0,
     ),
-    ("lf-tag-based-grants", "lf-tag", (), None, {"vocabulary": {"classification": ["public", "internal"]}}, 1),
-    ("lf-tag-based-grants", "resource-lf-tags", (), None, {"vocabulary": {"layer": ["raw"]}}, 1),
+    (VOCABULARY, "lf-tag", (), None, {"vocabulary": {"classification": ["public", "internal"]}}, 1),
+    (VOCABULARY, "resource-lf-tags", (), None, {"vocabulary": {"layer": ["raw"]}}, 1),
     # consumerPrincipals: the data science execution role's named table grant becomes a consumer grant;
     # with no consumers, a named grant to the data science account is not judged.
     (
-        "lf-tag-based-grants",
+        TAG_BASED,
         "table-grant",
         (),
         None,
         {"consumerPrincipals": [":role/mlops/mlops-datasci-studio-execution$"]},
         1,
     ),
-    ("lf-tag-based-grants", "named-grant", ("principal",), CONSUMER_ACCOUNT, {"consumerPrincipals": []}, 0),
+    (TAG_BASED, "named-grant", ("principal",), CONSUMER_ACCOUNT, {"consumerPrincipals": []}, 0),
     # lf-sensitive-never-to-consumers, consumerPrincipals: a producer role becomes a consumer; with no
     # consumers, the sensitive value granted to the data science account is not judged.
     (
@@ -1093,9 +1144,9 @@ def test_the_config_changes_the_verdict(
 
 
 def test_a_bad_regex_in_the_config_is_named() -> None:
-    with pytest.raises(ValueError, match=r"lf-least-privilege-grants: config producerPrincipals entry '\(' "):
+    with pytest.raises(ValueError, match=r"lf-all-only-to-producers: config producerPrincipals entry '\(' "):
         check(
-            "lf-least-privilege-grants",
+            ALL_TO_PRODUCERS,
             *changed("role-grant", ("permissions",), ["ALL"]),
             {"producerPrincipals": ["("]},
         )

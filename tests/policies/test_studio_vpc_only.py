@@ -1,4 +1,4 @@
-"""The studio-vpc-only pack (GUARDRAILS.md 9-20), policy by policy, with no server.
+"""The studio-vpc-only pack (guardrails 9-20 of docs/guardrails.md), policy by policy, with no server.
 
 Resource policies: a compliant baseline per resource type passes; changing (or removing) one property
 at a time fails with a message naming the resource, the property and the fix; a missing property is
@@ -14,18 +14,12 @@ no dependencies (the joins fall back to known ids).
 from __future__ import annotations
 
 import copy
-import json
 import re
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import pytest
-from pulumi_policy import (
-    EnforcementLevel,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
-    StackValidationPolicy,
-)
+from pulumi_policy import ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy
 from pulumi_policy.policy import PolicyCustomTimeouts, PolicyResourceOptions
 from pulumi_policy.proxy import (
     UNKNOWN_ARRAY_VALUE,
@@ -39,7 +33,6 @@ from pulumi_policy.proxy import (
 from tests import policy_harness
 from tests.policy_harness import (
     DELETE,
-    POLICIES,
     Res,
     changed,
     load_rules,
@@ -104,39 +97,6 @@ def assert_violation(messages: Sequence[str], name: str, prop: str, *fragments: 
     assert re.fullmatch(rf"{re.escape(name)}: \S.*; \S.*\.", message, re.DOTALL), message
     for fragment in fragments:
         assert fragment in message, (fragment, message)
-
-
-def test_the_pack_has_one_policy_per_guardrail_with_the_decided_shape() -> None:
-    stack = {
-        "studio-domain-network",
-        "studio-required-vpc-endpoints",
-        "vpc-no-internet-path",
-        "vpc-flow-logs",
-        "vpc-default-security-group-closed",
-    }
-    assert list(POLICY) == [
-        "studio-domain-vpc-only",
-        "studio-domain-network",
-        "studio-domain-kms",
-        "notebook-instance-guardrails",
-        "sagemaker-model-network-isolation",
-        "sagemaker-endpoint-config-kms",
-        "feature-group-encryption",
-        "studio-required-vpc-endpoints",
-        "vpc-no-internet-path",
-        "vpc-flow-logs",
-        "vpc-default-security-group-closed",
-        "security-group-no-public-ingress",
-    ]
-    for name, policy in POLICY.items():
-        assert policy.enforcement_level == EnforcementLevel.MANDATORY, name
-        expected = StackValidationPolicy if name in stack else ResourceValidationPolicy
-        assert isinstance(policy, expected), name
-    configured = {name: set(schema_defaults(p)) for name, p in POLICY.items() if p.config_schema is not None}
-    assert configured == {
-        "studio-domain-network": {"allowedSecurityGroups"},
-        "studio-required-vpc-endpoints": {"requiredEndpoints"},
-    }
 
 
 # --- resource policies ------------------------------------------------------------------------------
@@ -233,13 +193,24 @@ BASELINES: dict[str, tuple[str, dict[str, Any]]] = {
         },
     ),
 }
+NOTEBOOK_POLICIES = (
+    "notebook-instance-no-direct-internet",
+    "notebook-instance-in-vpc",
+    "notebook-instance-no-root-access",
+    "notebook-instance-kms",
+    "notebook-instance-imdsv2",
+)
 RESOURCE_POLICIES = {
     "studio-domain-vpc-only": ["domain"],
+    "studio-domain-subnets": ["domain"],
+    "studio-domain-security-groups": ["domain"],
     "studio-domain-kms": ["domain"],
-    "notebook-instance-guardrails": ["notebook"],
+    **{name: ["notebook"] for name in NOTEBOOK_POLICIES},
     "sagemaker-model-network-isolation": ["model"],
+    "sagemaker-model-in-vpc": ["model"],
     "sagemaker-endpoint-config-kms": ["endpoint-config"],
-    "feature-group-encryption": ["feature-group"],
+    "feature-group-offline-store-kms": ["feature-group"],
+    "feature-group-online-store-kms": ["feature-group"],
     "security-group-no-public-ingress": ["security-group", "ingress-rule", "sg-rule"],
 }
 
@@ -274,6 +245,31 @@ BAD = [
     # 9
     Bad("studio-domain-vpc-only", "domain", ("appNetworkAccessType",), "PublicInternetOnly", "appNetworkAccessType"),
     Bad("studio-domain-vpc-only", "domain", ("appNetworkAccessType",), DELETE, "appNetworkAccessType", ("default",)),
+    # 10
+    Bad("studio-domain-subnets", "domain", ("subnetIds",), DELETE, "subnetIds", ("set subnetIds",)),
+    Bad("studio-domain-subnets", "domain", ("subnetIds",), [], "subnetIds"),
+    Bad(
+        "studio-domain-security-groups",
+        "domain",
+        ("defaultUserSettings", "securityGroups"),
+        DELETE,
+        "defaultUserSettings.securityGroups",
+        ("set defaultUserSettings.securityGroups",),
+    ),
+    Bad(
+        "studio-domain-security-groups",
+        "domain",
+        ("defaultUserSettings", "securityGroups"),
+        [],
+        "defaultUserSettings.securityGroups",
+    ),
+    Bad(
+        "studio-domain-security-groups",
+        "domain",
+        ("defaultUserSettings",),
+        DELETE,
+        "defaultUserSettings.securityGroups",
+    ),
     # 11
     Bad("studio-domain-kms", "domain", ("kmsKeyId",), DELETE, "kmsKeyId", ("set kmsKeyId",)),
     Bad("studio-domain-kms", "domain", ("kmsKeyId",), "", "kmsKeyId", ("set kmsKeyId",)),
@@ -287,24 +283,31 @@ BAD = [
         ("AWS managed",),
     ),
     # 12
-    Bad("notebook-instance-guardrails", "notebook", ("directInternetAccess",), "Enabled", "directInternetAccess"),
     Bad(
-        "notebook-instance-guardrails",
+        "notebook-instance-no-direct-internet", "notebook", ("directInternetAccess",), "Enabled", "directInternetAccess"
+    ),
+    Bad(
+        "notebook-instance-no-direct-internet",
         "notebook",
         ("directInternetAccess",),
         DELETE,
         "directInternetAccess",
         ("AWS defaults to Enabled",),
     ),
-    Bad("notebook-instance-guardrails", "notebook", ("subnetId",), DELETE, "subnetId", ("set subnetId",)),
-    Bad("notebook-instance-guardrails", "notebook", ("subnetId",), "", "subnetId", ("set subnetId",)),
-    Bad("notebook-instance-guardrails", "notebook", ("rootAccess",), "Enabled", "rootAccess"),
+    Bad("notebook-instance-in-vpc", "notebook", ("subnetId",), DELETE, "subnetId", ("set subnetId",)),
+    Bad("notebook-instance-in-vpc", "notebook", ("subnetId",), "", "subnetId", ("set subnetId",)),
+    Bad("notebook-instance-no-root-access", "notebook", ("rootAccess",), "Enabled", "rootAccess"),
     Bad(
-        "notebook-instance-guardrails", "notebook", ("rootAccess",), DELETE, "rootAccess", ("AWS defaults to Enabled",)
+        "notebook-instance-no-root-access",
+        "notebook",
+        ("rootAccess",),
+        DELETE,
+        "rootAccess",
+        ("AWS defaults to Enabled",),
     ),
-    Bad("notebook-instance-guardrails", "notebook", ("kmsKeyId",), DELETE, "kmsKeyId", ("set kmsKeyId",)),
+    Bad("notebook-instance-kms", "notebook", ("kmsKeyId",), DELETE, "kmsKeyId", ("set kmsKeyId",)),
     Bad(
-        "notebook-instance-guardrails",
+        "notebook-instance-imdsv2",
         "notebook",
         ("instanceMetadataServiceConfiguration", "minimumInstanceMetadataServiceVersion"),
         "1",
@@ -312,7 +315,7 @@ BAD = [
         ('to "2"',),
     ),
     Bad(
-        "notebook-instance-guardrails",
+        "notebook-instance-imdsv2",
         "notebook",
         ("instanceMetadataServiceConfiguration",),
         DELETE,
@@ -329,10 +332,10 @@ BAD = [
         "enableNetworkIsolation",
         ("AWS defaults to false",),
     ),
-    Bad("sagemaker-model-network-isolation", "model", ("vpcConfig",), DELETE, "vpcConfig", ("set vpcConfig",)),
-    Bad("sagemaker-model-network-isolation", "model", ("vpcConfig", "subnets"), [], "vpcConfig.subnets"),
+    Bad("sagemaker-model-in-vpc", "model", ("vpcConfig",), DELETE, "vpcConfig", ("set vpcConfig",)),
+    Bad("sagemaker-model-in-vpc", "model", ("vpcConfig", "subnets"), [], "vpcConfig.subnets"),
     Bad(
-        "sagemaker-model-network-isolation",
+        "sagemaker-model-in-vpc",
         "model",
         ("vpcConfig", "securityGroupIds"),
         [],
@@ -342,28 +345,28 @@ BAD = [
     Bad("sagemaker-endpoint-config-kms", "endpoint-config", ("kmsKeyArn",), DELETE, "kmsKeyArn", ("set kmsKeyArn",)),
     # 15
     Bad(
-        "feature-group-encryption",
+        "feature-group-offline-store-kms",
         "feature-group",
         ("offlineStoreConfig", "s3StorageConfig", "kmsKeyId"),
         DELETE,
         "offlineStoreConfig.s3StorageConfig.kmsKeyId",
     ),
     Bad(
-        "feature-group-encryption",
+        "feature-group-offline-store-kms",
         "feature-group",
         ("offlineStoreConfig", "s3StorageConfig"),
         DELETE,
         "offlineStoreConfig.s3StorageConfig.kmsKeyId",
     ),
     Bad(
-        "feature-group-encryption",
+        "feature-group-online-store-kms",
         "feature-group",
         ("onlineStoreConfig", "securityConfig", "kmsKeyId"),
         DELETE,
         "onlineStoreConfig.securityConfig.kmsKeyId",
     ),
     Bad(
-        "feature-group-encryption",
+        "feature-group-online-store-kms",
         "feature-group",
         ("onlineStoreConfig", "securityConfig"),
         DELETE,
@@ -401,12 +404,19 @@ def test_each_bad_or_missing_property_fails_with_resource_property_and_fix(case:
     assert_violation(messages, NAME, case.prop, *case.fragments)
 
 
+@pytest.mark.parametrize("case", BAD, ids=[f"{c.policy}:{'.'.join(map(str, c.path))}={c.value!r}" for c in BAD])
+def test_each_bad_or_missing_property_fails_no_other_policy(case: Bad) -> None:
+    """One policy per guarded property: each can be made advisory or disabled without hiding another."""
+    others = [name for name in RESOURCE_POLICIES if name != case.policy]
+    assert [name for name in others if run(name, case.baseline, case.path, case.value)] == []
+
+
 GOOD = [
     # No offline store, or an online store that is not enabled (AWS default), has nothing to encrypt.
-    ("feature-group-encryption", "feature-group", ("offlineStoreConfig",), DELETE),
-    ("feature-group-encryption", "feature-group", ("onlineStoreConfig",), DELETE),
-    ("feature-group-encryption", "feature-group", ("onlineStoreConfig", "enableOnlineStore"), DELETE),
-    ("feature-group-encryption", "feature-group", ("onlineStoreConfig", "enableOnlineStore"), False),
+    ("feature-group-offline-store-kms", "feature-group", ("offlineStoreConfig",), DELETE),
+    ("feature-group-online-store-kms", "feature-group", ("onlineStoreConfig",), DELETE),
+    ("feature-group-online-store-kms", "feature-group", ("onlineStoreConfig", "enableOnlineStore"), DELETE),
+    ("feature-group-online-store-kms", "feature-group", ("onlineStoreConfig", "enableOnlineStore"), False),
     # Egress anywhere is not ingress; a private range is fine.
     ("security-group-no-public-ingress", "sg-rule", ("type",), "egress"),
     ("security-group-no-public-ingress", "ingress-rule", ("cidrIpv4",), "10.20.0.0/16"),
@@ -423,20 +433,22 @@ def test_safe_variants_pass(policy: str, baseline: str, path: Path, value: Any) 
 # Presence checks: an unknown ARN or object counts as set.
 UNKNOWN_SET = [
     ("studio-domain-kms", "domain", ("kmsKeyId",), UNKNOWN_STRING_VALUE),
-    ("notebook-instance-guardrails", "notebook", ("subnetId",), UNKNOWN_STRING_VALUE),
-    ("notebook-instance-guardrails", "notebook", ("kmsKeyId",), UNKNOWN_STRING_VALUE),
-    ("sagemaker-model-network-isolation", "model", ("vpcConfig",), UNKNOWN_OBJECT_VALUE),
-    ("sagemaker-model-network-isolation", "model", ("vpcConfig", "subnets"), UNKNOWN_ARRAY_VALUE),
-    ("sagemaker-model-network-isolation", "model", ("vpcConfig", "securityGroupIds"), UNKNOWN_ARRAY_VALUE),
+    ("studio-domain-subnets", "domain", ("subnetIds",), UNKNOWN_ARRAY_VALUE),
+    ("studio-domain-security-groups", "domain", ("defaultUserSettings", "securityGroups"), UNKNOWN_ARRAY_VALUE),
+    ("notebook-instance-in-vpc", "notebook", ("subnetId",), UNKNOWN_STRING_VALUE),
+    ("notebook-instance-kms", "notebook", ("kmsKeyId",), UNKNOWN_STRING_VALUE),
+    ("sagemaker-model-in-vpc", "model", ("vpcConfig",), UNKNOWN_OBJECT_VALUE),
+    ("sagemaker-model-in-vpc", "model", ("vpcConfig", "subnets"), UNKNOWN_ARRAY_VALUE),
+    ("sagemaker-model-in-vpc", "model", ("vpcConfig", "securityGroupIds"), UNKNOWN_ARRAY_VALUE),
     ("sagemaker-endpoint-config-kms", "endpoint-config", ("kmsKeyArn",), UNKNOWN_STRING_VALUE),
     (
-        "feature-group-encryption",
+        "feature-group-offline-store-kms",
         "feature-group",
         ("offlineStoreConfig", "s3StorageConfig", "kmsKeyId"),
         UNKNOWN_STRING_VALUE,
     ),
     (
-        "feature-group-encryption",
+        "feature-group-online-store-kms",
         "feature-group",
         ("onlineStoreConfig", "securityConfig", "kmsKeyId"),
         UNKNOWN_STRING_VALUE,
@@ -449,21 +461,32 @@ UNKNOWN_SET = [
 # Value checks: an unknown value makes the policy unable to run (UnknownValueError), never pass.
 UNKNOWN_RAISES = [
     ("studio-domain-vpc-only", "domain", ("appNetworkAccessType",), UNKNOWN_STRING_VALUE),
-    ("notebook-instance-guardrails", "notebook", ("directInternetAccess",), UNKNOWN_STRING_VALUE),
-    ("notebook-instance-guardrails", "notebook", ("rootAccess",), UNKNOWN_STRING_VALUE),
-    ("notebook-instance-guardrails", "notebook", ("instanceMetadataServiceConfiguration",), UNKNOWN_OBJECT_VALUE),
+    ("studio-domain-security-groups", "domain", ("defaultUserSettings",), UNKNOWN_OBJECT_VALUE),
+    ("notebook-instance-no-direct-internet", "notebook", ("directInternetAccess",), UNKNOWN_STRING_VALUE),
+    ("notebook-instance-no-root-access", "notebook", ("rootAccess",), UNKNOWN_STRING_VALUE),
+    ("notebook-instance-imdsv2", "notebook", ("instanceMetadataServiceConfiguration",), UNKNOWN_OBJECT_VALUE),
     (
-        "notebook-instance-guardrails",
+        "notebook-instance-imdsv2",
         "notebook",
         ("instanceMetadataServiceConfiguration", "minimumInstanceMetadataServiceVersion"),
         UNKNOWN_STRING_VALUE,
     ),
     ("sagemaker-model-network-isolation", "model", ("enableNetworkIsolation",), UNKNOWN_BOOLEAN_VALUE),
-    ("feature-group-encryption", "feature-group", ("offlineStoreConfig",), UNKNOWN_OBJECT_VALUE),
-    ("feature-group-encryption", "feature-group", ("offlineStoreConfig", "s3StorageConfig"), UNKNOWN_OBJECT_VALUE),
-    ("feature-group-encryption", "feature-group", ("onlineStoreConfig",), UNKNOWN_OBJECT_VALUE),
-    ("feature-group-encryption", "feature-group", ("onlineStoreConfig", "enableOnlineStore"), UNKNOWN_BOOLEAN_VALUE),
-    ("feature-group-encryption", "feature-group", ("onlineStoreConfig", "securityConfig"), UNKNOWN_OBJECT_VALUE),
+    ("feature-group-offline-store-kms", "feature-group", ("offlineStoreConfig",), UNKNOWN_OBJECT_VALUE),
+    (
+        "feature-group-offline-store-kms",
+        "feature-group",
+        ("offlineStoreConfig", "s3StorageConfig"),
+        UNKNOWN_OBJECT_VALUE,
+    ),
+    ("feature-group-online-store-kms", "feature-group", ("onlineStoreConfig",), UNKNOWN_OBJECT_VALUE),
+    (
+        "feature-group-online-store-kms",
+        "feature-group",
+        ("onlineStoreConfig", "enableOnlineStore"),
+        UNKNOWN_BOOLEAN_VALUE,
+    ),
+    ("feature-group-online-store-kms", "feature-group", ("onlineStoreConfig", "securityConfig"), UNKNOWN_OBJECT_VALUE),
     ("security-group-no-public-ingress", "security-group", ("ingress",), UNKNOWN_ARRAY_VALUE),
     ("security-group-no-public-ingress", "security-group", ("ingress", 0), UNKNOWN_OBJECT_VALUE),
     ("security-group-no-public-ingress", "security-group", ("ingress", 0, "cidrBlocks"), UNKNOWN_ARRAY_VALUE),
@@ -498,12 +521,12 @@ def test_an_unknown_rule_type_with_a_public_cidr_stops_the_policy() -> None:
 
 
 def test_known_violations_are_reported_before_an_unknown_value_stops_the_policy() -> None:
-    props = changed(BASELINES["notebook"][1], ("directInternetAccess",), UNKNOWN_STRING_VALUE)
-    props = changed(props, ("rootAccess",), "Enabled")
+    props = changed(BASELINES["security-group"][1], ("ingress", 0, "cidrBlocks"), UNKNOWN_ARRAY_VALUE)
+    props = changed(props, ("ingress", 1, "ipv6CidrBlocks"), ["::/0"])
     messages: list[str] = []
     options = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], None)
-    args = ResourceValidationArgs(NOTEBOOK, unknown_checking_proxy(props), "urn", NAME, options, None, {})
-    policy = POLICY["notebook-instance-guardrails"]
+    args = ResourceValidationArgs(SECURITY_GROUP, unknown_checking_proxy(props), "urn", NAME, options, None, {})
+    policy = POLICY["security-group-no-public-ingress"]
     assert isinstance(policy, ResourceValidationPolicy)
 
     def report(message: str, urn: str | None = None) -> None:
@@ -512,7 +535,26 @@ def test_known_violations_are_reported_before_an_unknown_value_stops_the_policy(
     with pytest.raises(UnknownValueError):
         policy.validate(args, report)
     assert len(messages) == 1
-    assert_violation(messages, NAME, "rootAccess")
+    assert_violation(messages, NAME, "ingress[1].ipv6CidrBlocks")
+
+
+@pytest.mark.parametrize(
+    ("policy", "path"),
+    [
+        ("notebook-instance-no-direct-internet", ("directInternetAccess",)),
+        ("notebook-instance-no-root-access", ("rootAccess",)),
+        ("notebook-instance-imdsv2", ("instanceMetadataServiceConfiguration",)),
+    ],
+)
+def test_an_unknown_value_stops_only_the_policy_that_needs_it(policy: str, path: Path) -> None:
+    props = changed(changed(BASELINES["notebook"][1], path, UNKNOWN_STRING_VALUE), ("kmsKeyId",), DELETE)
+    checked = POLICY[policy]
+    assert isinstance(checked, ResourceValidationPolicy)
+    with pytest.raises(UnknownValueError):
+        resource_violations(checked, NOTEBOOK, props, NAME)
+    kms = POLICY["notebook-instance-kms"]
+    assert isinstance(kms, ResourceValidationPolicy)
+    assert_violation(resource_violations(kms, NOTEBOOK, props, NAME), NAME, "kmsKeyId")
 
 
 # --- stack policies ------------------------------------------------------------------------------
@@ -749,33 +791,9 @@ def _sg_added(name: str, key: str, path: Path) -> Mutate:
 
 
 STACK_CASES = [
-    # 10
-    StackCase("studio-domain-network", "no subnets", set_("domain", ("subnetIds",), DELETE), "domain", "subnetIds"),
-    StackCase("studio-domain-network", "empty subnets", set_("domain", ("subnetIds",), []), "domain", "subnetIds"),
+    # 10 (a domain's own subnets and security groups are resource policies, above)
     StackCase(
-        "studio-domain-network",
-        "no default security groups",
-        set_("domain", ("defaultUserSettings", "securityGroups"), DELETE),
-        "domain",
-        "defaultUserSettings.securityGroups",
-        ("set defaultUserSettings.securityGroups",),
-    ),
-    StackCase(
-        "studio-domain-network",
-        "empty default security groups",
-        set_("domain", ("defaultUserSettings", "securityGroups"), []),
-        "domain",
-        "defaultUserSettings.securityGroups",
-    ),
-    StackCase(
-        "studio-domain-network",
-        "no default user settings",
-        set_("domain", ("defaultUserSettings",), DELETE),
-        "domain",
-        "defaultUserSettings.securityGroups",
-    ),
-    StackCase(
-        "studio-domain-network",
+        "studio-profile-security-groups",
         "a profile adds a new group",
         _sg_added("alice", "userSettings", ("userSettings", "securityGroups")),
         "alice",
@@ -783,7 +801,7 @@ STACK_CASES = [
         ("extra-sg", "domain", "allowedSecurityGroups"),
     ),
     StackCase(
-        "studio-domain-network",
+        "studio-profile-security-groups",
         "a profile uses the endpoints group instead",
         both(
             set_("bob", ("userSettings", "securityGroups"), ["sg-endpoints-id"]),
@@ -794,7 +812,7 @@ STACK_CASES = [
         ("endpoints-sg",),
     ),
     StackCase(
-        "studio-domain-network",
+        "studio-profile-security-groups",
         "a profile adds a group from outside the stack",
         set_("alice", ("userSettings", "securityGroups"), ["sg-studio-id", EXTERNAL_SG]),
         "alice",
@@ -802,7 +820,7 @@ STACK_CASES = [
         (EXTERNAL_SG,),
     ),
     StackCase(
-        "studio-domain-network",
+        "studio-profile-security-groups",
         "spaces add a group",
         _sg_added("domain", "defaultSpaceSettings", ("defaultSpaceSettings", "securityGroups")),
         "domain",
@@ -1067,12 +1085,16 @@ def test_each_stack_mutation_fails_with_resource_property_and_fix(case: StackCas
 
 SAFE_STACKS = [
     (
-        "studio-domain-network",
+        "studio-profile-security-groups",
         "a profile inherits the domain's groups",
         set_("alice", ("userSettings", "securityGroups"), DELETE),
     ),
-    ("studio-domain-network", "a profile with no user settings", set_("bob", ("userSettings",), DELETE)),
-    ("studio-domain-network", "spaces inherit the domain's groups", set_("domain", ("defaultSpaceSettings",), DELETE)),
+    ("studio-profile-security-groups", "a profile with no user settings", set_("bob", ("userSettings",), DELETE)),
+    (
+        "studio-profile-security-groups",
+        "spaces inherit the domain's groups",
+        set_("domain", ("defaultSpaceSettings",), DELETE),
+    ),
     (
         "studio-required-vpc-endpoints",
         "another region",
@@ -1113,17 +1135,17 @@ def test_safe_stack_variants_pass(policy: str, what: str, mutate: Mutate, mode: 
 # the policy cannot run, and says so, instead of passing or failing on a guess.
 UNKNOWN_STACKS = [
     (
-        "studio-domain-network",
+        "studio-profile-security-groups",
         "a profile's domain",
         both(set_("alice", ("domainId",), UNKNOWN_STRING_VALUE), depend("alice", "domainId")),
     ),
     (
-        "studio-domain-network",
+        "studio-profile-security-groups",
         "the domain's default user settings",
         set_("domain", ("defaultUserSettings",), UNKNOWN_OBJECT_VALUE),
     ),
     (
-        "studio-domain-network",
+        "studio-profile-security-groups",
         "a profile's group from no security group resource",
         both(
             set_("alice", ("userSettings", "securityGroups"), [UNKNOWN_STRING_VALUE]),
@@ -1131,7 +1153,7 @@ UNKNOWN_STACKS = [
         ),
     ),
     (
-        "studio-domain-network",
+        "studio-profile-security-groups",
         "a profile's whole list, from no security group resource",
         both(set_("alice", ("userSettings", "securityGroups"), UNKNOWN_ARRAY_VALUE), depend("alice", "userSettings")),
     ),
@@ -1218,13 +1240,13 @@ def test_an_unknown_that_leaves_a_stack_policy_open_stops_it(policy: str, what: 
 UNKNOWN_DECIDED = [
     # The unknown entry is the studio group's (unknown) id: the dependency tells which group it is.
     (
-        "studio-domain-network",
+        "studio-profile-security-groups",
         "a profile's whole list from the domain's group",
         set_("alice", ("userSettings", "securityGroups"), UNKNOWN_ARRAY_VALUE),
         None,
     ),
     (
-        "studio-domain-network",
+        "studio-profile-security-groups",
         "a profile's whole list from another group",
         both(
             add(EXTRA_SG),
@@ -1282,12 +1304,14 @@ def test_an_unknown_the_policy_can_decide_around(policy: str, what: str, mutate:
 # --- configuration -------------------------------------------------------------------------------
 
 
-def test_the_example_config_holds_the_defaults_of_every_configurable_policy() -> None:
-    example = json.loads((POLICIES / PACK / "policy-config.example.json").read_text())
+def test_the_config_defaults_are_the_programs() -> None:
+    """Written out, so a wrong default fails: the endpoints VPC-only Studio cannot work without (the
+    program's VPCs have these and more), and no security group beyond a profile's domain's."""
     configurable = {name: schema_defaults(p) for name, p in POLICY.items() if p.config_schema is not None}
-    assert example == configurable
-    assert configurable["studio-required-vpc-endpoints"]["requiredEndpoints"] == REQUIRED
-    assert configurable["studio-domain-network"]["allowedSecurityGroups"] == []
+    assert configurable == {
+        "studio-profile-security-groups": {"allowedSecurityGroups": []},
+        "studio-required-vpc-endpoints": {"requiredEndpoints": REQUIRED},
+    }
 
 
 def _external_group(resources: list[Res]) -> None:
@@ -1297,27 +1321,27 @@ def _external_group(resources: list[Res]) -> None:
 def test_allowed_security_groups_lets_profiles_use_a_listed_group() -> None:
     resources = stack()
     _external_group(resources)
-    assert stack_run("studio-domain-network", resources)  # the default allows none
-    assert stack_run("studio-domain-network", resources, {"allowedSecurityGroups": [EXTERNAL_SG]}) == []
-    assert stack_run("studio-domain-network", resources, {"allowedSecurityGroups": ["sg-other"]})
+    assert stack_run("studio-profile-security-groups", resources)  # the default allows none
+    assert stack_run("studio-profile-security-groups", resources, {"allowedSecurityGroups": [EXTERNAL_SG]}) == []
+    assert stack_run("studio-profile-security-groups", resources, {"allowedSecurityGroups": ["sg-other"]})
 
 
 def test_allowed_security_groups_matches_a_stack_group_by_its_known_id() -> None:
     resources = stack()
     _sg_added("alice", "userSettings", ("userSettings", "securityGroups"))(resources)
-    assert stack_run("studio-domain-network", resources, {"allowedSecurityGroups": ["sg-extra-id"]}) == []
+    assert stack_run("studio-profile-security-groups", resources, {"allowedSecurityGroups": ["sg-extra-id"]}) == []
     # While its id is unknown the group cannot be one of the listed (existing) groups.
     assert stack_run(
-        "studio-domain-network", in_mode(resources, "unknown-ids"), {"allowedSecurityGroups": ["sg-extra-id"]}
+        "studio-profile-security-groups", in_mode(resources, "unknown-ids"), {"allowedSecurityGroups": ["sg-extra-id"]}
     )
 
 
 def test_a_profile_of_a_domain_outside_the_stack_may_use_only_allowed_groups() -> None:
     resources = stack()
     both(set_("alice", ("domainId",), "d-elsewhere"), depend("alice", "domainId"))(resources)
-    messages = stack_run("studio-domain-network", resources)
+    messages = stack_run("studio-profile-security-groups", resources)
     assert_violation(messages, "alice", "userSettings.securityGroups", "studio-sg", "d-elsewhere is not in this stack")
-    assert stack_run("studio-domain-network", resources, {"allowedSecurityGroups": ["sg-studio-id"]}) == []
+    assert stack_run("studio-profile-security-groups", resources, {"allowedSecurityGroups": ["sg-studio-id"]}) == []
 
 
 def test_required_endpoints_is_configurable() -> None:
@@ -1333,9 +1357,11 @@ def test_required_endpoints_is_configurable() -> None:
 def test_without_config_the_policies_fall_back_to_the_same_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(policy_harness, "schema_defaults", lambda policy: {})
     resources = stack()
-    assert stack_run("studio-domain-network", resources) == []
+    assert stack_run("studio-profile-security-groups", resources) == []
     assert stack_run("studio-required-vpc-endpoints", resources) == []
     _external_group(resources)
     drop("ep-glue")(resources)
-    assert_violation(stack_run("studio-domain-network", resources), "alice", "userSettings.securityGroups", EXTERNAL_SG)
+    assert_violation(
+        stack_run("studio-profile-security-groups", resources), "alice", "userSettings.securityGroups", EXTERNAL_SG
+    )
     assert_violation(stack_run("studio-required-vpc-endpoints", resources), "domain", "vpcId", ".glue (no endpoint)")
