@@ -21,7 +21,6 @@ from contracts import cidr, naming
 from contracts.endpoints import DEFAULT_INTERFACE_ENDPOINTS as DEFAULT_INTERFACE_ENDPOINTS  # transitional re-export
 from contracts.endpoints import REQUIRED_INTERFACE_ENDPOINTS, endpoint_service_name
 
-#: Interface endpoints Studio and its jobs cannot work without (GUARDRAILS.md #16).
 HTTPS = 443
 
 

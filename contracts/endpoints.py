@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-#: What VPC-only Studio and its jobs cannot work without (the policy packs require them too).
+#: What VPC-only Studio and its jobs cannot work without; the policy packs require them too
+#: (studio-required-vpc-endpoints, guardrail 16 in docs/guardrails.md).
 REQUIRED_INTERFACE_ENDPOINTS = (
     "sagemaker.api",
     "sagemaker.runtime",
