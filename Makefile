@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: install install-ops install-dev preview test lint format lock clean bench graph
+.PHONY: install install-ops install-dev preview test lint format lock clean bench graph guardrails
 
 # Installing is idempotent: a stamp per pinned set, redone only when its lock file changes. Each set
 # includes the one before: program < ops (boto3, SageMaker SDK) < dev (tests, lint, moto).
@@ -43,6 +43,10 @@ bench: install-dev
 graph: install
 	$(BIN)/python -m offline graph --out docs/platform.dot
 	$(BIN)/python -m offline graph --out docs/platform.svg
+
+## guardrails: rewrite docs/guardrails.md, the guardrail catalogue, from the policy packs
+guardrails: install
+	$(BIN)/python policies/catalogue.py > docs/guardrails.md
 
 ## lint: ruff (lint and format), mypy, and actionlint on the GitHub workflows
 ACTIONLINT := tools/actionlint
