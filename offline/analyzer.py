@@ -12,7 +12,6 @@ import json
 import os
 import selectors
 import subprocess
-import sys
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -21,20 +20,24 @@ from typing import Any
 
 import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
-from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from offline import EngineError
 from offline.mocks import ResourceRecord
+from offline.pulumi_internals import (
+    analyzer_pb2,
+    analyzer_pb2_grpc,
+    analyzer_stub,
+    enforcement_levels,
+    policy_pack_command,
+    policy_pack_environment,
+)
 from offline.synth import StackResult
 
 #: How long a pack may take to start and print its port.
 START_TIMEOUT_SECONDS = 30
-LEVELS = {
-    analyzer_pb2.ADVISORY: "advisory",
-    analyzer_pb2.MANDATORY: "mandatory",
-    analyzer_pb2.DISABLED: "disabled",
-    analyzer_pb2.REMEDIATE: "remediate",
-}
+#: Enforcement levels by name (as config files spell them) and by the protocol's value.
+LEVEL_NAMES = enforcement_levels()
+LEVELS = {value: name for name, value in LEVEL_NAMES.items()}
 
 
 @dataclass(frozen=True)
@@ -85,18 +88,14 @@ class PackSession:
         self._policy_config = policy_config
         env = {
             **os.environ,
-            "PULUMI_CONFIG": json.dumps(dict(identity.config)),
-            "PULUMI_PROJECT": identity.project,
-            "PULUMI_STACK": identity.stack,
-            "PULUMI_ORGANIZATION": "organization",
-            "PULUMI_DRY_RUN": "true",
+            **policy_pack_environment(identity.project, identity.stack, identity.config, "organization"),
         }
         self._starting = [
             (
                 folder,
                 # The engine passes its own address; a pack only needs it for logging and never dials it.
                 subprocess.Popen(
-                    [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", "."],
+                    policy_pack_command("127.0.0.1:0"),
                     cwd=folder,
                     env=env,
                     stdout=subprocess.PIPE,
@@ -131,7 +130,7 @@ class PackSession:
     def _connect(self, folder: Path, process: subprocess.Popen[str], user_config: Mapping[str, Any]) -> _RunningPack:
         port = _read_port(folder, process)
         channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-        stub = analyzer_pb2_grpc.AnalyzerStub(channel)
+        stub = analyzer_stub(channel)
         info = stub.GetAnalyzerInfo(empty_pb2.Empty())
         stub.ConfigureStack(
             analyzer_pb2.AnalyzerStackConfigureRequest(
@@ -211,14 +210,6 @@ def _read_port(folder: Path, process: subprocess.Popen[str]) -> int:
         reason = error[-1] if error else f"no port within {START_TIMEOUT_SECONDS} s"
         raise EngineError(f"policy pack {folder.name}: did not start ({reason}); expected it to print its port")
     return int(line)
-
-
-LEVEL_NAMES = {
-    "advisory": analyzer_pb2.ADVISORY,
-    "mandatory": analyzer_pb2.MANDATORY,
-    "disabled": analyzer_pb2.DISABLED,
-    "remediate": analyzer_pb2.REMEDIATE,
-}
 
 
 def _policy_config(

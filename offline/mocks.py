@@ -14,10 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pulumi.runtime import rpc
-from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
+from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 
 from offline import EngineError
+from offline.pulumi_internals import HookedMockMonitor, Registration, is_secret
 
 
 @dataclass
@@ -39,72 +39,44 @@ class ResourceRecord:
     registered_outputs: bool = False
 
 
-class RecordingMonitor(MockMonitor):
-    """A MockMonitor that also records each RegisterResource request and its response."""
+class RecordingMonitor(HookedMockMonitor):
+    """A mock resource monitor that also records each resource the program registers or reads."""
 
     def __init__(self, mocks: Mocks) -> None:
         super().__init__(mocks)
         self.records: list[ResourceRecord] = []
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
-        if request.type != "pulumi:pulumi:Stack":
-            self.records.append(
-                ResourceRecord(
-                    type=request.type,
-                    name=request.name,
-                    urn=response.urn,
-                    id=response.id,
-                    custom=request.custom,
-                    parent=request.parent,
-                    provider=request.provider,
-                    protect=request.protect,
-                    retain_on_delete=request.retainOnDelete,
-                    dependencies=list(request.dependencies),
-                    property_dependencies={
-                        key: list(value.urns) for key, value in request.propertyDependencies.items()
-                    },
-                    inputs=_plain(rpc.deserialize_properties(request.object)),
-                    outputs=_plain(rpc.deserialize_properties(response.object)) if request.custom else {},
-                )
-            )
-        return response
-
-    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-        """A component's ``register_outputs``: kept as the component's outputs."""
-        for record in self.records:
-            if record.urn == request.urn:
-                record.outputs = _plain(rpc.deserialize_properties(request.outputs))
-                record.registered_outputs = True
-        return super().RegisterResourceOutputs(request)  # type: ignore[no-untyped-call]
-
-    def ReadResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-        """Reads (such as StackReference) are resources of the stack too, with an id given up front."""
-        response = super().ReadResource(request)  # type: ignore[no-untyped-call]
+    def on_register(self, registration: Registration) -> None:
         self.records.append(
             ResourceRecord(
-                type=request.type,
-                name=request.name,
-                urn=response.urn,
-                id=request.id,
-                custom=True,
-                parent=request.parent,
-                provider=request.provider,
-                protect=False,
-                retain_on_delete=False,
-                dependencies=list(request.dependencies),
-                property_dependencies={},
-                inputs=_plain(rpc.deserialize_properties(request.properties)),
-                outputs=_plain(rpc.deserialize_properties(response.properties)),
+                type=registration.type,
+                name=registration.name,
+                urn=registration.urn,
+                id=registration.id,
+                custom=registration.custom,
+                parent=registration.parent,
+                provider=registration.provider,
+                protect=registration.protect,
+                retain_on_delete=registration.retain_on_delete,
+                dependencies=registration.dependencies,
+                property_dependencies=registration.property_dependencies,
+                inputs=_plain(registration.inputs),
+                outputs=_plain(registration.outputs),
             )
         )
-        return response
+
+    def on_outputs(self, urn: str, outputs: Any) -> None:
+        """A component's ``register_outputs``: kept as the component's outputs."""
+        for record in self.records:
+            if record.urn == urn:
+                record.outputs = _plain(outputs)
+                record.registered_outputs = True
 
 
 def _plain(value: Any) -> Any:
     """Turn deserialized properties into JSON-ready values (secrets unwrapped, as the analyzer gets them)."""
     if isinstance(value, Mapping):
-        if rpc._special_sig_key in value and value[rpc._special_sig_key] == rpc._special_secret_sig:
+        if is_secret(value):
             return _plain(value.get("value"))
         return {str(key): _plain(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):

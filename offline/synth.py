@@ -12,12 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pulumi
-from pulumi.runtime import settings as runtime_settings
-from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
-
-from offline import EngineError
+from offline import EngineError, pulumi_internals
 from offline.mocks import PlatformMocks, RecordingMonitor, ResourceRecord
 from offline.project import Project
 
@@ -47,22 +42,20 @@ def synthesize(
     monitor = RecordingMonitor(mocks)
     with _program_environment(project.directory):
         # Each stack is a fresh program run: a new root stack resource, config and monitor.
-        runtime_settings.ROOT.set(None)
-        pulumi.runtime.set_all_config(config)
-        pulumi.runtime.set_mocks(mocks, project=project.name, stack=stack, preview=False, monitor=monitor)
+        pulumi_internals.reset_root_stack()
+        pulumi_internals.set_program_config(config)
+        pulumi_internals.install_mocks(mocks, monitor, project=project.name, stack=stack)
 
         def run_program() -> None:
             runpy.run_path(str(project.main), run_name="__main__")
 
         try:
-            _sync_await(run_pulumi_func(run_program))
+            pulumi_internals.run_program(run_program)
         except EngineError:
             raise
         except Exception as error:
             raise ProgramError(f"{stack}: {_one_line(error)}") from error
-        root = runtime_settings.get_root_resource()
-        raw_outputs = getattr(root, "outputs", {})
-        outputs = {key: _sync_await(pulumi.Output.from_input(value).future()) for key, value in raw_outputs.items()}
+        outputs = pulumi_internals.stack_exports()
     return StackResult(
         name=stack,
         project=project.name,

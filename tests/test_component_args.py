@@ -134,8 +134,60 @@ def test_bad_args_are_refused_with_the_fix(build: Callable[[], object], fragment
     assert "\n" not in str(caught.value)
 
 
-def test_good_args_pass() -> None:
-    network()
-    bucket()
-    bucket(kms_key_arn=None, access_log_bucket=None, access_log_target=True)
-    studio()
+#: Args right at the edge of what each check refuses, and the fields they were given: validation
+#: accepts them and keeps each value as given (it refuses; it never "fixes" a value quietly).
+GOOD: list[tuple[Callable[[], object], dict[str, object]]] = [
+    (lambda: network(), {"subnet_cidrs": ["10.0.0.0/20", "10.0.16.0/20"], "vpc_cidr": "10.0.0.0/16"}),
+    (
+        lambda: network(interface_endpoints=[*REQUIRED_INTERFACE_ENDPOINTS, "athena"]),
+        {"interface_endpoints": [*REQUIRED_INTERFACE_ENDPOINTS, "athena"]},
+    ),
+    (lambda: bucket(), {"kms_key_arn": KEY, "access_log_bucket": "logs", "access_log_target": False}),
+    (
+        lambda: bucket(kms_key_arn=None, access_log_bucket=None, access_log_target=True),
+        {"kms_key_arn": None, "access_log_bucket": None, "access_log_target": True},
+    ),
+    (
+        lambda: bucket(noncurrent_version_days=1, expire_after_days=1),
+        {"noncurrent_version_days": 1, "expire_after_days": 1},
+    ),
+    (lambda: studio(), {"idle_timeout_minutes": 60, "user_profiles": ["alice"]}),
+    (lambda: studio(idle_timeout_minutes=525600), {"idle_timeout_minutes": 525600}),
+    (lambda: studio(user_profiles=["bob", "alice"]), {"user_profiles": ["bob", "alice"]}),
+    (
+        lambda: CustomerKeyArgs(description="d", alias="x", policy="{}", deletion_window_in_days=7),
+        {"deletion_window_in_days": 7},
+    ),
+    (lambda: CustomerKeyArgs(description="d", alias="x", policy="{}"), {"alias": "x", "deletion_window_in_days": 30}),
+    (
+        lambda: PlatformRoleArgs(role_name="r" * 64, description="d", trust_policy={}, statements=[{}]),
+        {"role_name": "r" * 64, "statements": [{}]},
+    ),
+    (
+        lambda: LakeFormationSettingsArgs(admins=["arn:aws:iam::1:role/deployer"]),
+        {"admins": ["arn:aws:iam::1:role/deployer"]},
+    ),
+    (
+        lambda: TagGrant("p", ["SELECT", "DESCRIBE"], "TABLE", {"layer": ["raw"]}),
+        {"permissions": ["SELECT", "DESCRIBE"]},
+    ),
+    (
+        lambda: WarehouseArgs(
+            namespace_name="n",
+            vpc_id="v",
+            subnet_ids=[],
+            client_security_group_id="sg",
+            s3_prefix_list_id="pl",
+            kms_key_arn=KEY,
+            iam_role_arn="r",
+            base_capacity=512,
+        ),
+        {"base_capacity": 512},
+    ),
+]
+
+
+@pytest.mark.parametrize(("build", "given"), GOOD, ids=[",".join(given) for _, given in GOOD])
+def test_good_args_pass_and_keep_their_values(build: Callable[[], object], given: dict[str, object]) -> None:
+    args = build()
+    assert {name: getattr(args, name) for name in given} == given

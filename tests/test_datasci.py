@@ -265,10 +265,89 @@ def test_jobs_started_by_the_execution_role_must_run_in_the_vpc_with_kms(datasci
     assert set(condition["Null"].values()) == {"false"} and len(condition["Null"]) == 4
 
 
+def pass_to_sagemaker(*role_arns: str) -> dict[str, Any]:
+    """The one statement a role that starts SageMaker work may pass roles with, written out: exactly
+    these roles, and only to SageMaker."""
+    return {
+        "Sid": "PassExecutionRoleToSageMaker",
+        "Effect": "Allow",
+        "Action": "iam:PassRole",
+        "Resource": sorted(role_arns),
+        "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+    }
+
+
+#: Every role of the platform that may pass roles, by stack and the name of its inline policy: the
+#: stack export of the role itself, and the exports of the roles it may pass to SageMaker.
+PASSING_ROLES = {
+    ("datasci", "datasci-studio-execution-policy"): ("executionRoleArn", ["executionRoleArn"]),
+    ("datasci", "datasci-training-policy"): ("trainingRoleArn", ["trainingRoleArn"]),
+    ("datasci", "datasci-feature-runner-policy"): ("featureRunnerRoleArn", ["executionRoleArn", "trainingRoleArn"]),
+    ("datamgmt", "datamgmt-job-execution-policy"): ("jobExecutionRoleArn", ["jobExecutionRoleArn"]),
+    ("datamgmt", "datamgmt-training-policy"): ("trainingRoleArn", ["trainingRoleArn"]),
+    (
+        "datamgmt",
+        "datamgmt-feature-deployer-policy",
+    ): ("featureDeployerRoleArn", ["jobExecutionRoleArn", "trainingRoleArn"]),
+}
+
+
+def pass_role_statements(platform: Preview) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Every statement of every synthesized policy document that names iam:PassRole, in any input of
+    any resource (inline role policies, managed policies, resource policies), by stack and resource."""
+
+    def documents(value: Any) -> list[Any]:
+        if isinstance(value, dict):
+            return [document for item in value.values() for document in documents(item)]
+        if isinstance(value, list):
+            return [document for item in value for document in documents(item)]
+        if isinstance(value, str) and "iam:PassRole" in value:
+            try:
+                return [json.loads(value)]
+            except ValueError:
+                pytest.fail(f"an input names iam:PassRole but is no policy document: {value[:200]}")
+        return []
+
+    found: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for stack in platform.stacks:
+        for record in stack.result.resources:
+            for document in documents(record.inputs):
+                statements = document["Statement"]
+                found.setdefault((stack.result.name, record.name), []).extend(
+                    s
+                    for s in ([statements] if isinstance(statements, dict) else statements)
+                    if "iam:PassRole" in json.dumps(s)
+                )
+    return found
+
+
+def test_only_the_known_roles_may_pass_roles(platform: Preview) -> None:
+    assert sorted(pass_role_statements(platform)) == sorted(PASSING_ROLES)
+
+
+@pytest.mark.parametrize(("stack_name", "policy"), sorted(PASSING_ROLES))
+def test_roles_are_passed_only_to_sagemaker_and_only_the_platforms_own(
+    platform: Preview, stack: Stack, stack_name: str, policy: str
+) -> None:
+    exports = outputs(stack(stack_name))
+    owner, passed = PASSING_ROLES[(stack_name, policy)]
+    record = one(stack(stack_name), "aws:iam/rolePolicy:RolePolicy", policy)
+    assert record.inputs["role"] == exports[owner].rsplit("/", 1)[-1]
+    assert pass_role_statements(platform)[(stack_name, policy)] == [pass_to_sagemaker(*(exports[p] for p in passed))]
+
+
 def test_execution_role_passes_only_itself_and_only_to_sagemaker(datasci: StackPreview) -> None:
     statements = role_policy(datasci, "studio-execution")
     passes = [s for s in statements if "iam:PassRole" in json.dumps(s["Action"])]
-    assert passes == [docs.pass_roles_to_sagemaker([outputs(datasci)["executionRoleArn"]])]
+    assert passes == [
+        {
+            "Sid": "PassExecutionRoleToSageMaker",
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": [outputs(datasci)["executionRoleArn"]],
+            "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+        }
+    ]
 
 
 def test_studio_app_rights_are_scoped_to_this_domain(datasci: StackPreview) -> None:

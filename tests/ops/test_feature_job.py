@@ -7,9 +7,10 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import boto3
 import pytest
@@ -247,11 +248,115 @@ def test_an_unknown_account_is_refused_by_the_parser(capsys: pytest.CaptureFixtu
     assert "invalid choice: 'prod'" in line
 
 
-def test_online_features_need_the_featurestore_runtime(aws: boto3.Session) -> None:
-    pytest.skip(
-        "moto 5.2.5 does not emulate sagemaker-featurestore-runtime (GetRecord, BatchGetRecord, PutRecord); "
-        "ops/online.py is exercised only against AWS"
-    )
+# The online store's reads go through botocore's Stubber: moto 5.2.5 has no
+# sagemaker-featurestore-runtime (its server answers GetRecord and BatchGetRecord with 404 "Not yet
+# implemented"). The Stubber checks each request against the service model botocore ships, and
+# refuses a response that is not in that model's shape, so what ops sends and what it reads are
+# what AWS would take and give.
+
+RUNTIME: Final = "sagemaker-featurestore-runtime"
+
+
+def _record(customer: str, tenure: str) -> list[dict[str, str]]:
+    """A record of the customer-churn group as the online store returns it: name and value as text."""
+    return [
+        {"FeatureName": "customer_id", "ValueAsString": customer},
+        {"FeatureName": "event_time", "ValueAsString": "2026-11-01T00:00:00Z"},
+        {"FeatureName": "tenure_months", "ValueAsString": tenure},
+    ]
+
+
+def test_online_features_are_read_one_with_get_record_several_with_batch_get_record() -> None:
+    from botocore.stub import Stubber
+
+    from ops.online import get_records
+
+    runtime = boto3.Session(region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x").client(RUNTIME)
+    with Stubber(runtime) as stub:
+        stub.add_response(
+            "get_record",
+            {"Record": _record("c1", "3"), "ExpiresAt": "2026-12-01T00:00:00Z"},
+            {"FeatureGroupName": "customer-churn", "RecordIdentifierValueAsString": "c1"},
+        )
+        stub.add_response(
+            "get_record",
+            {"Record": _record("c1", "4")},
+            {"FeatureGroupName": "customer-churn", "RecordIdentifierValueAsString": "c1"},
+        )
+        # An identifier the store does not hold: GetRecord answers with no Record at all.
+        stub.add_response(
+            "get_record", {}, {"FeatureGroupName": "customer-churn", "RecordIdentifierValueAsString": "gone"}
+        )
+        stub.add_response(
+            "batch_get_record",
+            {
+                "Records": [
+                    {
+                        "FeatureGroupName": "customer-churn",
+                        "RecordIdentifierValueAsString": "c1",
+                        "Record": _record("c1", "3"),
+                    },
+                    {
+                        "FeatureGroupName": "customer-churn",
+                        "RecordIdentifierValueAsString": "c2",
+                        "Record": _record("c2", "12"),
+                    },
+                ],
+                "Errors": [],
+                "UnprocessedIdentifiers": [],
+            },
+            {
+                "Identifiers": [
+                    {"FeatureGroupName": "customer-churn", "RecordIdentifiersValueAsString": ["c1", "c2", "gone"]}
+                ]
+            },
+        )
+        one, timed = get_records(runtime, "customer-churn", ["c1"], repeat=2)
+        missing, _ = get_records(runtime, "customer-churn", ["gone"])
+        several, once = get_records(runtime, "customer-churn", ["c1", "c2", "gone"])
+        stub.assert_no_pending_responses()
+    # The last of the repeated calls is the one returned; every call is timed.
+    assert one == [{"customer_id": "c1", "event_time": "2026-11-01T00:00:00Z", "tenure_months": "4"}]
+    assert timed.calls == 2 and 0 <= timed.p50_ms <= timed.p95_ms <= timed.max_ms
+    assert missing == []
+    assert [(r["customer_id"], r["tenure_months"]) for r in several] == [("c1", "3"), ("c2", "12")]
+    assert once.calls == 1
+
+
+def test_online_features_are_read_in_the_target_account_and_printed(
+    aws: boto3.Session, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``python -m ops online-features``: the role is assumed through moto's STS; the one client moto
+    cannot serve is stubbed, and made from the assumed role's session, in the target account."""
+    from botocore.stub import Stubber
+
+    real_client: Any = boto3.Session.client
+    made_in: list[str] = []
+    stubs: list[Stubber] = []
+
+    def client(self: boto3.Session, service_name: str, *args: Any, **kwargs: Any) -> Any:
+        made = real_client(self, service_name, *args, **kwargs)
+        if service_name == RUNTIME:
+            made_in.append(real_client(self, "sts").get_caller_identity()["Account"])
+            stub = Stubber(made)
+            stub.add_response(
+                "get_record",
+                {"Record": _record("c1", "3")},
+                {"FeatureGroupName": "customer-churn", "RecordIdentifierValueAsString": "c1"},
+            )
+            stub.activate()
+            stubs.append(stub)
+        return made
+
+    monkeypatch.setattr(boto3.Session, "client", client)
+    role = f"arn:aws:iam::{DATASCI}:role/mlops/mlops-datasci-feature-runner"
+    args = ["online-features", "--account", "datasci", "--feature-group", "customer-churn", "--record-id", "c1"]
+    assert main([*args, "--role-arn", role]) == 0
+    assert made_in == [DATASCI]
+    stubs[0].assert_no_pending_responses()
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == "customer_id=c1 event_time=2026-11-01T00:00:00Z tenure_months=3"
+    assert re.fullmatch(r"1 of 1 records; 1 calls: p50 [\d.]+ ms, p95 [\d.]+ ms, max [\d.]+ ms", lines[1])
 
 
 def test_ingest_script_reads_every_csv(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ result rows the test gives it."""
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import hashlib
 import importlib.util
 import io
@@ -21,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import botocore.exceptions
 import pytest
 
 from components.feature_catalog import load_spec
@@ -275,6 +275,15 @@ def test_the_registered_version_is_read_from_the_register_step(platform: Preview
         assert run.registered_version(execution) is None
 
 
+#: What a run of the pipeline gives its placeholders: the model, the execution, the evaluated AUC.
+RUN_VALUES = {
+    "Steps.Train.ModelArtifacts.S3ModelArtifacts": "s3://bucket/customer-churn/models/job/output/model.tar.gz",
+    "Execution.PipelineExecutionId": "abc123",
+    "Execution.PipelineExecutionArn": f"arn:aws:sagemaker:{REGION}:{DATASCI}:pipeline/x/execution/abc123",
+    "binary_classification_metrics.auc.value": 0.81,
+}
+
+
 def _concrete(value: Any, values: dict[str, Any]) -> Any:
     """A definition's arguments with its placeholders (``Get``, ``Std:Join``) given values."""
     if isinstance(value, dict):
@@ -295,13 +304,7 @@ def test_the_registration_request_is_one_the_registry_accepts(started: Started, 
     """The RegisterModel step's arguments, with the run's values in place, through botocore's
     validation and moto's registry. moto keeps each account apart and does not resolve a group by
     another account's ARN, so the request goes to a group of the same name in the tooling account."""
-    values = {
-        "Steps.Train.ModelArtifacts.S3ModelArtifacts": "s3://bucket/customer-churn/models/job/output/model.tar.gz",
-        "Execution.PipelineExecutionId": "abc123",
-        "Execution.PipelineExecutionArn": f"arn:aws:sagemaker:{REGION}:{DATASCI}:pipeline/x/execution/abc123",
-        "binary_classification_metrics.auc.value": 0.81,
-    }
-    request = _concrete(started.steps["RegisterModel"]["Arguments"], values)
+    request = _concrete(started.steps["RegisterModel"]["Arguments"], RUN_VALUES)
     request["ModelPackageGroupName"] = request["ModelPackageGroupName"].rsplit("/", 1)[-1]
     for empty in ("Bias", "Explainability"):
         assert request["ModelMetrics"].pop(empty) == {}
@@ -551,27 +554,71 @@ def test_the_codebuild_buildspec_runs_training_with_flags_it_takes() -> None:
     assert args.timeout_minutes < TRAINING_TIMEOUT_MINUTES
 
 
-def test_cross_account_registration_by_group_arn(aws: boto3.Session) -> None:
-    """What the RegisterModel step does in AWS: the target account's role names the tooling
-    account's group by ARN, and the version lands there. Runs where the emulator resolves it."""
-    in_account(aws, TOOLING).client("sagemaker").create_model_package_group(
-        ModelPackageGroupName="mlops-feature-models"
+def _allows(statement: dict[str, Any], action: str, resource: str, context: dict[str, str]) -> bool:
+    """Whether one Allow statement grants ``action`` on ``resource`` in ``context``: wildcards as IAM
+    reads them, and only the condition operators the platform's registry statements use (any other
+    operator counts as not granting, so a new one makes this test look again)."""
+
+    def listed(value: str | list[str]) -> list[str]:
+        return [value] if isinstance(value, str) else value
+
+    if statement["Effect"] != "Allow":
+        return False
+    if not any(fnmatch.fnmatchcase(action, a) for a in listed(statement["Action"])):
+        return False
+    if not any(fnmatch.fnmatchcase(resource, r) for r in listed(statement["Resource"])):
+        return False
+    for operator, keys in statement.get("Condition", {}).items():
+        if operator not in ("StringEquals", "ArnEquals"):
+            return False
+        if any(context.get(key) not in listed(values) for key, values in keys.items()):
+            return False
+    return True
+
+
+def test_cross_account_registration_by_group_arn(started: Started, platform: Preview) -> None:
+    """What the RegisterModel step does in AWS: from the target account, as the run's role, it names
+    the tooling account's group by ARN, and the version lands in the tooling account.
+
+    moto 5.2.5 cannot run this: it looks a group up by name among the calling account's groups only,
+    so CreateModelPackage with another account's group ARN answers "Model Package Group does not
+    exist" (the replay above has to rename the group). So the request goes through botocore's
+    Stubber on a client of the data science account: the Stubber checks the request, group ARN and
+    all, against CreateModelPackage's model, and answers in the model's shape with a version in the
+    group's account. What AWS would decide, whether the run's role may make that request there, is
+    read from the synthesized stacks: the role's own policy and the tooling group's resource policy."""
+    from botocore.stub import Stubber
+
+    request = _concrete(started.steps["RegisterModel"]["Arguments"], RUN_VALUES)
+    assert request["ModelPackageGroupName"] == GROUP_ARN
+    version = f"arn:aws:sagemaker:{REGION}:{TOOLING}:model-package/mlops-feature-models/1"
+    client = boto3.Session(region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x").client("sagemaker")
+    with Stubber(client) as stub:
+        stub.add_response("create_model_package", {"ModelPackageArn": version}, request)
+        assert client.create_model_package(**request)["ModelPackageArn"] == version
+        stub.assert_no_pending_responses()
+
+    role = started.role
+    assert role.split(":")[4] == DATASCI
+    context = {"aws:PrincipalArn": role, "sagemaker:ModelApprovalStatus": request["ModelApprovalStatus"]}
+    by_name = {stack.result.name: stack.result for stack in platform.stacks}
+    role_name = role.rsplit("/", 1)[-1]
+    (own,) = [
+        json.loads(r.inputs["policy"])["Statement"]
+        for r in by_name["datasci"].resources
+        if r.type == "aws:iam/rolePolicy:RolePolicy" and r.inputs["role"] == role_name
+    ]
+    assert any(_allows(s, "sagemaker:CreateModelPackage", version, context) for s in own), (
+        f"{role_name}'s policy does not let it register {version}"
     )
-    target = in_account(aws, DATASCI).client("sagemaker")
-    try:
-        arn = target.create_model_package(
-            ModelPackageGroupName=GROUP_ARN,
-            ModelApprovalStatus="PendingManualApproval",
-            InferenceSpecification={
-                "Containers": [
-                    {"Image": "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"}
-                ],
-                "SupportedContentTypes": ["text/csv"],
-                "SupportedResponseMIMETypes": ["text/csv"],
-            },
-        )["ModelPackageArn"]
-    except botocore.exceptions.ClientError as error:
-        pytest.skip(f"moto 5.2.5 does not resolve a model package group by another account's ARN ({error})")
-    if f":{TOOLING}:" not in arn:
-        pytest.skip(f"moto 5.2.5 registers the version in the caller's account ({arn}), not the group's")
-    assert arn.startswith(f"arn:aws:sagemaker:{REGION}:{TOOLING}:model-package/mlops-feature-models/")
+    (group_policy,) = [
+        json.loads(r.inputs["resourcePolicy"])["Statement"]
+        for r in by_name["tooling"].resources
+        if r.type == "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy"
+        and r.inputs["modelPackageGroupName"] == GROUP_ARN.rsplit("/", 1)[-1]
+    ]
+    assert any(
+        _allows(s, "sagemaker:CreateModelPackage", version, context)
+        and f"arn:aws:iam::{DATASCI}:root" in s["Principal"]["AWS"]
+        for s in group_policy
+    ), f"the tooling group's policy does not let {role} register {version}"
