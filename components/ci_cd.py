@@ -48,7 +48,7 @@ class CiCdArgs:
     #: The artifact bucket (name) and the customer key for artifacts, logs and the approval topic.
     artifact_bucket: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]
-    #: The CI role CodeBuild and CodePipeline run as (components/naming.CI_ROLE_NAME).
+    #: The CI role CodeBuild and CodePipeline run as (contracts/naming.CI_ROLE_NAME).
     ci_role_arn: pulumi.Input[str]
     ci_role_name: pulumi.Input[str]
     #: Feature branches run here (the data science runner role) ...

@@ -22,7 +22,7 @@ def offline_table_name(spec: FeatureGroupSpec) -> str:
 
 @dataclass(frozen=True)
 class FeatureStoreArgs:
-    #: The catalog's feature groups (components/feature_catalog.load_catalog).
+    #: The catalog's feature groups (contracts/feature_catalog.load_catalog).
     specs: Sequence[FeatureGroupSpec]
     #: Bucket of the offline store (name and ARN); each group writes under ``offline-store/``.
     offline_bucket: pulumi.Input[str]

@@ -25,7 +25,7 @@ def _render_policy(items: list[Statements]) -> str:
 
 @dataclass(frozen=True)
 class PlatformRoleArgs:
-    #: Fixed role name: other accounts compute this role's ARN from it (components/naming.py).
+    #: Fixed role name: other accounts compute this role's ARN from it (contracts/naming.py).
     role_name: str
     description: str
     #: Trust policy document (components/policy_documents.service_trust or role_trust).

@@ -18,7 +18,6 @@ import pulumi_aws as aws
 from components import policy_documents as docs
 from components.iam import PlatformRole, PlatformRoleArgs
 from contracts import cidr, naming
-from contracts.endpoints import DEFAULT_INTERFACE_ENDPOINTS as DEFAULT_INTERFACE_ENDPOINTS  # transitional re-export
 from contracts.endpoints import REQUIRED_INTERFACE_ENDPOINTS, endpoint_service_name
 
 HTTPS = 443
@@ -62,7 +61,7 @@ def security_group_rule(
 
 @dataclass(frozen=True)
 class PrivateNetworkArgs:
-    #: The VPC's CIDR (components/config.py validated it and carved the subnets).
+    #: The VPC's CIDR (contracts/config.py validated it and carved the subnets).
     vpc_cidr: str
     #: One private subnet per availability zone, in the same order. Each holds
     #: ``cidr.studio_users_per_subnet(subnet, len(interface_endpoints))`` Studio users: a /20

@@ -17,7 +17,7 @@ ABORT_UPLOADS_AFTER_DAYS = 7
 
 @dataclass(frozen=True)
 class EncryptedBucketArgs:
-    #: The globally unique bucket name (components/naming.bucket_name).
+    #: The globally unique bucket name (contracts/naming.bucket_name).
     bucket_name: str
     partition: str
     account_id: str

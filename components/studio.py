@@ -26,7 +26,7 @@ class StudioDomainArgs:
     #: to manage its own apps and spaces, scoped to this domain.
     execution_role_name: pulumi.Input[str]
     execution_role_arn: pulumi.Input[str]
-    #: Studio user profile names, one per person (components/naming.studio_profile_name).
+    #: Studio user profile names, one per person (contracts/naming.studio_profile_name).
     user_profiles: Sequence[str]
     region: str
     partition: str

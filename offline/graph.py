@@ -40,9 +40,17 @@ class _Account:
         self.by_urn = {r.urn: r for r in result.resources}
         accounts = [r for r in result.resources if r.type.startswith("mlops:account:")]
         top = accounts[0].urn if accounts else None
+        # The account's blocks (foundation, feature jobs, model training) only group: their
+        # children are drawn as the account's own building blocks.
+        blocks = {r.urn for r in accounts if r.parent == top}
         # Sorted: registration order varies between runs, and the picture should not.
         self.tops = sorted(
-            (r for r in result.resources if (r.parent == top if top else r.parent not in self.by_urn)),
+            (
+                r
+                for r in result.resources
+                if r.urn not in blocks
+                and (r.parent == top or r.parent in blocks if top else r.parent not in self.by_urn)
+            ),
             key=lambda r: (r.type, r.name),
         )
         self.outputs = _node_id(f"{result.name}/outputs")

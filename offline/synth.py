@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from contracts.project import Project
 from offline import EngineError, pulumi_internals
 from offline.mocks import PlatformMocks, RecordingMonitor, ResourceRecord
-from offline.project import Project
 
 
 @dataclass

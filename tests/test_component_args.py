@@ -15,10 +15,11 @@ from components.lake_formation import (
     TagGrant,
     TagTarget,
 )
-from components.network import REQUIRED_INTERFACE_ENDPOINTS, PrivateNetworkArgs
+from components.network import PrivateNetworkArgs
 from components.storage import EncryptedBucketArgs
 from components.studio import StudioDomainArgs
 from components.warehouse import WarehouseArgs
+from contracts.endpoints import REQUIRED_INTERFACE_ENDPOINTS
 
 KEY = "arn:aws:kms:eu-west-1:222222222222:key/k"
 

@@ -1,4 +1,4 @@
-"""components/config.py: every bad value stops the program with one line naming key, value and form."""
+"""contracts/config.py: every bad value stops the program with one line naming key, value and form."""
 
 from __future__ import annotations
 
@@ -225,7 +225,7 @@ def test_stack_files_hold_only_what_differs_per_account() -> None:
 
 
 def test_default_interface_endpoints_match_the_network_defaults() -> None:
-    from components.network import DEFAULT_INTERFACE_ENDPOINTS
+    from contracts.endpoints import DEFAULT_INTERFACE_ENDPOINTS
 
     declared = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]["interfaceEndpoints"]["default"]
     assert tuple(declared) == DEFAULT_INTERFACE_ENDPOINTS

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from components import naming
 from components import policy_documents as docs
-from components.network import DEFAULT_INTERFACE_ENDPOINTS
+from contracts import naming
+from contracts.endpoints import DEFAULT_INTERFACE_ENDPOINTS
 from offline.engine import Preview, StackPreview
 from tests.conftest import of_type, one, outputs, raw_config
 

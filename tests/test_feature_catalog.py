@@ -1,4 +1,4 @@
-"""components/feature_catalog.py: the shipped catalog loads, and every bad file stops with one line.
+"""contracts/feature_catalog.py: the shipped catalog loads, and every bad file stops with one line.
 
 Each bad case starts from a valid feature group, changes one thing, and checks that the message names
 the file, the field path and the bad value, and says what was expected.

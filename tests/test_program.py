@@ -191,9 +191,7 @@ def test_artifact_key_lets_only_the_runner_roles_of_other_accounts_decrypt(stack
 
 
 @pytest.mark.parametrize(("name", "role"), [("datasci", "feature-runner"), ("datamgmt", "feature-deployer")])
-def test_runner_roles_read_tooling_artifacts_through_the_stack_reference(
-    stack: Stack, name: str, role: str
-) -> None:
+def test_runner_roles_read_tooling_artifacts_through_the_stack_reference(stack: Stack, name: str, role: str) -> None:
     tooling = stack("tooling").result.outputs
     s = stack(name)
     references = {r.id for r in of_type(s, "pulumi:pulumi:StackReference")}

@@ -24,7 +24,7 @@ from typing import Any
 import boto3
 import pytest
 
-from components.feature_catalog import load_spec
+from contracts.feature_catalog import load_spec
 from offline.engine import Preview
 from ops import OpsError
 from ops.__main__ import main
