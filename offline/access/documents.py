@@ -39,7 +39,7 @@ SOURCES: Mapping[str, tuple[str, str]] = {
 }
 
 
-def _property(record: ResourceRecord, name: str) -> Any:
+def property_of(record: ResourceRecord, name: str) -> Any:
     """Outputs first: they are what the provider would store (and include computed values); inputs otherwise."""
     value = record.outputs.get(name)
     if value is None or value == "":
@@ -48,12 +48,12 @@ def _property(record: ResourceRecord, name: str) -> Any:
 
 
 def _role_policy_label(stack: str, record: ResourceRecord) -> str:
-    role = _property(record, "role") or "?"
+    role = property_of(record, "role") or "?"
     return f"{stack}: role {role}, inline policy {record.name}"
 
 
 def _trust_label(stack: str, record: ResourceRecord) -> str:
-    return f"{stack}: role {_property(record, 'name') or record.name}, trust policy"
+    return f"{stack}: role {property_of(record, 'name') or record.name}, trust policy"
 
 
 _LABELS: Mapping[str, Callable[[str, ResourceRecord], str]] = {
@@ -96,7 +96,7 @@ def policy_documents(stack: str, records: Sequence[ResourceRecord]) -> list[Poli
         if source is None:
             continue
         kind, prop = source
-        value = _property(record, prop)
+        value = property_of(record, prop)
         if value is None or value == "":
             continue
         documents.append(

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from contracts import naming
 from contracts.sagemaker_images import image_repository_arns
 from offline.access.evaluate import Value, principal_account
 from offline.access.model import (
@@ -214,10 +215,10 @@ class _Refs:
         self.out = {name: stack.outputs for name, stack in model.stacks.items()}
         self.account = {name: stack.account_id for name, stack in model.stacks.items()}
         self.region = model.stack("tooling").region
-        self.partition = next(iter(model.roles)).split(":")[1]
+        self.partition = naming.partition(self.region)
 
-    def arn(self, service: str, stack: str, resource: str, region: bool = True) -> str:
-        return f"arn:{self.partition}:{service}:{self.region if region else ''}:{self.account[stack]}:{resource}"
+    def arn(self, service: str, stack: str, resource: str) -> str:
+        return f"arn:{self.partition}:{service}:{self.region}:{self.account[stack]}:{resource}"
 
     def role(self, stack: str, suffix: str) -> str:
         """A role's ARN by the end of its name (``feature-store``)."""

@@ -21,8 +21,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from contracts.endpoints import endpoint_service_name
 from offline import EngineError
-from offline.access.documents import PolicyDocument, policy_documents
+from offline.access.documents import PolicyDocument, policy_documents, property_of
 from offline.access.evaluate import Match, Policy, Request, Value, authorize, principal_account
 from offline.mocks import ResourceRecord
 from offline.synth import StackResult
@@ -129,11 +130,6 @@ class _Stack:
         return [r for r in self.records if r.type == token]
 
 
-def _value(record: ResourceRecord, key: str) -> Any:
-    value = record.outputs.get(key)
-    return record.inputs.get(key) if value in (None, "") else value
-
-
 class AccessModel:
     """The three stacks as AWS would see them once deployed."""
 
@@ -170,7 +166,7 @@ class AccessModel:
     def identity_policies(self, role_arn: str) -> list[PolicyDocument]:
         stack, role = self.roles[role_arn]
         name = role.inputs.get("name")
-        return [d for d in stack.documents if d.kind == "identity" and _value(d.record, "role") == name]
+        return [d for d in stack.documents if d.kind == "identity" and property_of(d.record, "role") == name]
 
     # --- API calls -----------------------------------------------------------------------------------
 
@@ -259,10 +255,10 @@ class AccessModel:
         if service == "s3":
             bucket = path.split("/", 1)[0]
             for holder in self.stacks.values():
-                if any(_value(b, "bucket") == bucket for b in holder.of(BUCKET)):
+                if any(property_of(b, "bucket") == bucket for b in holder.of(BUCKET)):
                     return (
                         holder.account_id,
-                        self._document(holder, "bucket", lambda r: _value(r, "bucket") == bucket),
+                        self._document(holder, "bucket", lambda r: property_of(r, "bucket") == bucket),
                         kind,
                     )
             return "", None, kind  # a bucket of no stack: AWS's or someone else's
@@ -272,10 +268,10 @@ class AccessModel:
         if kind == "key":
             return account, self._document(stack, kind, lambda r: r.outputs.get("arn") == resource), kind
         if kind == "topic":
-            return account, self._document(stack, kind, lambda r: _value(r, "arn") == resource), kind
+            return account, self._document(stack, kind, lambda r: property_of(r, "arn") == resource), kind
         if kind == "repository":
             name = path.removeprefix("repository/")
-            return account, self._document(stack, kind, lambda r: _value(r, "repository") == name), kind
+            return account, self._document(stack, kind, lambda r: property_of(r, "repository") == name), kind
         if kind == "trust":
             return account, self._document(stack, kind, lambda r: r.outputs.get("arn") == resource), kind
         # SageMaker: only model package groups (and their versions) carry a resource policy.
@@ -283,7 +279,7 @@ class AccessModel:
         if group is None:
             return account, None, ""
         document = self._document(
-            stack, kind, lambda r: str(_value(r, "modelPackageGroupName")).lower() == group.lower()
+            stack, kind, lambda r: str(property_of(r, "modelPackageGroupName")).lower() == group.lower()
         )
         return account, document, kind
 
@@ -300,9 +296,7 @@ class AccessModel:
         if short is None:
             return None
         stack = self.stacks[stack_name]
-        wanted = (
-            f"aws.sagemaker.{stack.region}.studio" if short == "studio" else f"com.amazonaws.{stack.region}.{short}"
-        )
+        wanted = endpoint_service_name(stack.region, short)
         return next((e for e in stack.of(ENDPOINT) if e.inputs.get("serviceName") == wanted), None)
 
     def security_group(self, stack_name: str, suffix: str) -> ResourceRecord:
@@ -334,8 +328,8 @@ class AccessModel:
         stack = self.stack_of_account(catalog)
         if stack is None:
             raise AccessError(f"catalog {catalog!r} is no account of the stacks")
-        link = next((d for d in stack.of(DATABASE) if _value(d, "name") == database), None)
-        target = _value(link, "targetDatabase") if link is not None else None
+        link = next((d for d in stack.of(DATABASE) if property_of(d, "name") == database), None)
+        target = property_of(link, "targetDatabase") if link is not None else None
         if link is not None and target:
             # A link is a database of the caller's own catalog: describing it is granted there.
             described = self._granted(stack, principal, "DESCRIBE", catalog, database, None)
@@ -378,12 +372,12 @@ class AccessModel:
     ) -> Verdict:
         what = f"{database}.{table}" if table else database
         for grant in stack.of(GRANT):
-            if _value(grant, "principal") != principal:
+            if property_of(grant, "principal") != principal:
                 continue
-            permissions = set(_value(grant, "permissions") or ())
+            permissions = set(property_of(grant, "permissions") or ())
             if permission not in permissions and "ALL" not in permissions:
                 continue
-            if grantable and permission not in set(_value(grant, "permissionsWithGrantOptions") or ()):
+            if grantable and permission not in set(property_of(grant, "permissionsWithGrantOptions") or ()):
                 continue
             evidence = self._grant_covers(stack, grant, catalog, database, table)
             if evidence is not None:
@@ -398,7 +392,7 @@ class AccessModel:
         self, stack: _Stack, grant: ResourceRecord, catalog: str, database: str, table: str | None
     ) -> tuple[Evidence, ...] | None:
         """None when the grant does not cover the resource; else what else it relies on (tags)."""
-        named_db, named_table = _value(grant, "database"), _value(grant, "table")
+        named_db, named_table = property_of(grant, "database"), property_of(grant, "table")
         if table is None and named_db:
             ok = named_db.get("name") == database and (named_db.get("catalogId") or stack.account_id) == catalog
             return () if ok else None
@@ -409,7 +403,7 @@ class AccessModel:
                 and (named_table.get("catalogId") or stack.account_id) == catalog
             )
             return () if ok else None
-        policy = _value(grant, "lfTagPolicy")
+        policy = property_of(grant, "lfTagPolicy")
         if not policy or catalog != stack.account_id:
             return None
         if policy.get("resourceType") != ("TABLE" if table else "DATABASE"):
@@ -424,14 +418,14 @@ class AccessModel:
         """The LF-tags a database or table carries (a table inherits its database's, and its own
         override them key by key), with the assignments that gave them. A value the LF-tag does not
         define is no tag at all."""
-        vocabulary = {_value(t, "key"): set(_value(t, "values") or ()) for t in stack.of(LF_TAG)}
+        vocabulary = {property_of(t, "key"): set(property_of(t, "values") or ()) for t in stack.of(LF_TAG)}
         tags: dict[str, str] = {}
         used: dict[str, Evidence] = {}
         for level in (None, table) if table else (None,):
             for assignment in stack.of(TAGS):
                 if not _assigned_to(assignment, database, level):
                     continue
-                for tag in _value(assignment, "lfTags") or ():
+                for tag in property_of(assignment, "lfTags") or ():
                     if tag["value"] in vocabulary.get(tag["key"], set()):
                         tags[tag["key"]] = tag["value"]
                         used[tag["key"]] = Evidence("tag assignment", stack.name, assignment.urn, assignment.name)
@@ -444,15 +438,15 @@ class AccessModel:
             registered = [
                 r
                 for r in stack.of(LOCATION)
-                if location == _value(r, "arn") or location.startswith(f"{_value(r, 'arn')}/")
+                if location == property_of(r, "arn") or location.startswith(f"{property_of(r, 'arn')}/")
             ]
             if not registered:
                 continue
             for grant in stack.of(GRANT):
-                place = _value(grant, "dataLocation") or {}
+                place = property_of(grant, "dataLocation") or {}
                 if (
-                    _value(grant, "principal") == principal
-                    and "DATA_LOCATION_ACCESS" in (_value(grant, "permissions") or ())
+                    property_of(grant, "principal") == principal
+                    and "DATA_LOCATION_ACCESS" in (property_of(grant, "permissions") or ())
                     and (location == place.get("arn") or location.startswith(f"{place.get('arn')}/"))
                 ):
                     by = Evidence("grant", stack.name, grant.urn, grant.name)
@@ -479,6 +473,6 @@ def _rule_admits(rule: ResourceRecord, group: str, peer: Mapping[str, str], port
 
 def _assigned_to(assignment: ResourceRecord, database: str, table: str | None) -> bool:
     if table is None:
-        return (_value(assignment, "database") or {}).get("name") == database
-    named = _value(assignment, "table") or {}
+        return (property_of(assignment, "database") or {}).get("name") == database
+    named = property_of(assignment, "table") or {}
     return named.get("databaseName") == database and named.get("name") == table
