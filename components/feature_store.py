@@ -37,9 +37,9 @@ class FeatureStoreArgs:
     partition: str
     region: str
     account_id: str
-    #: The offline bucket's ARN when Lake Formation governs it (a registered location): the role then
-    #: needs DATA_LOCATION_ACCESS on exactly it to create the offline tables, and the groups wait for it.
-    registered_location: pulumi.Input[str] | None = None
+    #: Lake Formation governs the offline bucket (a registered location): the role then needs
+    #: DATA_LOCATION_ACCESS on exactly it to create the offline tables, and the groups wait for it.
+    registered: bool = False
     tags: Mapping[str, str] = field(default_factory=dict)
     #: A schema change to a feature group replaces it, and replacing deletes its records: protected
     #: groups make such a change fail at preview instead (add a new group, or unprotect knowingly).
@@ -87,8 +87,8 @@ class FeatureStore(pulumi.ComponentResource):
                 opts=granted,
             )
         ]
-        if args.registered_location is not None:
-            writers.append(data_location_grant(f"{name}-location-writer", role.arn, args.registered_location, granted))
+        if args.registered:
+            writers.append(data_location_grant(f"{name}-location-writer", role.arn, args.offline_bucket_arn, granted))
         for spec in args.specs:
             self._create_group(name, spec, args, role, writers)
         self.role_arn = role.arn

@@ -108,7 +108,9 @@ class FeatureJobs(pulumi.ComponentResource):
                         lambda arns: docs.object_access(arns[0], arns[1], "ToolingArtifacts")
                     ),
                     key_arn.apply(
-                        lambda key: docs.object_access(f"arn:{p}:s3:::{jobs_bucket}", key, "FeatureJobs", write=True)
+                        lambda key: docs.object_access(
+                            foundation.bucket_arn(naming.FEATURE_JOBS_BUCKET), key, "FeatureJobs", write=True
+                        )
                     ),
                     docs.sagemaker_pipelines(
                         p, region, account, [naming.FEATURE_PIPELINE_PREFIX, naming.TRAINING_PIPELINE_PREFIX]

@@ -61,7 +61,7 @@ def feature_store_args(
         partition=settings.partition,
         region=settings.region,
         account_id=settings.account_id,
-        registered_location=bucket.arn if registered else None,
+        registered=registered,
         tags=settings.tags,
         protect=settings.protect,
     )
