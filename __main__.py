@@ -7,11 +7,14 @@ from components.accounts.datamgmt import DatamgmtAccount, DatamgmtAccountArgs
 from components.accounts.datasci import DatasciAccount, DatasciAccountArgs
 from components.accounts.outputs import DatamgmtOutputs, StackOutputs, ToolingOutputs
 from components.accounts.tooling import ToolingAccount, ToolingAccountArgs
-from contracts.feature_catalog import load_catalog
+from contracts.feature_catalog import load_catalog, owned_by
 
 # Both validate everything before the first resource is registered.
 settings = config.load()
 catalog = load_catalog(settings.feature_catalog_dir)
+teams = [team.name for team in settings.accounts.teams]
+# A team's experimentation Feature Store holds the groups it owns; the other stacks hold them all.
+groups = owned_by(catalog, teams, settings.team.name if settings.team else None)
 outputs: StackOutputs
 
 if settings.role == "tooling":
@@ -22,7 +25,8 @@ else:
         outputs = DatamgmtAccount("datamgmt", DatamgmtAccountArgs(settings, tooling, catalog)).outputs
     else:
         datamgmt = DatamgmtOutputs.from_stack_reference(pulumi.StackReference(settings.stack_references.datamgmt))
-        outputs = DatasciAccount("datasci", DatasciAccountArgs(settings, tooling, datamgmt, catalog)).outputs
+        # A team's account, or pre-production's (the same shape, without Studio users).
+        outputs = DatasciAccount(settings.role, DatasciAccountArgs(settings, tooling, datamgmt, groups)).outputs
 
 pulumi.export("accountRole", settings.role)
 for export_name, value in outputs.exports().items():

@@ -1,11 +1,17 @@
-"""CI/CD in the tooling account: the source, three CodeBuild projects and two CodePipeline V2 pipelines.
+"""CI/CD in the tooling account: the source, CodeBuild projects and CodePipeline V2 pipelines.
 
-A push to a feature branch runs the checks, then the feature job in the data science account. A
-merge to the production branch runs the checks, waits for the lead data scientist and the lead
-data engineer to approve, runs the feature job in the data management account, then the training
-pipeline there, which registers a model version pending approval in this account's registry. Both
-pipelines start from the same source through branch filters on V2 triggers, so one definition
-serves every feature branch (no pipeline per branch to create and clean up).
+A push to a team's feature branch runs the checks, then the feature job in that team's data
+science account. A merge to the production branch runs the checks, (with a pre-production account)
+the feature job there, waits for the teams' leads and the lead data engineer to approve, runs the
+feature job in the data management account, then the training pipeline there, which registers a
+model version pending approval in this account's registry. Every pipeline starts from the same
+source through branch filters on V2 triggers, so one definition serves every branch of a team (no
+pipeline per branch to create and clean up).
+
+The builds run code from the branch, so what they may reach is decided by the role they run as,
+not by the buildspec: each team's feature builds run as that team's build role, which may assume
+only the team's runner role; only the production pipeline's build role reaches pre-production and
+data management. The checks and the pipelines run as the CI role, which assumes no role at all.
 """
 
 from __future__ import annotations
@@ -36,10 +42,36 @@ SOURCE_ACTION = "Source"
 
 @dataclass(frozen=True)
 class FeatureJobTarget:
-    """Where a pipeline's feature job runs: the account role and the role the build assumes there."""
+    """Where a pipeline's build runs a job: the target's stack (``ops --account``) and the runner
+    role the build assumes there."""
 
-    account_role: str
+    stack: str
     role_arn: str
+
+
+@dataclass(frozen=True)
+class FeatureBranches:
+    """A data science team's pipeline: pushes to ``branches`` run the team's feature job in its account."""
+
+    team: str
+    pipeline_name: str
+    #: CodePipeline branch globs (``*`` stays within a path segment, ``**`` crosses them).
+    branches: Sequence[str]
+    target: FeatureJobTarget
+    #: The role the team's builds run as: it may assume the team's runner role and nothing else.
+    build_role_arn: pulumi.Input[str]
+    #: The feature group (and its flow) a run processes unless started with other values: the team's first.
+    default_feature_group: str | None
+
+
+@dataclass(frozen=True)
+class Production:
+    """The production branch's pipeline: pre-production (where there is one), approval, production."""
+
+    preprod: FeatureJobTarget | None
+    production: FeatureJobTarget
+    #: The role its builds run as: it may assume the pre-production and data management runners.
+    build_role_arn: pulumi.Input[str]
 
 
 @dataclass(frozen=True)
@@ -48,14 +80,14 @@ class CiCdArgs:
     #: The artifact bucket (name) and the customer key for artifacts, logs and the approval topic.
     artifact_bucket: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]
-    #: The CI role CodeBuild and CodePipeline run as (contracts/naming.CI_ROLE_NAME).
+    #: The CI role CodePipeline and the checks run as (contracts/naming.CI_ROLE_NAME).
     ci_role_arn: pulumi.Input[str]
     ci_role_name: pulumi.Input[str]
-    #: Feature branches run here (the data science runner role) ...
-    experiment: FeatureJobTarget
-    #: ... and the production branch here (the data management deploy role), after approval.
-    production: FeatureJobTarget
-    #: E-mail addresses notified to approve production runs: the lead data scientist and engineer.
+    #: Each team's feature branches (GitHub sources only: CodeCommit has no branch filters) ...
+    teams: Sequence[FeatureBranches]
+    #: ... and the production branch, after approval.
+    production: Production
+    #: E-mail addresses notified to approve production runs: the teams' leads and the lead data engineer.
     approvers: Sequence[str]
     #: The feature group (and its flow) a run processes unless started with other values.
     default_feature_group: str | None
@@ -69,7 +101,7 @@ class CiCdArgs:
         if len(self.approvers) < 2:
             raise ValueError(
                 f"approvers: {list(self.approvers)} has fewer than two people; "
-                "expected the lead data scientist and the lead data engineer"
+                "expected the teams' leads and the lead data engineer"
             )
 
 
@@ -91,61 +123,88 @@ class CiCd(pulumi.ComponentResource):
             tags=dict(args.tags),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        for index, email in enumerate(args.approvers):
+        for email in args.approvers:
+            # Named by the address, so adding a team never replaces (and re-confirms) another's subscription.
             aws.sns.TopicSubscription(
-                f"{name}-approver-{index}",
+                f"{name}-approver-{email}",
                 topic=topic.arn,
                 protocol="email",
                 endpoint=email,
                 opts=pulumi.ResourceOptions(parent=self),
             )
-        checks = self._create_project("checks", CHECKS_BUILDSPEC, "Runs make test and the offline policy check")
+        checks = self._create_project(
+            "checks", CHECKS_BUILDSPEC, "Runs make test and the offline policy check", args.ci_role_arn
+        )
+        production = args.production
         feature_job = self._create_project(
-            "feature-job", FEATURE_JOB_BUILDSPEC, "Runs a feature job in a target account, as its runner role"
+            "feature-job",
+            FEATURE_JOB_BUILDSPEC,
+            "Runs a feature job in pre-production or data management, as its runner role",
+            production.build_role_arn,
         )
         # A training run waits for three SageMaker jobs; buildspecs/training.yml gives up 10 minutes earlier.
         training = self._create_project(
             "training",
             TRAINING_BUILDSPEC,
-            "Runs a training pipeline in a target account, as its runner role",
+            "Runs a training pipeline in data management, as its runner role",
+            production.build_role_arn,
             timeout_minutes=TRAINING_TIMEOUT_MINUTES,
+        )
+        projects = [checks, feature_job, training]
+        preprod = (
+            [self._target_stage("PreprodFeatureJob", feature_job, production.preprod, FEATURE_JOB_VARIABLES)]
+            if production.preprod
+            else []
         )
         pipelines = [
             self._create_pipeline(
-                naming.physical_name("tooling", "production"),
-                args.source.production_branch,
+                naming.physical_name("tooling", naming.PRODUCTION),
+                [args.source.production_branch],
                 source_action,
                 [
                     self._build_stage("Checks", checks),
-                    self._approval_stage(topic),
-                    self._target_stage("ProductionFeatureJob", feature_job, args.production, FEATURE_JOB_VARIABLES),
-                    self._target_stage("Training", training, args.production, TRAINING_VARIABLES),
+                    *preprod,
+                    self._approval_stage(topic, preprod=bool(preprod)),
+                    self._target_stage(
+                        "ProductionFeatureJob", feature_job, production.production, FEATURE_JOB_VARIABLES
+                    ),
+                    self._target_stage("Training", training, production.production, TRAINING_VARIABLES),
                 ],
+                args.default_feature_group,
                 training=True,
             )
         ]
         # A CodeCommit source action is bound to one branch, so feature branches need the V2
         # branch filters that only a CodeConnections source offers.
         if args.source.provider == "github":
-            pipelines.insert(
-                0,
-                self._create_pipeline(
-                    naming.physical_name("tooling", "feature-branches"),
-                    args.source.feature_branch_pattern,
-                    source_action,
-                    [
-                        self._build_stage("Checks", checks),
-                        self._target_stage("FeatureJob", feature_job, args.experiment, FEATURE_JOB_VARIABLES),
-                    ],
-                ),
-            )
+            for team in args.teams:
+                team_job = self._create_project(
+                    f"feature-job-{team.team}",
+                    FEATURE_JOB_BUILDSPEC,
+                    f"Runs a feature job of the {team.team} team's feature branches in its account",
+                    team.build_role_arn,
+                )
+                projects.append(team_job)
+                pipelines.insert(
+                    len(pipelines) - 1,
+                    self._create_pipeline(
+                        team.pipeline_name,
+                        team.branches,
+                        source_action,
+                        [
+                            self._build_stage("Checks", checks),
+                            self._target_stage("FeatureJob", team_job, team.target, FEATURE_JOB_VARIABLES),
+                        ],
+                        team.default_feature_group,
+                    ),
+                )
         aws.iam.RolePolicy(
             f"{name}-ci-pipelines",
             role=args.ci_role_name,
             policy=pulumi.Output.all(
                 source_arn,
                 topic.arn,
-                pulumi.Output.all(checks.arn, feature_job.arn, training.arn),
+                pulumi.Output.all(*[project.arn for project in projects]),
                 pulumi.Output.all(*[pipeline.arn for pipeline in pipelines]),
             ).apply(lambda a: json.dumps(docs.document(self._ci_statements(a[0], a[1], a[2], a[3])))),
             opts=pulumi.ResourceOptions(parent=self),
@@ -210,7 +269,12 @@ class CiCd(pulumi.ComponentResource):
     # --- builds --------------------------------------------------------------------------------
 
     def _create_project(
-        self, suffix: str, buildspec: str, description: str, timeout_minutes: int = 60
+        self,
+        suffix: str,
+        buildspec: str,
+        description: str,
+        service_role_arn: pulumi.Input[str],
+        timeout_minutes: int = 60,
     ) -> aws.codebuild.Project:
         args = self._args
         project_name = naming.physical_name("tooling", suffix)
@@ -226,7 +290,7 @@ class CiCd(pulumi.ComponentResource):
             f"{self._name}-{suffix}",
             name=project_name,
             description=description,
-            service_role=args.ci_role_arn,
+            service_role=service_role_arn,
             encryption_key=args.kms_key_arn,
             source={"type": "CODEPIPELINE", "buildspec": buildspec},
             artifacts={"type": "CODEPIPELINE"},
@@ -277,7 +341,7 @@ class CiCd(pulumi.ComponentResource):
             stage,
             project,
             [
-                {"name": "TARGET_ACCOUNT", "value": target.account_role, "type": "PLAINTEXT"},
+                {"name": "TARGET_ACCOUNT", "value": target.stack, "type": "PLAINTEXT"},
                 {"name": "TARGET_ROLE_ARN", "value": target.role_arn, "type": "PLAINTEXT"},
                 *(
                     {"name": name, "value": f"#{{variables.{variable}}}", "type": "PLAINTEXT"}
@@ -286,8 +350,11 @@ class CiCd(pulumi.ComponentResource):
             ],
         )
 
-    def _approval_stage(self, topic: aws.sns.Topic) -> pulumi.Input[dict[str, Any]]:
-        reviewers = " and ".join(self._args.approvers)
+    def _approval_stage(self, topic: aws.sns.Topic, preprod: bool) -> pulumi.Input[dict[str, Any]]:
+        # The topic's subscribers are every team's leads and the lead data engineer; the message
+        # names their roles, not the people, so it does not grow with the teams.
+        review = "Approve the production feature job after review by the team's lead and the lead data engineer"
+        evidence = ", with the PreprodFeatureJob stage's run in front of you." if preprod else "."
         return topic.arn.apply(
             lambda topic_arn: {
                 "name": "Approval",
@@ -300,7 +367,7 @@ class CiCd(pulumi.ComponentResource):
                         "version": "1",
                         "configuration": {
                             "NotificationArn": topic_arn,
-                            "CustomData": f"Approve the production feature job after review by {reviewers}.",
+                            "CustomData": review + evidence,
                         },
                     }
                 ],
@@ -310,9 +377,10 @@ class CiCd(pulumi.ComponentResource):
     def _create_pipeline(
         self,
         pipeline_name: str,
-        branch: str,
+        branches: Sequence[str],
         source_action: pulumi.Output[dict[str, Any]],
         stages: Sequence[pulumi.Input[dict[str, Any]]],
+        default_group: str | None,
         training: bool = False,
     ) -> aws.codepipeline.Pipeline:
         args = self._args
@@ -337,14 +405,14 @@ class CiCd(pulumi.ComponentResource):
                     "provider_type": "CodeStarSourceConnection",
                     "git_configuration": {
                         "source_action_name": SOURCE_ACTION,
-                        "pushes": [{"branches": {"includes": [branch]}}],
+                        "pushes": [{"branches": {"includes": list(branches)}}],
                     },
                 }
             ]
             if args.source.provider == "github"
             else None
         )
-        is_production = branch == args.source.production_branch
+        is_production = list(branches) == [args.source.production_branch]
         pipeline = aws.codepipeline.Pipeline(
             f"{self._name}-{pipeline_name}",
             name=pipeline_name,
@@ -359,7 +427,7 @@ class CiCd(pulumi.ComponentResource):
                     "encryption_key": {"id": args.kms_key_arn, "type": "KMS"},
                 }
             ],
-            variables=self._variables(training),
+            variables=self._variables(default_group, training),
             stages=pulumi.Output.all(source_stage, *stages),
             triggers=triggers,
             tags=dict(args.tags),
@@ -368,10 +436,9 @@ class CiCd(pulumi.ComponentResource):
         self._created.append((pipeline_name, pipeline))
         return pipeline
 
-    def _variables(self, training: bool) -> list[aws.codepipeline.PipelineVariableArgsDict]:
+    def _variables(self, group: str | None, training: bool) -> list[aws.codepipeline.PipelineVariableArgsDict]:
         """Which feature group and flow a run processes (and, with ``training``, which training
         pipeline follows); set them when starting a run by hand."""
-        group = self._args.default_feature_group
         feature_group: aws.codepipeline.PipelineVariableArgsDict = {
             "name": "FeatureGroup",
             "description": "The feature group (features/<name>.yaml) the job writes",

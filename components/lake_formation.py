@@ -132,6 +132,8 @@ class TagGrant:
     expression: Mapping[str, Sequence[str]]
     #: Permissions the principal may grant on (a consumer account's admin needs them to grant its roles).
     grantable: Sequence[str] = ()
+    #: The grant's resource name suffix; "" names it by its place in the list (the older grants' names).
+    name: str = ""
 
     def __post_init__(self) -> None:
         if self.resource_type not in ("DATABASE", "TABLE"):
@@ -232,7 +234,7 @@ class LakeGovernance(pulumi.ComponentResource):
             self._assign(name, resource, targets, tagged)
         for index, grant in enumerate(args.grants):
             aws.lakeformation.Permissions(
-                f"{name}-grant-{index}",
+                f"{name}-grant-{grant.name or index}",
                 principal=grant.principal,
                 permissions=list(grant.permissions),
                 permissions_with_grant_options=list(grant.grantable) or None,

@@ -143,7 +143,7 @@ def kms_key_policy(
             {
                 "Sid": "NamedRolesOfOtherAccountsDecrypt",
                 "Effect": "Allow",
-                "Principal": {"AWS": _account_roots(partition, decrypt_roles)},
+                "Principal": {"AWS": account_roots(partition, decrypt_roles)},
                 "Action": ["kms:Decrypt", "kms:DescribeKey"],
                 "Resource": "*",
                 "Condition": {"ArnEquals": {"aws:PrincipalArn": sorted(decrypt_roles)}},
@@ -237,14 +237,15 @@ def allow_roles_read(partition: str, bucket_arn: str, role_arns: Sequence[str]) 
     return {
         "Sid": "NamedRolesOfOtherAccountsRead",
         "Effect": "Allow",
-        "Principal": {"AWS": _account_roots(partition, role_arns)},
+        "Principal": {"AWS": account_roots(partition, role_arns)},
         "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:GetBucketLocation"],
         "Resource": [bucket_arn, f"{bucket_arn}/*"],
         "Condition": {"ArnEquals": {"aws:PrincipalArn": sorted(role_arns)}},
     }
 
 
-def _account_roots(partition: str, role_arns: Sequence[str]) -> list[str]:
+def account_roots(partition: str, role_arns: Sequence[str]) -> list[str]:
+    """The roots of the accounts the roles belong to, each once, sorted."""
     return [account_root(partition, account) for account in sorted({arn.split(":")[4] for arn in role_arns})]
 
 
@@ -577,7 +578,7 @@ def register_model_versions(group_arn: str) -> list[Statement]:
 def model_registry_policy(partition: str, group_arn: str, trainer_role_arns: Sequence[str]) -> Document:
     """The model package group's resource policy (AWS's cross-account registration pattern): the
     target accounts' training roles register versions, pending approval, and read them."""
-    principal = {"AWS": _account_roots(partition, trainer_role_arns)}
+    principal = {"AWS": account_roots(partition, trainer_role_arns)}
     # The roles may not exist yet when the tooling stack deploys first: pin them by ARN.
     pinned = {"ArnEquals": {"aws:PrincipalArn": sorted(trainer_role_arns)}}
     statements = [

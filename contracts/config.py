@@ -28,8 +28,11 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 KEYS = (
     "accountRole",
     "toolingAccountId",
-    "datasciAccountId",
     "datamgmtAccountId",
+    "dataScienceTeams",
+    "dataScienceTeam",
+    "preprodAccountId",
+    "teamTag",
     "toolingStack",
     "datamgmtStack",
     "vpcCidr",
@@ -49,7 +52,6 @@ KEYS = (
     "featureBranchPattern",
     "dataScientists",
     "dataEngineers",
-    "leadDataScientist",
     "leadDataEngineer",
     "featureCatalogDir",
     "logRetentionDays",
@@ -59,7 +61,12 @@ KEYS = (
 )
 
 #: Roles that own a private VPC (Studio, Redshift).
-NETWORK_ROLES: tuple[AccountRole, ...] = ("datasci", "datamgmt")
+NETWORK_ROLES: tuple[AccountRole, ...] = ("datasci", "datamgmt", "preprod")
+#: Keys earlier versions had, and what replaced them: named in the error instead of "unknown key".
+REPLACED_KEYS = {
+    "datasciAccountId": "dataScienceTeams (the first team's account)",
+    "leadDataScientist": "dataScienceTeams (each team's leads)",
+}
 #: The values CloudWatch Logs accepts for a retention period.
 LOG_RETENTION_DAYS = (
     1,
@@ -100,13 +107,45 @@ class ConfigError(InputError):
 
 
 @dataclass(frozen=True)
+class Team:
+    """A data science team: its own account, stack, Studio, feature branches and experimentation
+    Feature Store, reading the shared lake and publishing to the shared production Feature Store."""
+
+    name: str
+    account_id: str
+    #: E-mails of the team's leads: they approve production runs, with the lead data engineer.
+    leads: tuple[str, ...]
+    #: The first team keeps the ``datasci`` stack (and the ``featureBranchPattern`` branches).
+    first: bool
+
+    @property
+    def stack(self) -> str:
+        return naming.datasci_stack(self.name, self.first)
+
+    @property
+    def branches(self) -> str:
+        """The team's feature branches (CodePipeline glob: ``**`` crosses ``/``)."""
+        return f"feature/{self.name}/**"
+
+
+@dataclass(frozen=True)
 class Accounts:
     tooling: str
-    datasci: str
     datamgmt: str
+    #: Every data science team, the first one first.
+    teams: tuple[Team, ...]
+    #: The pre-production account, where one is configured.
+    preprod: str | None
 
-    def id_of(self, role: AccountRole) -> str:
-        return cast(str, getattr(self, role))
+    def team(self, name: str) -> Team:
+        (found,) = [team for team in self.teams if team.name == name]
+        return found
+
+    def targets(self, partition: str) -> tuple[naming.Target, ...]:
+        """Every account feature jobs run in: each team's, pre-production's, data management's."""
+        teams = tuple(naming.Target("datasci", t.account_id, t.stack, t.name, partition) for t in self.teams)
+        preprod = (naming.Target("preprod", self.preprod, "preprod", naming.PRODUCTION, partition),) if self.preprod else ()
+        return (*teams, *preprod, naming.Target("datamgmt", self.datamgmt, "datamgmt", naming.PRODUCTION, partition))
 
 
 @dataclass(frozen=True)
@@ -151,7 +190,6 @@ class LakeHouse:
 class People:
     data_scientists: tuple[str, ...]
     data_engineers: tuple[str, ...]
-    lead_data_scientist: str
     lead_data_engineer: str
 
 
@@ -177,6 +215,10 @@ class Settings:
     #: None for the tooling account, which has no VPC.
     network: Network | None
     people: People
+    #: The data science team this stack deploys (datasci stacks only).
+    team: Team | None
+    #: The LF-tag key whose values are team names, narrowing which curated tables a team sees; "" for none.
+    team_tag: str
     #: Lake Formation admins (IAM role ARNs of this account); empty for the tooling account.
     lake_formation_admins: tuple[str, ...]
     studio_idle_timeout_minutes: int
@@ -194,7 +236,7 @@ class Settings:
 
     @property
     def account_id(self) -> str:
-        return self.accounts.id_of(self.role)
+        return _account_of(self.role, self.accounts, self.team)
 
     @property
     def partition(self) -> str:
@@ -202,12 +244,33 @@ class Settings:
 
     @property
     def cross_account_roles(self) -> naming.CrossAccountRoles:
-        a = self.accounts
-        return naming.CrossAccountRoles.for_accounts(self.partition, a.tooling, a.datasci, a.datamgmt)
+        return naming.CrossAccountRoles(self.accounts.tooling, self.accounts.targets(self.partition), self.partition)
+
+    @property
+    def target(self) -> naming.Target:
+        """This stack's account as a target of feature jobs (not for tooling)."""
+        stack = self.team.stack if self.team else self.role
+        return self.cross_account_roles.target(stack)
 
     @property
     def tags(self) -> dict[str, str]:
         return naming.common_tags(self.project, self.role, self.stack, self.git_revision, self.extra_tags)
+
+    @property
+    def approvers(self) -> tuple[str, ...]:
+        """Who approves production runs: every team's leads and the lead data engineer, each once."""
+        leads = (lead for team in self.accounts.teams for lead in team.leads)
+        return tuple(dict.fromkeys((*leads, self.people.lead_data_engineer)))
+
+
+def _account_of(role: AccountRole, accounts: Accounts, team: Team | None) -> str:
+    if role == "datasci":
+        assert team is not None, "a datasci stack has a team"
+        return team.account_id
+    if role == "preprod":
+        assert accounts.preprod is not None, "a preprod stack has a preprod account"
+        return accounts.preprod
+    return accounts.tooling if role == "tooling" else accounts.datamgmt
 
 
 def parse(
@@ -218,16 +281,16 @@ def parse(
     reader.reject_unknown_keys()
 
     role = reader.account_role("accountRole", ACCOUNT_ROLES)
-    accounts = Accounts(
-        tooling=reader.account_id("toolingAccountId"),
-        datasci=reader.account_id("datasciAccountId"),
-        datamgmt=reader.account_id("datamgmtAccountId"),
-    )
-    _check_distinct_accounts(project, accounts)
-    account_id = accounts.id_of(role)
+    accounts = _accounts(reader)
+    team = _team(reader, role, accounts)
+    if role == "preprod" and accounts.preprod is None:
+        reader.fail("preprodAccountId", "", "is not set, but this is the preprod stack", "a 12-digit account ID")
+    account_id = _account_of(role, accounts, team)
     reader.allowed_account_ids(role, account_id)
     region = reader.region()
-    people = _people(reader)
+    people = _people(reader, team)
+    lake = _lake_house(reader)
+    studio_users = len(people.data_scientists) if role in ("datasci", "datamgmt") else 0
     return Settings(
         project=project,
         stack=stack,
@@ -237,11 +300,13 @@ def parse(
         stack_references=StackReferences(
             tooling=reader.stack_name("toolingStack"), datamgmt=reader.stack_name("datamgmtStack")
         ),
-        network=_network(reader, role, region, len(people.data_scientists)),
+        network=_network(reader, role, region, studio_users),
         people=people,
+        team=team,
+        team_tag=_team_tag(reader, lake, accounts.teams),
         lake_formation_admins=_lake_formation_admins(reader, role, naming.partition(region), account_id),
         studio_idle_timeout_minutes=reader.integer("studioIdleTimeoutMinutes", minimum=60, maximum=525600),
-        lake=_lake_house(reader),
+        lake=lake,
         redshift_base_capacity=_redshift_capacity(reader),
         source=_source(reader),
         feature_catalog_dir=reader.folder("featureCatalogDir", project_dir),
@@ -253,16 +318,96 @@ def parse(
     )
 
 
-def _check_distinct_accounts(project: str, accounts: Accounts) -> None:
-    seen: dict[str, str] = {}
-    for role in ACCOUNT_ROLES:
-        account = accounts.id_of(role)
-        if account in seen:
-            raise ConfigError(
-                f"{project}:{role}AccountId: {account!r} is also the {seen[account]} account; "
-                "expected three different accounts, one per role"
+_TEAM = re.compile(r"(?P<name>[^:\s]+)\s*:\s*(?P<account>\S+)\s+(?P<leads>\S.*)")
+#: A team name is a stack suffix, a branch folder, a pipeline and role name part and an LF-tag value.
+_TEAM_NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+TEAM_NAME_LENGTH = 20
+TEAM_FORM = "TEAM: ACCOUNT_ID LEAD[, LEAD] such as analytics: 222222222222 alice@example.com"
+
+
+def _accounts(reader: _Reader) -> Accounts:
+    tooling = reader.account_id("toolingAccountId")
+    datamgmt = reader.account_id("datamgmtAccountId")
+    preprod = reader.optional_account_id("preprodAccountId")
+    owners = {tooling: "toolingAccountId", datamgmt: "datamgmtAccountId"}
+    if datamgmt == tooling:
+        reader.fail("datamgmtAccountId", datamgmt, "is also the tooling account", "an account of its own")
+    if preprod is not None:
+        if preprod in owners:
+            reader.fail("preprodAccountId", preprod, f"is also {owners[preprod]}", "an account of its own")
+        owners[preprod] = "preprodAccountId"
+    items = reader.string_list("dataScienceTeams", example='["analytics: 222222222222 alice@example.com"]')
+    if not items:
+        reader.fail("dataScienceTeams", items, "is empty", f"at least one team, each {TEAM_FORM}")
+    teams: list[Team] = []
+    for index, item in enumerate(items):
+        match = _TEAM.fullmatch(item)
+        if match is None:
+            return cast(Accounts, reader.fail("dataScienceTeams", item, "is not a team", TEAM_FORM))
+        name, account = match["name"], match["account"]
+        if not _TEAM_NAME.fullmatch(name) or len(name) > TEAM_NAME_LENGTH or name == naming.PRODUCTION:
+            reader.fail(
+                "dataScienceTeams",
+                item,
+                f"names the team {name!r}, which is not a valid stack suffix",
+                f"up to {TEAM_NAME_LENGTH} lowercase letters, digits and single hyphens, starting with a letter "
+                f"(not {naming.PRODUCTION!r}), such as fraud-detection",
             )
-        seen[account] = role
+        if any(team.name == name for team in teams):
+            reader.fail("dataScienceTeams", item, f"repeats the team {name!r}", "each team once")
+        if not _ACCOUNT_ID.fullmatch(account):
+            reader.fail("dataScienceTeams", item, f"gives {account!r}, which is not an AWS account ID", TEAM_FORM)
+        if account in owners:
+            reader.fail("dataScienceTeams", item, f"uses {account}, which is {owners[account]}", "an account per team")
+        owners[account] = f"the {name} team's account"
+        leads = tuple(lead.strip() for lead in match["leads"].split(","))
+        for lead in leads:
+            if not _EMAIL.fullmatch(lead):
+                reader.fail("dataScienceTeams", item, f"gives the lead {lead!r}, which is not an e-mail", TEAM_FORM)
+        teams.append(Team(name=name, account_id=account, leads=leads, first=index == 0))
+    return Accounts(tooling=tooling, datamgmt=datamgmt, teams=tuple(teams), preprod=preprod)
+
+
+def _team(reader: _Reader, role: AccountRole, accounts: Accounts) -> Team | None:
+    """The team of a datasci stack: ``dataScienceTeam``, or the first team where it is unset."""
+    name = (reader.present("dataScienceTeam") or "").strip()
+    if role != "datasci":
+        reader.unset("dataScienceTeam", f"the {role} stack belongs to no team")
+        return None
+    if not name:
+        return accounts.teams[0]
+    if name not in [team.name for team in accounts.teams]:
+        reader.fail(
+            "dataScienceTeam",
+            name,
+            "is not a team of dataScienceTeams",
+            f"one of {', '.join(team.name for team in accounts.teams)}",
+        )
+    return accounts.team(name)
+
+
+def _team_tag(reader: _Reader, lake: LakeHouse, teams: tuple[Team, ...]) -> str:
+    """The optional LF-tag key whose values are team names: each team sees the curated tables
+    tagged with its name (and nothing untagged)."""
+    key = (reader.present("teamTag") or "").strip()
+    if not key:
+        return ""
+    if key in REQUIRED_TAG_VALUES or key not in lake.tags:
+        reader.fail(
+            "teamTag",
+            key,
+            "is not a tag key of lfTags for teams",
+            f"a key of lfTags other than {' and '.join(REQUIRED_TAG_VALUES)}, such as team",
+        )
+    missing = [team.name for team in teams if team.name not in lake.tags[key]]
+    if missing:
+        reader.fail(
+            "lfTags",
+            f"{key}={','.join(lake.tags[key])}",
+            f"lacks the teams {', '.join(missing)}",
+            f"every team of dataScienceTeams among the values of teamTag {key}",
+        )
+    return key
 
 
 def _network(reader: _Reader, role: AccountRole, region: str, users: int) -> Network | None:
@@ -502,7 +647,7 @@ def _redshift_capacity(reader: _Reader) -> int:
     return capacity
 
 
-def _people(reader: _Reader) -> People:
+def _people(reader: _Reader, team: Team | None) -> People:
     scientists = reader.emails("dataScientists")
     engineers = reader.emails("dataEngineers")
     profiles: dict[str, str] = {}
@@ -523,20 +668,22 @@ def _people(reader: _Reader) -> People:
                 "e-mails whose local parts differ in letters or digits",
             )
         profiles[profile] = email
-    lead_scientist = reader.string("leadDataScientist")
-    if lead_scientist not in scientists:
-        reader.fail(
-            "leadDataScientist",
-            lead_scientist,
-            "is not a known data scientist",
-            f"one of dataScientists {list(scientists)}",
-        )
+    # A team's leads work in its Studio: its stack's data scientists hold them.
+    if team is not None:
+        for lead in team.leads:
+            if lead not in scientists:
+                reader.fail(
+                    "dataScientists",
+                    scientists,
+                    f"lacks {lead}, a lead of the {team.name} team",
+                    "a list holding every lead of this stack's team (dataScienceTeams)",
+                )
     lead_engineer = reader.string("leadDataEngineer")
     if lead_engineer not in engineers:
         reader.fail(
             "leadDataEngineer", lead_engineer, "is not a known data engineer", f"one of dataEngineers {list(engineers)}"
         )
-    return People(scientists, engineers, lead_scientist, lead_engineer)
+    return People(scientists, engineers, lead_engineer)
 
 
 def _git_revision(environ: Mapping[str, str]) -> str | None:
@@ -573,6 +720,8 @@ class _Reader:
     def reject_unknown_keys(self) -> None:
         for key in sorted(self.raw):
             namespace, _, name = key.partition(":")
+            if namespace == self.project and name in REPLACED_KEYS:
+                raise ConfigError(f"{key}: replaced; expected {REPLACED_KEYS[name]}")
             if namespace == self.project and name not in KEYS:
                 raise ConfigError(f"{key}: unknown key; expected one of {', '.join(KEYS)}")
 
@@ -604,6 +753,10 @@ class _Reader:
         if not _ACCOUNT_ID.fullmatch(value):
             self.fail(name, value, "is not an AWS account ID", "12 digits such as 111111111111")
         return value
+
+    def optional_account_id(self, name: str) -> str | None:
+        value = (self.present(name) or "").strip()
+        return self.account_id(name) if value else None
 
     def stack_name(self, name: str) -> str:
         value = self.string(name)

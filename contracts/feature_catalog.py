@@ -14,7 +14,7 @@ import difflib
 import json
 import os
 import re
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, NoReturn, cast, get_args
@@ -59,7 +59,7 @@ REQUIRED_KEYS = (
     "classification",
     "features",
 )
-OPTIONAL_KEYS = ("ttl_days",)
+OPTIONAL_KEYS = ("ttl_days", "team")
 KEYS = REQUIRED_KEYS + OPTIONAL_KEYS
 #: Keys of one feature, all required.
 FEATURE_KEYS = ("name", "type", "description")
@@ -79,6 +79,7 @@ _EXPECTED = {
     "classification": f"one of {', '.join(CLASSIFICATIONS)}",
     "features": "a list of features, each {name: ..., type: ..., description: ...}",
     "ttl_days": f"a whole number of days from {TTL_DAYS_RANGE[0]} to {TTL_DAYS_RANGE[1]}",
+    "team": "the owning data science team's name, such as analytics (default: the first team)",
 }
 _EXPECTED_FEATURE = {
     "name": _NAME_FORM,
@@ -116,6 +117,9 @@ class FeatureGroupSpec:
     classification: Classification
     #: The file the spec was read from.
     source: Path
+    #: The data science team that owns the group (its experimentation Feature Store holds it); None
+    #: for the first team. Every team discovers and reads every group's production features.
+    team: str | None = None
 
 
 def load_catalog(folder: Path) -> tuple[FeatureGroupSpec, ...]:
@@ -277,6 +281,7 @@ class _Spec:
         if not isinstance(online_store, bool):
             self.fail("online_store", online_store, f"is {_kind(online_store)}, not a boolean", "true or false")
         ttl_days = self.ttl_days(data.get("ttl_days"), online_store)
+        team = self.text(data, "team", _EXPECTED["team"]) if "team" in data else None
         features = self.features(data["features"])
         record_identifier = self.role(data, "record_identifier", features, RECORD_IDENTIFIER_TYPES)
         event_time = self.role(data, "event_time", features, EVENT_TIME_TYPES)
@@ -305,6 +310,7 @@ class _Spec:
             ttl_days=ttl_days,
             classification=cast(Classification, classification),
             source=self.path,
+            team=team,
         )
 
     def check_keys(
@@ -428,3 +434,17 @@ class _Spec:
                 " or ".join(types),
             )
         return name
+
+
+def owned_by(
+    catalog: Sequence[FeatureGroupSpec], teams: Sequence[str], team: str | None
+) -> tuple[FeatureGroupSpec, ...]:
+    """The groups ``team`` owns (``teams`` in order: groups without a team belong to the first; no
+    team: every group), or a CatalogError naming a group whose team is not one of ``teams``."""
+    for spec in catalog:
+        if spec.team is not None and spec.team not in teams:
+            raise CatalogError(
+                f"{_shown(spec.source)}: team: {spec.team!r} is not a team of dataScienceTeams; "
+                f"expected one of {', '.join(teams)}"
+            )
+    return tuple(spec for spec in catalog if team is None or (spec.team or teams[0]) == team)

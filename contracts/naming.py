@@ -12,9 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-AccountRole = Literal["tooling", "datasci", "datamgmt"]
+AccountRole = Literal["tooling", "datasci", "datamgmt", "preprod"]
 #: Deploy order: later stacks read earlier ones through stack references.
-ACCOUNT_ROLES: tuple[AccountRole, ...] = ("tooling", "datamgmt", "datasci")
+ACCOUNT_ROLES: tuple[AccountRole, ...] = ("tooling", "datamgmt", "datasci", "preprod")
+#: Roles of the accounts feature jobs run in (each has a runner role the tooling CI's builds assume).
+TargetRole = Literal["datasci", "preprod", "datamgmt"]
+#: The stack of the first data science team; every other team's is ``datasci-<team>``.
+DATASCI_STACK = "datasci"
 
 PREFIX = "mlops"
 #: IAM path of every role the platform creates; policies can scope to it.
@@ -47,19 +51,42 @@ def role_arn(partition_name: str, account_id: str, name: str) -> str:
     return f"arn:{partition_name}:iam::{account_id}:role{ROLE_PATH}{name}"
 
 
-#: The role CodeBuild and CodePipeline run as, in the tooling account.
+#: The role CodePipeline and the checks build run as, in the tooling account. It assumes no role of
+#: another account: each pipeline's target builds run as a build role of their own (below).
 CI_ROLE_NAME = physical_name("tooling", "ci")
-#: The role the CI assumes in the data science account to run feature jobs on feature branches.
-FEATURE_RUNNER_ROLE_NAME = physical_name("datasci", "feature-runner")
-#: The role the CI assumes in the data management account to run production feature jobs.
-FEATURE_DEPLOYER_ROLE_NAME = physical_name("datamgmt", "feature-deployer")
-#: The execution role of Studio and of the jobs it starts, in the data science account.
-DATASCI_EXECUTION_ROLE_NAME = physical_name("datasci", "studio-execution")
-#: The execution role of production feature jobs, in the data management account.
-DATAMGMT_JOB_EXECUTION_ROLE_NAME = physical_name("datamgmt", "job-execution")
-#: The execution role of training pipelines (and the jobs they start), one in each target account.
-DATASCI_TRAINING_ROLE_NAME = physical_name("datasci", "training")
-DATAMGMT_TRAINING_ROLE_NAME = physical_name("datamgmt", "training")
+#: The runner's, the job execution role's and the training role's name suffix, by target role.
+_RUNNER = {"datasci": "feature-runner", "preprod": "feature-runner", "datamgmt": "feature-deployer"}
+_JOB_EXECUTION = {"datasci": "studio-execution", "preprod": "job-execution", "datamgmt": "job-execution"}
+#: The pipeline whose builds run in pre-production and production, after review; the target of a
+#: team's feature branches is the team's name.
+PRODUCTION = "production"
+
+
+def runner_role_name(role: TargetRole) -> str:
+    """The role the tooling CI's build assumes in a target account to run feature jobs there."""
+    return physical_name(role, _RUNNER[role])
+
+
+def job_execution_role_name(role: TargetRole) -> str:
+    """The execution role of feature jobs (in data science, also of Studio, which starts them)."""
+    return physical_name(role, _JOB_EXECUTION[role])
+
+
+def training_role_name(role: TargetRole) -> str:
+    """The execution role of training pipelines (and of the jobs they start)."""
+    return physical_name(role, "training")
+
+
+def build_role_name(pipeline: str) -> str:
+    """The tooling role a pipeline's target builds run as: a team's name, or ``production``."""
+    return physical_name("tooling", "build", pipeline)
+
+
+def datasci_stack(team: str, first: bool) -> str:
+    """A data science team's stack: the first team keeps ``datasci``, the others ``datasci-<team>``."""
+    return DATASCI_STACK if first else f"{DATASCI_STACK}-{team}"
+
+
 #: The tooling account's ECR repository of processing images, pulled by the target accounts' jobs.
 ECR_REPOSITORY = f"{PREFIX}/processing"
 #: The model registry (SageMaker model package group) in the tooling account.
@@ -98,38 +125,83 @@ def resource_link(database: str) -> str:
 
 
 @dataclass(frozen=True)
+class Target:
+    """An account feature jobs run in, and the roles of it that other accounts' policies name."""
+
+    role: TargetRole
+    account_id: str
+    #: Its stack, as ``ops --account`` and the pipelines' builds name it.
+    stack: str
+    #: The tooling pipeline whose builds assume its runner: a team's name, or ``production``.
+    pipeline: str
+    partition: str
+
+    def _arn(self, name: str) -> str:
+        return role_arn(self.partition, self.account_id, name)
+
+    @property
+    def runner(self) -> str:
+        return self._arn(runner_role_name(self.role))
+
+    @property
+    def job_execution(self) -> str:
+        return self._arn(job_execution_role_name(self.role))
+
+    @property
+    def training(self) -> str:
+        return self._arn(training_role_name(self.role))
+
+
+@dataclass(frozen=True)
 class CrossAccountRoles:
-    """ARNs of the roles that cross account boundaries, known before any of them exists."""
+    """ARNs of the roles that cross account boundaries, known before any of them exists: every data
+    science team's, pre-production's where there is one, and data management's."""
 
-    ci: str
-    datasci_runner: str
-    datamgmt_deployer: str
-    datasci_execution: str
-    datamgmt_job_execution: str
-    datasci_training: str
-    datamgmt_training: str
-
-    @classmethod
-    def for_accounts(cls, partition_name: str, tooling: str, datasci: str, datamgmt: str) -> CrossAccountRoles:
-        return cls(
-            ci=role_arn(partition_name, tooling, CI_ROLE_NAME),
-            datasci_runner=role_arn(partition_name, datasci, FEATURE_RUNNER_ROLE_NAME),
-            datamgmt_deployer=role_arn(partition_name, datamgmt, FEATURE_DEPLOYER_ROLE_NAME),
-            datasci_execution=role_arn(partition_name, datasci, DATASCI_EXECUTION_ROLE_NAME),
-            datamgmt_job_execution=role_arn(partition_name, datamgmt, DATAMGMT_JOB_EXECUTION_ROLE_NAME),
-            datasci_training=role_arn(partition_name, datasci, DATASCI_TRAINING_ROLE_NAME),
-            datamgmt_training=role_arn(partition_name, datamgmt, DATAMGMT_TRAINING_ROLE_NAME),
-        )
+    tooling: str
+    targets: tuple[Target, ...]
+    partition: str
 
     @property
-    def targets(self) -> tuple[str, str]:
-        """The roles the CI may assume."""
-        return (self.datasci_runner, self.datamgmt_deployer)
+    def ci(self) -> str:
+        return role_arn(self.partition, self.tooling, CI_ROLE_NAME)
+
+    def build_role(self, pipeline: str) -> str:
+        return role_arn(self.partition, self.tooling, build_role_name(pipeline))
+
+    def target(self, stack: str) -> Target:
+        (found,) = [target for target in self.targets if target.stack == stack]
+        return found
+
+    def of_role(self, *roles: TargetRole) -> tuple[Target, ...]:
+        return tuple(target for target in self.targets if target.role in roles)
 
     @property
-    def trainers(self) -> tuple[str, str]:
+    def pipelines(self) -> dict[str, tuple[Target, ...]]:
+        """Each tooling pipeline with build roles, and the targets its builds run in."""
+        grouped: dict[str, tuple[Target, ...]] = {}
+        for target in self.targets:
+            grouped[target.pipeline] = (*grouped.get(target.pipeline, ()), target)
+        return grouped
+
+    @property
+    def runners(self) -> tuple[str, ...]:
+        """The roles the tooling CI's builds assume, one per target account."""
+        return tuple(target.runner for target in self.targets)
+
+    @property
+    def trainers(self) -> tuple[str, ...]:
         """The roles that register model versions in the tooling account's model registry."""
-        return (self.datasci_training, self.datamgmt_training)
+        return tuple(target.training for target in self.targets)
+
+    @property
+    def job_executions(self) -> tuple[str, ...]:
+        """The roles jobs run as, which pull the tooling account's processing images."""
+        return tuple(target.job_execution for target in self.targets)
+
+    @property
+    def catalog_readers(self) -> tuple[str, ...]:
+        """The roles of the accounts that read the data management catalog through resource links."""
+        return tuple(role for t in self.of_role("datasci", "preprod") for role in (t.job_execution, t.training))
 
 
 #: Each target account's bucket for feature-job files: the flow or script the CI hands over, and the

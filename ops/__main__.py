@@ -17,24 +17,44 @@ from contracts import InputError
 from contracts import config as platform_config
 from contracts.cli import OneLineParser
 from contracts.config import Settings
-from contracts.feature_catalog import CatalogError, load_catalog
+from contracts.feature_catalog import CatalogError, FeatureGroupSpec, load_catalog, owned_by
+from contracts.naming import ACCOUNT_ROLES
 from contracts.project import load_project, stack_config
 from ops import FeatureJobError, OpsError
 from ops import aws as aws_ops
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = ("datasci", "datamgmt")
+#: The roles of the accounts jobs run in: every team's, pre-production's, data management's.
+TARGETS = ("datasci", "preprod", "datamgmt")
 
 
-def _settings(project: Path, account: str) -> Settings:
-    """The account's configuration, read and validated as the program reads it."""
+def _settings(project: Path, account: str, roles: Sequence[str] = TARGETS) -> Settings:
+    """The configuration of the ``--account`` stack (one of ``roles``), read and validated as the
+    program reads it."""
     try:
-        raw = stack_config(load_project(project), account)
-        return platform_config.parse(
+        loaded = load_project(project)
+        if account not in loaded.stacks:
+            raise OpsError(
+                f"--account: {account!r} is not a stack of {loaded.name}; expected one of {', '.join(loaded.stacks)}"
+            )
+        raw = stack_config(loaded, account)
+        settings = platform_config.parse(
             raw, project=platform_config.PROJECT, stack=account, project_dir=project, environ={}
         )
     except InputError as error:
         raise OpsError(f"{account}: {error}") from None
+    if settings.role not in roles:
+        raise OpsError(
+            f"--account: {account!r} is the {settings.role} stack; expected a stack of a {' or '.join(roles)} account"
+        )
+    return settings
+
+
+def _groups(settings: Settings) -> dict[str, FeatureGroupSpec]:
+    """The catalog groups the account's Feature Store holds: a team's own, elsewhere all."""
+    teams = [team.name for team in settings.accounts.teams]
+    catalog = load_catalog(settings.feature_catalog_dir)
+    return {spec.name: spec for spec in owned_by(catalog, teams, settings.team.name if settings.team else None)}
 
 
 def _target(args: argparse.Namespace, settings: Settings, default_role: str | None) -> boto3.Session:
@@ -69,14 +89,14 @@ def run_feature_job(args: argparse.Namespace) -> int:
         raise OpsError(
             f"--flow: {args.flow!r} is not a .flow or .py file; expected for example flows/customer-churn.flow"
         )
-    specs = {spec.name: spec for spec in load_catalog(settings.feature_catalog_dir)}
+    specs = _groups(settings)
     if args.feature_group not in specs:
+        owner = f"the {settings.team.name} team's " if settings.team else ""
         raise OpsError(
-            f"--feature-group: {args.feature_group!r} is not in the catalog; "
+            f"--feature-group: {args.feature_group!r} is not in {owner}catalog; "
             f"expected one of {', '.join(specs) or 'none'}"
         )
-    roles = settings.cross_account_roles
-    target = _target(args, settings, roles.datasci_runner if args.account == "datasci" else roles.datamgmt_deployer)
+    target = _target(args, settings, settings.target.runner)
     job_settings = aws_ops.job_settings(target, args.settings)
     revision, branch = git_revision_and_branch(args.git_revision, args.branch)
     job = FeatureJob(
@@ -107,10 +127,9 @@ def run_training(args: argparse.Namespace) -> int:
 
     settings = _settings(args.project, args.account)
     definition = load_definition(Path(args.pipeline))
-    spec = check_against_catalog(definition, {s.name: s for s in load_catalog(settings.feature_catalog_dir)})
+    spec = check_against_catalog(definition, _groups(settings))
     as_of = parse_as_of(args.as_of)
-    roles = settings.cross_account_roles
-    target = _target(args, settings, roles.datasci_runner if args.account == "datasci" else roles.datamgmt_deployer)
+    target = _target(args, settings, settings.target.runner)
     revision, branch = git_revision_and_branch(args.git_revision, args.branch)
     run = TrainingRun(
         target,
@@ -131,7 +150,7 @@ def audit(args: argparse.Namespace) -> int:
     from ops.audit import audit as run_audit
     from ops.audit import table
 
-    settings = _settings(args.project, args.account)
+    settings = _settings(args.project, args.account, ACCOUNT_ROLES)
     findings = run_audit(_target(args, settings, None), settings)
     print(table(findings))
     return 1 if any(not f.ok for f in findings) else 0
@@ -166,8 +185,10 @@ def _parser() -> OneLineParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
 
-    def account_options(command: argparse.ArgumentParser, accounts: Sequence[str]) -> None:
-        command.add_argument("--account", required=True, choices=accounts)
+    def account_options(command: argparse.ArgumentParser, accounts: str) -> None:
+        command.add_argument(
+            "--account", required=True, help=f"the stack of {accounts}, such as datasci, datasci-<team> or datamgmt"
+        )
         command.add_argument("--region", help="default: the stack's aws:region")
         roles = command.add_mutually_exclusive_group()
         roles.add_argument("--role-arn", help="the role to assume in the account")
@@ -187,7 +208,7 @@ def _parser() -> OneLineParser:
     job = commands.add_parser("run-feature-job", help="run a flow into a feature group in a target account")
     job.add_argument("--flow", required=True, help="a Data Wrangler .flow file or its exported .py script")
     job.add_argument("--feature-group", required=True, help="a group of the feature catalog")
-    account_options(job, TARGETS)
+    account_options(job, "a target account")
     job.add_argument(
         "--source",
         action="append",
@@ -201,13 +222,13 @@ def _parser() -> OneLineParser:
 
     train = commands.add_parser("run-training", help="run a training pipeline on a feature group in a target account")
     train.add_argument("--pipeline", required=True, help="a training definition such as pipelines/customer-churn.py")
-    account_options(train, TARGETS)
+    account_options(train, "a target account")
     train.add_argument("--as-of", help="the dataset's point in time, ISO-8601 with a zone (default: now)")
     run_options(train, timeout_minutes=180.0)
     train.set_defaults(handler=run_training)
 
     check = commands.add_parser("audit", help="check a live account against the guardrails")
-    account_options(check, ("tooling", *TARGETS))
+    account_options(check, "any account")
     check.set_defaults(handler=audit)
 
     listing = commands.add_parser("catalog", help="list the feature catalog")
@@ -219,7 +240,7 @@ def _parser() -> OneLineParser:
     online.add_argument("--feature-group", required=True)
     online.add_argument("--record-id", action="append", required=True, help="a record identifier (repeatable)")
     online.add_argument("--repeat", type=int, default=1, help="calls to time")
-    account_options(online, TARGETS)
+    account_options(online, "a target account")
     online.set_defaults(handler=online_features)
     return parser
 

@@ -168,6 +168,7 @@ def training_workgroup(session: boto3.Session, settings: Settings) -> Iterator[F
 CHECKS: dict[str, tuple[Check, ...]] = {
     "tooling": (buckets,),
     "datasci": (lake_formation_settings, studio_domains, vpc_endpoints, buckets, training_workgroup),
+    "preprod": (lake_formation_settings, studio_domains, vpc_endpoints, buckets, training_workgroup),
     "datamgmt": (
         lake_formation_settings,
         registered_locations,

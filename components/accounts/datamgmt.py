@@ -1,7 +1,8 @@
 """The data management account: the governed lake house and the production Feature Store.
 
-Lake Formation governs every database and table with LF-tags; the data science account receives,
-through RAM, read access to curated data and production features that are not sensitive. Feature
+Lake Formation governs every database and table with LF-tags; each data science team's account
+(and pre-production's) receives, through RAM, read access to curated data and production features
+that are not sensitive. Feature
 jobs that passed review run here, as the deploy role the tooling CI assumes, and write production
 features. Data scientists inspect them in a read-only, VPC-only Studio.
 """
@@ -76,8 +77,6 @@ class DatamgmtAccount(pulumi.ComponentResource):
         self._name = name
         self._settings = s = args.settings
         roles = s.cross_account_roles
-        # The catalog is encrypted with this key, so the data science account's roles that read the
-        # shared catalog (Studio's, and its training pipelines') must be able to decrypt its metadata.
         # Lake database (short name) to its bucket's purpose; the Feature Store's offline store is one.
         layers = {database: database.replace("_", "-") for database in (*s.lake.databases, FEATURES_DATABASE)}
         role_arn = partial(naming.role_arn, s.partition, s.account_id)
@@ -98,13 +97,13 @@ class DatamgmtAccount(pulumi.ComponentResource):
                     **{purpose: lake_readers for purpose in layers.values()},
                     # The CI's deployer hands each job its flow from outside the VPC.
                     naming.FEATURE_JOBS_BUCKET: BucketSpec(
-                        outside_vpc_roles=[role_arn(naming.FEATURE_DEPLOYER_ROLE_NAME)]
+                        outside_vpc_roles=[role_arn(naming.runner_role_name("datamgmt"))]
                     ),
                     naming.TRAINING_BUCKET: BucketSpec(),
                 },
-                # The catalog is encrypted with this key, so the data science account's roles that read
-                # the shared catalog (Studio's, and its training pipelines') must decrypt its metadata.
-                decrypt_roles=[roles.datasci_execution, roles.datasci_training],
+                # The catalog is encrypted with this key, so the roles of the teams' (and pre-production's)
+                # accounts that read the shared catalog (jobs', Studio's, training's) decrypt its metadata.
+                decrypt_roles=roles.catalog_readers,
                 # Studio's clients ask Redshift Serverless for database credentials from inside the VPC.
                 extra_endpoints=WAREHOUSE_ENDPOINTS,
             ),
@@ -153,7 +152,7 @@ class DatamgmtAccount(pulumi.ComponentResource):
             execution_role_args(
                 job_execution_spec(
                     s,
-                    naming.DATAMGMT_JOB_EXECUTION_ROLE_NAME,
+                    naming.job_execution_role_name("datamgmt"),
                     "Execution role of production feature jobs: reads curated data, writes production features",
                     catalog_accounts=[s.account_id],
                     # The job's inputs are curated objects, read from the VPC through the S3 endpoint.
@@ -171,7 +170,7 @@ class DatamgmtAccount(pulumi.ComponentResource):
             ModelTrainingArgs(
                 settings=s,
                 foundation=foundation,
-                role_name=naming.DATAMGMT_TRAINING_ROLE_NAME,
+                role_name=naming.training_role_name("datamgmt"),
                 catalog_accounts=[s.account_id],
             ),
             opts=pulumi.ResourceOptions(parent=self),
@@ -216,7 +215,6 @@ class DatamgmtAccount(pulumi.ComponentResource):
                 foundation=foundation,
                 tooling=args.tooling,
                 runner="feature-deployer",
-                runner_role_name=naming.FEATURE_DEPLOYER_ROLE_NAME,
                 description="Assumed by the tooling CI to run production feature jobs after review",
                 job_execution_role_arn=job_execution.arn,
                 training=training,
@@ -391,8 +389,9 @@ class DatamgmtAccount(pulumi.ComponentResource):
         readonly: pulumi.Output[str],
         training: pulumi.Output[str],
     ) -> list[TagGrant]:
-        """Tag-based grants. The data science account gets curated data and features that are not
-        sensitive, by account (RAM), with the grant option its admin needs to grant its own roles.
+        """Tag-based grants. Each consumer account (every team's, pre-production's) gets curated data
+        and features that are not sensitive, by account (RAM), with the grant option its admin needs
+        to grant its own roles; with a team tag, a team's curated data is what carries its name.
         Training pipelines read the same (labels are curated data), never sensitive columns."""
         owned = {"layer": ENGINEERED_LAYERS}
         shared: Mapping[str, Sequence[str]] = {
@@ -400,16 +399,49 @@ class DatamgmtAccount(pulumi.ComponentResource):
             "classification": SHAREABLE_CLASSIFICATIONS,
         }
         curated = {"layer": ("curated",), "classification": SHAREABLE_CLASSIFICATIONS}
-        datasci = self._settings.accounts.datasci
+        first, *others = self._settings.cross_account_roles.of_role("datasci", "preprod")
+        # The first team's grants keep the places (so the resource names) they had before there were teams.
+        first_grants = self._account_grants(first, first=True)
         return [
             TagGrant(engineering, ENGINEER_TABLE_PERMISSIONS, "TABLE", owned),
             TagGrant(engineering, ("CREATE_TABLE", "DESCRIBE"), "DATABASE", owned),
-            TagGrant(datasci, READ, "TABLE", shared, grantable=READ),
-            TagGrant(datasci, ("DESCRIBE",), "DATABASE", shared, grantable=("DESCRIBE",)),
+            *first_grants[:2],
             TagGrant(readonly, READ, "TABLE", shared),
             TagGrant(readonly, ("DESCRIBE",), "DATABASE", shared),
             TagGrant(job_execution, READ, "TABLE", curated),
             TagGrant(job_execution, ("DESCRIBE",), "DATABASE", curated),
             TagGrant(training, READ, "TABLE", shared),
             TagGrant(training, ("DESCRIBE",), "DATABASE", shared),
+            *first_grants[2:],
+            *(grant for consumer in others for grant in self._account_grants(consumer)),
         ]
+
+    def _account_grants(self, consumer: naming.Target, first: bool = False) -> list[TagGrant]:
+        """A consumer account's grants, with the grant option its admin needs to grant its own roles:
+        curated data and production features that are not sensitive. With a team tag, a team's
+        curated data is the tables tagged with its name (pre-production reads all of it)."""
+        team_tag = self._settings.team_tag if consumer.role == "datasci" else ""
+        features_only = {"layer": (FEATURES_DATABASE,), "classification": SHAREABLE_CLASSIFICATIONS}
+        expressions: list[tuple[str, Mapping[str, Sequence[str]]]] = (
+            [
+                ("", features_only),
+                ("curated-", {**features_only, "layer": ("curated",), team_tag: (consumer.pipeline,)}),
+            ]
+            if team_tag
+            else [("", {"layer": ("curated", FEATURES_DATABASE), "classification": SHAREABLE_CLASSIFICATIONS})]
+        )
+        grants = []
+        for part, expression in expressions:
+            named = not first or bool(part)
+            for permissions, resource_type, kind in ((READ, "TABLE", "tables"), (("DESCRIBE",), "DATABASE", "databases")):
+                grants.append(
+                    TagGrant(
+                        consumer.account_id,
+                        permissions,
+                        resource_type,
+                        expression,
+                        grantable=permissions,
+                        name=f"{consumer.stack}-{part}{kind}" if named else "",
+                    )
+                )
+        return grants

@@ -1,9 +1,12 @@
-"""The data science account: where data scientists experiment and feature branches run.
+"""A data science team's account: where its data scientists experiment and its feature branches run.
 
 Studio runs in VPC-only mode in an internet-free VPC. Data scientists work on snapshots and on
 governed, read-only links to the curated data of the data management account; their feature jobs
-write to the experimentation Feature Store. The tooling CI runs feature-branch jobs here by
-assuming the runner role.
+write to the team's experimentation Feature Store, which holds the catalog groups the team owns.
+The tooling CI runs the team's feature-branch jobs here by assuming the runner role.
+
+The pre-production account has the same shape without Studio users: the production pipeline runs
+each merge's feature job there (every catalog group), before the leads approve it for production.
 """
 
 from __future__ import annotations
@@ -42,12 +45,14 @@ class DatasciAccountArgs:
     tooling: ToolingOutputs
     #: The data management stack's exports (its account, whose shared databases are linked).
     datamgmt: DatamgmtOutputs
-    #: The feature catalog: each group becomes an experimentation feature group here.
+    #: The feature groups this account's Feature Store holds (a team's own; in pre-production, all).
     catalog: Sequence[FeatureGroupSpec]
 
     def __post_init__(self) -> None:
-        if self.settings.role != "datasci" or self.settings.network is None:
-            raise ValueError(f"settings: role {self.settings.role!r}; expected the datasci settings with a network")
+        if self.settings.role not in ("datasci", "preprod") or self.settings.network is None:
+            raise ValueError(
+                f"settings: role {self.settings.role!r}; expected the datasci or preprod settings with a network"
+            )
 
 
 class DatasciAccount(pulumi.ComponentResource):
@@ -72,7 +77,7 @@ class DatasciAccount(pulumi.ComponentResource):
                     ),
                     # The CI's runner hands each job its flow from outside the VPC.
                     naming.FEATURE_JOBS_BUCKET: BucketSpec(
-                        outside_vpc_roles=[role_arn(naming.FEATURE_RUNNER_ROLE_NAME)]
+                        outside_vpc_roles=[role_arn(naming.runner_role_name(ds.target.role))]
                     ),
                     naming.TRAINING_BUCKET: BucketSpec(),
                 },
@@ -93,7 +98,7 @@ class DatasciAccount(pulumi.ComponentResource):
             ModelTrainingArgs(
                 settings=ds,
                 foundation=foundation,
-                role_name=naming.DATASCI_TRAINING_ROLE_NAME,
+                role_name=naming.training_role_name(ds.target.role),
                 catalog_accounts=[ds.account_id, ds.accounts.datamgmt],
                 data=[
                     foundation.key.arn.apply(lambda key: docs.object_access(offline_store, key, "OfflineStore")),
@@ -128,8 +133,10 @@ class DatasciAccount(pulumi.ComponentResource):
                 foundation=foundation,
                 tooling=args.tooling,
                 runner="feature-runner",
-                runner_role_name=naming.FEATURE_RUNNER_ROLE_NAME,
-                description="Assumed by the tooling CI to run feature jobs of feature branches",
+                description=(
+                    f"Assumed by the tooling CI's {ds.target.pipeline} builds to run feature jobs"
+                    + (" of the team's feature branches" if ds.role == "datasci" else " of merges, before approval")
+                ),
                 job_execution_role_arn=execution_role.arn,
                 training=training,
                 curated_database=naming.resource_link(naming.lake_database("curated")),
@@ -162,8 +169,10 @@ class DatasciAccount(pulumi.ComponentResource):
         bucket = foundation.bucket_arn
         spec = job_execution_spec(
             s,
-            naming.DATASCI_EXECUTION_ROLE_NAME,
-            "Execution role of Studio and of the Data Wrangler and processing jobs it starts",
+            naming.job_execution_role_name(s.target.role),
+            "Execution role of Studio and of the Data Wrangler and processing jobs it starts"
+            if s.role == "datasci"
+            else "Execution role of pre-production feature jobs",
             catalog_accounts=[s.account_id, s.accounts.datamgmt],
             data=[
                 foundation.key.arn.apply(

@@ -26,9 +26,8 @@ class FeatureJobsArgs:
     foundation: AccountFoundation
     #: The tooling stack's exports: the artifacts the runner reads the job's flow from.
     tooling: ToolingOutputs
-    #: The runner role's resource name suffix and fixed role name (the CI role's policy names it).
+    #: The runner role's resource name suffix.
     runner: str
-    runner_role_name: str
     description: str
     #: The role feature jobs run as (processing jobs), and the account's training pipelines.
     job_execution_role_arn: pulumi.Output[str]
@@ -45,7 +44,7 @@ class FeatureJobsArgs:
 
 
 class FeatureJobs(pulumi.ComponentResource):
-    """Trusted by the CI role alone, the runner reads the job's flow from the tooling artifacts and
+    """Trusted by the tooling build role of the account's pipeline alone, the runner reads the job's flow from the tooling artifacts and
     hands it to the job through this account's feature-jobs bucket (the job's execution role cannot
     reach the tooling account), upserts and starts ``mlops-feature-*`` and ``mlops-training-*``
     pipelines, and passes only the job execution role and the training role to SageMaker. It reads
@@ -100,9 +99,9 @@ class FeatureJobs(pulumi.ComponentResource):
         self.runner = PlatformRole(
             prefix,
             PlatformRoleArgs(
-                role_name=args.runner_role_name,
+                role_name=naming.runner_role_name(s.target.role),
                 description=args.description,
-                trust_policy=docs.role_trust(s.cross_account_roles.ci),
+                trust_policy=docs.role_trust(s.cross_account_roles.build_role(s.target.pipeline)),
                 statements=[
                     pulumi.Output.all(tooling.artifact_bucket_arn, tooling.artifact_key_arn).apply(
                         lambda arns: docs.object_access(arns[0], arns[1], "ToolingArtifacts")

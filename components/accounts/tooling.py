@@ -13,11 +13,11 @@ import pulumi_aws as aws
 from components import policy_documents as docs
 from components.accounts.foundation import AccountFoundation, AccountFoundationArgs, BucketSpec
 from components.accounts.outputs import ToolingOutputs
-from components.ci_cd import CiCd, CiCdArgs, FeatureJobTarget
+from components.ci_cd import CiCd, CiCdArgs, FeatureBranches, FeatureJobTarget, Production
 from components.iam import PlatformRole, PlatformRoleArgs
 from contracts import naming
 from contracts.config import Settings
-from contracts.feature_catalog import FeatureGroupSpec
+from contracts.feature_catalog import FeatureGroupSpec, owned_by
 
 #: Images kept in the processing repository; older ones expire.
 KEEP_IMAGES = 50
@@ -42,9 +42,9 @@ class ToolingAccount(pulumi.ComponentResource):
             name,
             AccountFoundationArgs(
                 settings=s,
-                # Outside this account, only the two runner roles may read the artifacts.
-                buckets={"artifacts": BucketSpec(read_roles=roles.targets)},
-                decrypt_roles=roles.targets,
+                # Outside this account, only the target accounts' runner roles may read the artifacts.
+                buckets={"artifacts": BucketSpec(read_roles=roles.runners)},
+                decrypt_roles=roles.runners,
                 # EventBridge tells the approvers of new model versions through the (encrypted) approval topic.
                 eventbridge_publishes=True,
             ),
@@ -55,21 +55,24 @@ class ToolingAccount(pulumi.ComponentResource):
             f"{name}-ci",
             PlatformRoleArgs(
                 role_name=naming.CI_ROLE_NAME,
-                description="Runs the platform's pipelines and builds; assumes the runner roles",
+                description="Runs the platform's pipelines and its checks; assumes no role",
                 trust_policy=docs.service_trust(
                     ["codebuild.amazonaws.com", "codepipeline.amazonaws.com"], s.account_id
                 ),
                 statements=[
-                    docs.assume_roles(roles.targets),
                     pulumi.Output.all(artifacts.arn, foundation.key.arn).apply(
                         lambda arns: docs.object_access(arns[0], arns[1], "Artifacts", write=True)
                     ),
-                    docs.write_logs(s.partition, s.region, s.account_id, f"/aws/codebuild/{naming.PREFIX}-"),
+                    self._build_logs(),
                 ],
                 tags=s.tags,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        build_roles = {
+            pipeline: self._create_build_role(pipeline, targets, artifacts.arn, foundation.key.arn)
+            for pipeline, targets in roles.pipelines.items()
+        }
         repository = self._create_repository(foundation.key.arn)
         models = aws.sagemaker.ModelPackageGroup(
             f"{name}-models",
@@ -90,7 +93,8 @@ class ToolingAccount(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        people = s.people
+        preprod = roles.of_role("preprod")
+        team_names = [team.name for team in s.accounts.teams]
         ci_cd = CiCd(
             f"{name}-cicd",
             CiCdArgs(
@@ -99,9 +103,28 @@ class ToolingAccount(pulumi.ComponentResource):
                 kms_key_arn=foundation.key.arn,
                 ci_role_arn=ci_role.arn,
                 ci_role_name=ci_role.name,
-                experiment=FeatureJobTarget("datasci", roles.datasci_runner),
-                production=FeatureJobTarget("datamgmt", roles.datamgmt_deployer),
-                approvers=[people.lead_data_scientist, people.lead_data_engineer],
+                teams=[
+                    FeatureBranches(
+                        team=team.name,
+                        # The first team's pipeline keeps the name it had before there were teams.
+                        pipeline_name=naming.physical_name(
+                            "tooling", "feature-branches", *(() if team.first else (team.name,))
+                        ),
+                        branches=[team.branches, *((s.source.feature_branch_pattern,) if team.first else ())],
+                        target=FeatureJobTarget(team.stack, roles.target(team.stack).runner),
+                        build_role_arn=build_roles[team.name].arn,
+                        default_feature_group=next(
+                            (spec.name for spec in owned_by(args.catalog, team_names, team.name)), None
+                        ),
+                    )
+                    for team in s.accounts.teams
+                ],
+                production=Production(
+                    preprod=FeatureJobTarget("preprod", preprod[0].runner) if preprod else None,
+                    production=FeatureJobTarget("datamgmt", roles.target("datamgmt").runner),
+                    build_role_arn=build_roles[naming.PRODUCTION].arn,
+                ),
+                approvers=s.approvers,
                 default_feature_group=args.catalog[0].name if args.catalog else None,
                 log_retention_days=s.log_retention_days,
                 partition=s.partition,
@@ -125,6 +148,39 @@ class ToolingAccount(pulumi.ComponentResource):
             approval_topic_arn=ci_cd.approval_topic_arn,
         )
         self.register_outputs(self.outputs.exports())
+
+    def _build_logs(self) -> docs.Statement:
+        s = self._settings
+        return docs.write_logs(s.partition, s.region, s.account_id, f"/aws/codebuild/{naming.PREFIX}-")
+
+    def _create_build_role(
+        self,
+        pipeline: str,
+        targets: Sequence[naming.Target],
+        artifacts_arn: pulumi.Output[str],
+        key_arn: pulumi.Output[str],
+    ) -> PlatformRole:
+        """The role one pipeline's target builds run as: it reads the source artifact, writes its
+        logs, and assumes the runner roles of that pipeline's targets, and no other."""
+        s = self._settings
+        where = ", ".join(target.stack for target in targets)
+        return PlatformRole(
+            f"{self._name}-build-{pipeline}",
+            PlatformRoleArgs(
+                role_name=naming.build_role_name(pipeline),
+                description=f"Runs the {pipeline} pipeline's builds; assumes the runner roles of {where}"[:1000],
+                trust_policy=docs.service_trust(["codebuild.amazonaws.com"], s.account_id),
+                statements=[
+                    docs.assume_roles([target.runner for target in targets]),
+                    pulumi.Output.all(artifacts_arn, key_arn).apply(
+                        lambda arns: docs.object_access(arns[0], arns[1], "SourceArtifacts")
+                    ),
+                    self._build_logs(),
+                ],
+                tags=s.tags,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
     def _notify_pending_versions(self, models: aws.sagemaker.ModelPackageGroup, topic_arn: pulumi.Output[str]) -> None:
         """Each version registered pending approval is announced on the approval topic, whose
@@ -221,8 +277,7 @@ class ToolingAccount(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        roles = s.cross_account_roles
-        pullers = [roles.datasci_execution, roles.datamgmt_job_execution]
+        pullers = s.cross_account_roles.job_executions
         aws.ecr.RepositoryPolicy(
             f"{self._name}-processing-images",
             repository=repository.name,
@@ -235,9 +290,7 @@ class ToolingAccount(pulumi.ComponentResource):
                             "Effect": "Allow",
                             # The roles may not exist yet when this stack deploys first: pin them by ARN.
                             "Principal": {
-                                "AWS": [
-                                    docs.account_root(s.partition, a) for a in (s.accounts.datamgmt, s.accounts.datasci)
-                                ]
+                                "AWS": docs.account_roots(s.partition, pullers)
                             },
                             "Action": [
                                 "ecr:BatchGetImage",

@@ -19,7 +19,8 @@ from contracts.feature_catalog import FeatureGroupSpec
 def studio_domain_args(
     settings: Settings, foundation: AccountFoundation, domain: str, execution_role: PlatformRole
 ) -> StudioDomainArgs:
-    """A VPC-only Studio domain in the account's network, with a profile per data scientist."""
+    """A VPC-only Studio domain in the account's network, with a profile per data scientist (none in
+    pre-production, where jobs run and nobody works)."""
     network = foundation.network
     assert network is not None, "a Studio domain needs the account's private network"
     return StudioDomainArgs(
@@ -30,7 +31,10 @@ def studio_domain_args(
         kms_key_arn=foundation.key.arn,
         execution_role_name=execution_role.name,
         execution_role_arn=execution_role.arn,
-        user_profiles=[naming.studio_profile_name(email) for email in settings.people.data_scientists],
+        user_profiles=[
+            naming.studio_profile_name(email)
+            for email in (settings.people.data_scientists if settings.role != "preprod" else ())
+        ],
         region=settings.region,
         partition=settings.partition,
         account_id=settings.account_id,
