@@ -15,9 +15,12 @@ from typing import Any
 import yaml
 
 from contracts import InputError
+from contracts.naming import ACCOUNT_ROLES
 
-#: Deploy order of the platform's stacks: later stacks read earlier ones. Other stacks follow, by name.
-PREFERRED_ORDER = ("tooling", "datamgmt", "datasci")
+#: The project key naming a stack's account role, which decides its place in the deploy order.
+ROLE_KEY = "accountRole"
+#: libyaml's loader where PyYAML has it: the stack files are read once more, for their roles.
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class ProjectError(InputError):
@@ -36,7 +39,9 @@ class Project:
     schema: dict[str, dict[str, Any]]
     #: Values for other namespaces set in Pulumi.yaml (``aws:region: ...``).
     values: dict[str, Any]
-    #: Stack names with a Pulumi.<stack>.yaml, in deploy order.
+    #: Stack names with a Pulumi.<stack>.yaml, in deploy order: by account role as
+    #: contracts/naming.ACCOUNT_ROLES orders them (tooling, datamgmt, datasci, preprod), other roles
+    #: after them, and by name within a role.
     stacks: tuple[str, ...]
 
     def stack_file(self, stack: str) -> Path:
@@ -77,9 +82,34 @@ def load_project(directory: Path) -> Project:
             schema[key.split(":", 1)[-1]] = {"default": declaration}
     main_setting = str(data.get("main") or "")
     main = directory / main_setting if main_setting.endswith(".py") else directory / main_setting / "__main__.py"
-    found = sorted(path.name[len("Pulumi.") : -len(".yaml")] for path in directory.glob("Pulumi.*.yaml"))
-    ordered = [stack for stack in PREFERRED_ORDER if stack in found] + [s for s in found if s not in PREFERRED_ORDER]
+    default_role = schema.get(ROLE_KEY, {}).get("default")
+    roles = {
+        path.name[len("Pulumi.") : -len(".yaml")]: _declared_role(path, name, default_role)
+        for path in directory.glob("Pulumi.*.yaml")
+    }
+    rank: dict[str, int] = {role: index for index, role in enumerate(ACCOUNT_ROLES)}
+    ordered = sorted(roles, key=lambda stack: (rank.get(roles[stack], len(rank)), roles[stack], stack))
     return Project(name=name, directory=directory, main=main, schema=schema, values=values, stacks=tuple(ordered))
+
+
+def _declared_role(path: Path, project: str, default: Any) -> str:
+    """The account role a stack file sets (``accountRole``), else the Pulumi.yaml default, else the
+    stack's own name (a project without roles, such as the engine's fixtures, names stacks by role).
+
+    Only the order depends on it: a file that cannot be read here is read again, and refused with
+    the reason, when its stack's configuration is (``stack_config``)."""
+    fallback = default if isinstance(default, str) and default else path.name[len("Pulumi.") : -len(".yaml")]
+    try:
+        text = path.read_text()
+        # A file that never mentions the key needs no parsing.
+        data = yaml.load(text, Loader=_LOADER) if ROLE_KEY in text else None
+    except (OSError, yaml.YAMLError):
+        return fallback
+    config = data.get("config") if isinstance(data, dict) else None
+    if not isinstance(config, dict):
+        return fallback
+    role = config.get(f"{project}:{ROLE_KEY}", config.get(ROLE_KEY))
+    return role if isinstance(role, str) and role else fallback
 
 
 def stack_config(project: Project, stack: str) -> dict[str, str]:

@@ -11,9 +11,12 @@ from typing import Any
 
 import pytest
 
+from contracts.config import PROJECT, parse
+from contracts.naming import CrossAccountRoles
 from contracts.project import load_project, stack_config
 from offline.engine import Preview, StackPreview, preview
 from offline.mocks import ResourceRecord
+from tests.scenarios import THREE_TEAMS, copy_project, write_teams
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -23,6 +26,13 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 def platform() -> Preview:
     """All three stacks of the real program, synthesized and analyzed by every policy pack."""
     return preview(ROOT)
+
+
+@pytest.fixture(scope="session")
+def teams_platform(tmp_path_factory: pytest.TempPathFactory) -> Preview:
+    """Three data science teams and a pre-production account: six stacks, every pack, the journeys."""
+    folder = copy_project(tmp_path_factory.mktemp("teams"))
+    return preview(write_teams(folder, THREE_TEAMS, preprod=True))
 
 
 @pytest.fixture(scope="session")
@@ -46,6 +56,12 @@ def one(stack: StackPreview, token: str, name_part: str = "") -> ResourceRecord:
 
 def outputs(stack: StackPreview) -> dict[str, Any]:
     return stack.result.outputs
+
+
+def shipped_roles() -> CrossAccountRoles:
+    """The cross-account roles of the shipped project, as its settings compute them."""
+    settings = parse(raw_config("tooling"), project=PROJECT, stack="tooling", project_dir=ROOT, environ={})
+    return settings.cross_account_roles
 
 
 def raw_config(stack_name: str) -> dict[str, str]:

@@ -45,7 +45,8 @@ def test_datasci_settings_carve_one_subnet_per_zone() -> None:
     assert settings.network is not None
     assert settings.network.availability_zones == ("eu-west-1a", "eu-west-1b", "eu-west-1c")
     assert settings.network.subnet_cidrs == ("10.20.0.0/20", "10.20.16.0/20", "10.20.32.0/20")
-    assert settings.people.lead_data_scientist in settings.people.data_scientists
+    assert settings.team is not None and settings.team.name == "analytics" and settings.team.stack == "datasci"
+    assert set(settings.team.leads) <= set(settings.people.data_scientists)
     assert settings.protect is True
     assert settings.network.interface_endpoints[:3] == (
         "sagemaker.api",
@@ -81,13 +82,67 @@ def test_extra_tags_and_git_revision_reach_the_common_tags() -> None:
 # (stack, changes, fragments the one-line message must contain)
 BAD: list[tuple[str, dict[str, object], list[str]]] = [
     ("tooling", {"accountRole": None}, [f"{P}:accountRole", "missing"]),
-    ("tooling", {"accountRole": "staging"}, ["'staging'", "one of tooling, datamgmt, datasci"]),
+    ("tooling", {"accountRole": "staging"}, ["'staging'", "one of tooling, datamgmt, datasci, preprod"]),
     ("tooling", {"toolingAccountId": "12345"}, [f"{P}:toolingAccountId", "'12345'", "12 digits"]),
-    ("tooling", {"datasciAccountId": "22222222222a"}, ["datasciAccountId", "not an AWS account ID"]),
+    ("tooling", {"datasciAccountId": "222222222222"}, [f"{P}:datasciAccountId", "replaced", "dataScienceTeams"]),
+    ("tooling", {"datamgmtAccountId": "111111111111"}, ["datamgmtAccountId", "also the tooling account"]),
+    ("tooling", {"dataScienceTeams": []}, ["dataScienceTeams", "is empty", "TEAM: ACCOUNT_ID LEAD"]),
+    ("tooling", {"dataScienceTeams": "analytics"}, ["dataScienceTeams", "not a list of strings"]),
     (
         "tooling",
-        {"datamgmtAccountId": "111111111111"},
-        ["datamgmtAccountId", "also the tooling account", "three different accounts"],
+        {"dataScienceTeams": ["analytics 222222222222 alice@example.com"]},
+        ["dataScienceTeams", "is not a team", "TEAM: ACCOUNT_ID LEAD[, LEAD]"],
+    ),
+    (
+        "tooling",
+        {"dataScienceTeams": ["Fraud_Team: 444444444444 erin@example.com"]},
+        ["'Fraud_Team'", "not a valid stack suffix", "lowercase letters"],
+    ),
+    (
+        "tooling",
+        {"dataScienceTeams": ["production: 444444444444 erin@example.com"]},
+        ["'production'", "not a valid stack suffix"],
+    ),
+    (
+        "tooling",
+        {"dataScienceTeams": ["analytics: 222222222222 alice@example.com", "analytics: 444444444444 erin@example.com"]},
+        ["repeats the team 'analytics'", "each team once"],
+    ),
+    (
+        "tooling",
+        {"dataScienceTeams": ["analytics: 222222222222 alice@example.com", "fraud: 222222222222 erin@example.com"]},
+        ["fraud: 222222222222", "the analytics team's account", "an account per team"],
+    ),
+    (
+        "tooling",
+        {"dataScienceTeams": ["analytics: 333333333333 alice@example.com"]},
+        ["uses 333333333333", "datamgmtAccountId"],
+    ),
+    ("tooling", {"dataScienceTeams": ["analytics: 2222 alice@example.com"]}, ["'2222'", "not an AWS account ID"]),
+    ("tooling", {"dataScienceTeams": ["analytics: 222222222222 alice"]}, ["lead 'alice'", "not an e-mail"]),
+    ("tooling", {"preprodAccountId": "111111111111"}, ["preprodAccountId", "also toolingAccountId"]),
+    ("tooling", {"preprodAccountId": "66"}, ["preprodAccountId", "'66'", "12 digits"]),
+    ("tooling", {"dataScienceTeam": "analytics"}, ["dataScienceTeam", "tooling stack belongs to no team", "unset"]),
+    ("datasci", {"dataScienceTeam": "fraud"}, ["dataScienceTeam", "'fraud'", "one of analytics"]),
+    (
+        "datasci",
+        {"accountRole": "preprod"},
+        ["preprodAccountId", "not set, but this is the preprod stack", "12-digit account ID"],
+    ),
+    (
+        "datasci",
+        {"dataScientists": ["bob@example.com"]},
+        ["dataScientists", "lacks alice@example.com, a lead of the analytics team"],
+    ),
+    ("datamgmt", {"teamTag": "team"}, ["teamTag", "'team'", "not a tag key of lfTags"]),
+    ("datamgmt", {"teamTag": "layer"}, ["teamTag", "'layer'", "other than classification and layer"]),
+    (
+        "datamgmt",
+        {
+            "teamTag": "team",
+            "lfTags": ["classification=public,internal,sensitive", "layer=raw,curated,features", "team=fraud"],
+        },
+        ["lfTags", "lacks the teams analytics", "values of teamTag team"],
     ),
     ("tooling", {"aws__region": "eu-westish-1"}, ["aws:region", "'eu-westish-1'", "such as eu-west-1"]),
     ("tooling", {"aws__region": None}, ["aws:region", "missing"]),
@@ -115,8 +170,7 @@ BAD: list[tuple[str, dict[str, object], list[str]]] = [
         {
             # A /26 has 59 usable addresses; 16 endpoints leave 43, room for 10 users at 4 each.
             "subnetPrefixLength": "26",
-            "dataScientists": [f"user{i}@example.com" for i in range(11)],
-            "leadDataScientist": "user0@example.com",
+            "dataScientists": ["alice@example.com", *(f"user{i}@example.com" for i in range(10))],
         },
         ["holds 10 Studio users", "after 16 endpoint addresses", "11 are configured"],
     ),
@@ -175,7 +229,7 @@ BAD: list[tuple[str, dict[str, object], list[str]]] = [
         {"dataScientists": ["alice@example.com", "Alice@other.org"]},
         ["gives the Studio profile name 'alice'"],
     ),
-    ("tooling", {"leadDataScientist": "carol@example.com"}, ["leadDataScientist", "not a known data scientist"]),
+    ("tooling", {"leadDataScientist": "carol@example.com"}, ["leadDataScientist", "replaced", "each team's leads"]),
     ("tooling", {"leadDataEngineer": "alice@example.com"}, ["leadDataEngineer", "not a known data engineer"]),
     ("tooling", {"leadDataEngineer": '["dana@example.com"]'}, ["leadDataEngineer", "a single string"]),
     ("tooling", {"extraTags": ["CostCenter"]}, ["extraTags", "Key=Value"]),
@@ -217,7 +271,7 @@ def test_stack_files_hold_only_what_differs_per_account() -> None:
     """Shared values live in Pulumi.yaml; a stack file repeating one would drift."""
     shared = {
         f"{P}:{key}"
-        for key in ("toolingAccountId", "datasciAccountId", "datamgmtAccountId", "dataScientists", "dataEngineers")
+        for key in ("toolingAccountId", "datamgmtAccountId", "dataScienceTeams", "preprodAccountId", "dataEngineers")
     }
     for path in Path(ROOT).glob("Pulumi.*.yaml"):
         keys = set(yaml.safe_load(path.read_text())["config"])
@@ -253,3 +307,67 @@ def test_lake_settings_parse_tags_and_assignments() -> None:
         "classification",
         "sensitive",
     )
+
+
+TEAMS = [
+    "analytics: 222222222222 alice@example.com",
+    "fraud: 444444444444 erin@example.com",
+    "pricing: 555555555555 frank@example.com, alice@example.com",
+]
+
+
+def test_teams_give_every_account_feature_jobs_run_in_and_the_approvers() -> None:
+    settings = parse(with_changes("tooling", dataScienceTeams=TEAMS, preprodAccountId="666666666666"))
+    assert [(t.name, t.stack, t.branches) for t in settings.accounts.teams] == [
+        ("analytics", "datasci", "feature/analytics/**"),
+        ("fraud", "datasci-fraud", "feature/fraud/**"),
+        ("pricing", "datasci-pricing", "feature/pricing/**"),
+    ]
+    targets = settings.cross_account_roles.targets
+    assert [(t.stack, t.role, t.account_id, t.pipeline) for t in targets] == [
+        ("datasci", "datasci", "222222222222", "analytics"),
+        ("datasci-fraud", "datasci", "444444444444", "fraud"),
+        ("datasci-pricing", "datasci", "555555555555", "pricing"),
+        ("preprod", "preprod", "666666666666", "production"),
+        ("datamgmt", "datamgmt", "333333333333", "production"),
+    ]
+    # Every team's leads, each once, then the lead data engineer.
+    assert settings.approvers == ("alice@example.com", "erin@example.com", "frank@example.com", "dana@example.com")
+
+
+def test_a_teams_stack_knows_its_team_and_its_account() -> None:
+    raw = with_changes(
+        "datasci",
+        dataScienceTeams=TEAMS,
+        dataScienceTeam="fraud",
+        dataScientists=["erin@example.com"],
+        aws__allowedAccountIds=["444444444444"],
+        lakeFormationAdmins=["arn:aws:iam::444444444444:role/pulumi-deployer"],
+    )
+    settings = parse(raw)
+    assert settings.team is not None and settings.team.name == "fraud"
+    assert settings.account_id == "444444444444"
+    assert settings.target.runner == "arn:aws:iam::444444444444:role/mlops/mlops-datasci-feature-runner"
+    # The stack refuses to deploy into another team's account.
+    with pytest.raises(ConfigError, match="does not hold the datasci account 444444444444"):
+        parse({**raw, "aws:allowedAccountIds": '["222222222222"]'})
+
+
+def test_a_preprod_stack_has_a_network_and_no_studio_users() -> None:
+    raw = with_changes(
+        "datasci",
+        accountRole="preprod",
+        preprodAccountId="666666666666",
+        aws__allowedAccountIds=["666666666666"],
+        lakeFormationAdmins=["arn:aws:iam::666666666666:role/pulumi-deployer"],
+    )
+    settings = parse(raw)
+    assert settings.role == "preprod" and settings.team is None and settings.network is not None
+    assert settings.target.job_execution == "arn:aws:iam::666666666666:role/mlops/mlops-preprod-job-execution"
+
+
+def test_a_team_tag_names_every_team() -> None:
+    tags = ["classification=public,internal,sensitive", "layer=raw,curated,features", "team=analytics,fraud,pricing"]
+    settings = parse(with_changes("datamgmt", dataScienceTeams=TEAMS, teamTag="team", lfTags=tags))
+    assert settings.team_tag == "team"
+    assert parse(raw_config("datamgmt")).team_tag == ""

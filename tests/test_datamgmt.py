@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
+from contracts import naming
 from offline.engine import StackPreview, preview
-from tests.conftest import of_type, one, outputs
+from tests.conftest import of_type, one, outputs, shipped_roles
 
 Stack = Callable[[str], StackPreview]
 DATASCI_ACCOUNT = "222222222222"
@@ -283,12 +284,12 @@ def test_stateful_resources_are_protected(datamgmt: StackPreview, token: str) ->
     assert records and all(r.protect for r in records)
 
 
-def test_deploy_role_trusts_only_the_ci_role_and_passes_only_the_job_and_training_roles(
+def test_deploy_role_trusts_only_the_build_role_of_its_pipeline_and_passes_only_the_job_and_training_roles(
     datamgmt: StackPreview, stack: Stack
 ) -> None:
     deployer = one(datamgmt, "aws:iam/role:Role", "feature-deployer")
     trust = json.loads(deployer.inputs["assumeRolePolicy"])["Statement"]
-    assert [s["Principal"] for s in trust] == [{"AWS": stack("tooling").result.outputs["ciRoleArn"]}]
+    assert [s["Principal"] for s in trust] == [{"AWS": shipped_roles().build_role(naming.PRODUCTION)}]
     statements = json.loads(one(datamgmt, "aws:iam/rolePolicy:RolePolicy", "feature-deployer-policy").inputs["policy"])[
         "Statement"
     ]

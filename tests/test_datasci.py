@@ -12,7 +12,7 @@ from components import policy_documents as docs
 from contracts import naming
 from contracts.endpoints import DEFAULT_INTERFACE_ENDPOINTS
 from offline.engine import Preview, StackPreview
-from tests.conftest import of_type, one, outputs, raw_config
+from tests.conftest import of_type, one, outputs, raw_config, shipped_roles
 
 Stack = Callable[[str], StackPreview]
 REGION = "eu-west-1"
@@ -352,7 +352,7 @@ def test_execution_role_passes_only_itself_and_only_to_sagemaker(datasci: StackP
 
 def test_studio_app_rights_are_scoped_to_this_domain(datasci: StackPreview) -> None:
     record = one(datasci, "aws:iam/rolePolicy:RolePolicy", "studio-execution-apps")
-    assert record.inputs["role"] == naming.DATASCI_EXECUTION_ROLE_NAME
+    assert record.inputs["role"] == naming.job_execution_role_name("datasci")
     listing, statement = json.loads(record.inputs["policy"])["Statement"]
     domain = outputs(datasci)["studioDomainId"]
     assert all(f"/{domain}" in resource for resource in statement["Resource"])
@@ -360,12 +360,12 @@ def test_studio_app_rights_are_scoped_to_this_domain(datasci: StackPreview) -> N
     assert listing["Action"] == ["sagemaker:ListApps", "sagemaker:ListSpaces"] and listing["Resource"] == "*"
 
 
-def test_runner_role_trusts_only_the_ci_role_and_runs_only_platform_pipelines(
+def test_runner_role_trusts_only_the_build_role_of_its_pipeline_and_runs_only_platform_pipelines(
     datasci: StackPreview, stack: Stack
 ) -> None:
     runner = one(datasci, "aws:iam/role:Role", "feature-runner")
     trust = json.loads(runner.inputs["assumeRolePolicy"])["Statement"]
-    assert [s["Principal"] for s in trust] == [{"AWS": stack("tooling").result.outputs["ciRoleArn"]}]
+    assert [s["Principal"] for s in trust] == [{"AWS": shipped_roles().build_role("analytics")}]
     statements = role_policy(datasci, "feature-runner")
     pipelines = next(s for s in statements if s["Sid"] == "PlatformPipelines")
     assert pipelines["Resource"] == [

@@ -476,7 +476,7 @@ MUTATIONS = [
         "tooling",
         "codebuild-artifacts-kms",
         "AWS managed key",
-        set_prop(PROJECT, "feature-job", ("encryptionKey",), DELETE),
+        set_prop(PROJECT, "cicd-feature-job$", ("encryptionKey",), DELETE),
     ),
     Mutation(
         "tooling",

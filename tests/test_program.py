@@ -13,7 +13,7 @@ import pytest
 from contracts import naming
 from offline.engine import Preview, StackPreview
 from offline.mocks import ResourceRecord
-from tests.conftest import of_type, raw_config
+from tests.conftest import of_type, raw_config, shipped_roles
 
 STACKS = ("tooling", "datamgmt", "datasci")
 Stack = Callable[[str], StackPreview]
@@ -165,19 +165,28 @@ def test_keys_rotate(stack: Stack, name: str) -> None:
 
 
 def test_exported_role_arns_match_the_deterministic_names(stack: Stack) -> None:
-    roles = naming.CrossAccountRoles.for_accounts("aws", "111111111111", "222222222222", "333333333333")
+    roles = shipped_roles()
     assert stack("tooling").result.outputs["ciRoleArn"] == roles.ci
-    assert stack("datasci").result.outputs["featureRunnerRoleArn"] == roles.datasci_runner
-    assert stack("datamgmt").result.outputs["featureDeployerRoleArn"] == roles.datamgmt_deployer
+    assert stack("datasci").result.outputs["featureRunnerRoleArn"] == roles.target("datasci").runner
+    assert stack("datamgmt").result.outputs["featureDeployerRoleArn"] == roles.target("datamgmt").runner
 
 
-def test_ci_role_may_assume_only_the_two_runner_roles(stack: Stack) -> None:
-    (ci_policy,) = [
-        r for r in of_type(stack("tooling"), "aws:iam/rolePolicy:RolePolicy") if r.name == "tooling-ci-policy"
-    ]
-    assume = [st for st in policy(ci_policy)["Statement"] if "sts:AssumeRole" in st["Action"]]
-    roles = naming.CrossAccountRoles.for_accounts("aws", "111111111111", "222222222222", "333333333333")
-    assert len(assume) == 1 and assume[0]["Resource"] == sorted(roles.targets)
+def test_only_each_pipelines_build_role_may_assume_its_runner_roles(stack: Stack) -> None:
+    """The builds run the branch's code: the CI role assumes nothing, each build role its runners."""
+    assumed = {
+        record.inputs["role"]: [
+            statement["Resource"]
+            for statement in policy(record)["Statement"]
+            if "sts:AssumeRole" in statement["Action"]
+        ]
+        for record in of_type(stack("tooling"), "aws:iam/rolePolicy:RolePolicy")
+    }
+    roles = shipped_roles()
+    assert assumed.pop(naming.CI_ROLE_NAME) == []
+    assert assumed == {
+        "mlops-tooling-build-analytics": [[roles.target("datasci").runner]],
+        "mlops-tooling-build-production": [[roles.target("datamgmt").runner]],
+    }
 
 
 def test_artifact_key_lets_only_the_runner_roles_of_other_accounts_decrypt(stack: Stack) -> None:
@@ -202,11 +211,7 @@ def test_runner_roles_read_tooling_artifacts_through_the_stack_reference(stack: 
     assert json.dumps(tooling["artifactBucketArn"]) in resources
     (role_record,) = [r for r in of_type(s, "aws:iam/role:Role") if role in r.name]
     trust = policy(role_record, "assumeRolePolicy")["Statement"]
+    build_role = shipped_roles().build_role("analytics" if name == "datasci" else naming.PRODUCTION)
     assert trust == [
-        {
-            "Sid": "TrustedRole",
-            "Effect": "Allow",
-            "Principal": {"AWS": tooling["ciRoleArn"]},
-            "Action": "sts:AssumeRole",
-        }
+        {"Sid": "TrustedRole", "Effect": "Allow", "Principal": {"AWS": build_role}, "Action": "sts:AssumeRole"}
     ]

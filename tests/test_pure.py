@@ -62,11 +62,31 @@ def test_partition_of_region(region: str, partition: str) -> None:
 
 
 def test_cross_account_roles_are_computed_from_account_ids_alone() -> None:
-    roles = naming.CrossAccountRoles.for_accounts("aws", "111111111111", "222222222222", "333333333333")
+    targets = (
+        naming.Target("datasci", "222222222222", "datasci", "analytics", "aws"),
+        naming.Target("datasci", "444444444444", "datasci-fraud", "fraud", "aws"),
+        naming.Target("preprod", "666666666666", "preprod", naming.PRODUCTION, "aws"),
+        naming.Target("datamgmt", "333333333333", "datamgmt", naming.PRODUCTION, "aws"),
+    )
+    roles = naming.CrossAccountRoles("111111111111", targets, "aws")
     assert roles.ci == "arn:aws:iam::111111111111:role/mlops/mlops-tooling-ci"
-    assert roles.datasci_runner == "arn:aws:iam::222222222222:role/mlops/mlops-datasci-feature-runner"
-    assert roles.datamgmt_deployer == "arn:aws:iam::333333333333:role/mlops/mlops-datamgmt-feature-deployer"
-    assert roles.targets == (roles.datasci_runner, roles.datamgmt_deployer)
+    assert roles.build_role("fraud") == "arn:aws:iam::111111111111:role/mlops/mlops-tooling-build-fraud"
+    assert roles.runners == (
+        "arn:aws:iam::222222222222:role/mlops/mlops-datasci-feature-runner",
+        "arn:aws:iam::444444444444:role/mlops/mlops-datasci-feature-runner",
+        "arn:aws:iam::666666666666:role/mlops/mlops-preprod-feature-runner",
+        "arn:aws:iam::333333333333:role/mlops/mlops-datamgmt-feature-deployer",
+    )
+    assert roles.target("preprod").job_execution == "arn:aws:iam::666666666666:role/mlops/mlops-preprod-job-execution"
+    assert roles.target("datasci-fraud").training == "arn:aws:iam::444444444444:role/mlops/mlops-datasci-training"
+    # Each pipeline's builds reach its targets only: a team's its own account, production the rest.
+    assert {pipeline: [t.stack for t in ts] for pipeline, ts in roles.pipelines.items()} == {
+        "analytics": ["datasci"],
+        "fraud": ["datasci-fraud"],
+        naming.PRODUCTION: ["preprod", "datamgmt"],
+    }
+    # The data management catalog's readers: the teams' and pre-production's job and training roles.
+    assert len(roles.catalog_readers) == 6 and not any("datamgmt" in arn for arn in roles.catalog_readers)
 
 
 def test_bucket_names_are_unique_per_account_and_region_and_valid() -> None:

@@ -11,10 +11,10 @@ import pytest
 
 from contracts import naming
 from offline.engine import StackPreview, preview
-from tests.conftest import of_type, one
+from tests.conftest import of_type, one, shipped_roles
 
 Stack = Callable[[str], StackPreview]
-ROLES = naming.CrossAccountRoles.for_accounts("aws", "111111111111", "222222222222", "333333333333")
+ROLES = shipped_roles()
 
 
 @pytest.fixture(scope="module")
@@ -40,11 +40,20 @@ def test_feature_branches_run_checks_then_the_job_in_data_science(tooling: Stack
     inputs = pipeline(tooling, "mlops-tooling-feature-branches")
     assert inputs["pipelineType"] == "V2"
     (trigger,) = inputs["triggers"]
-    assert trigger["gitConfiguration"]["pushes"] == [{"branches": {"includes": ["feature/*"]}}]
+    # The first team's own branches, and the pattern feature branches had before there were teams.
+    assert trigger["gitConfiguration"]["pushes"] == [{"branches": {"includes": ["feature/analytics/**", "feature/*"]}}]
     assert stage_names(inputs) == ["Source", "Checks", "FeatureJob"]
     variables = build_variables(inputs["stages"][2])
     assert variables["TARGET_ACCOUNT"] == "datasci"
-    assert variables["TARGET_ROLE_ARN"] == ROLES.datasci_runner
+    assert variables["TARGET_ROLE_ARN"] == ROLES.target("datasci").runner
+    # The build runs as the team's build role, which may assume the team's runner and nothing else.
+    (action,) = inputs["stages"][2]["actions"]
+    project = [
+        p
+        for p in of_type(tooling, "aws:codebuild/project:Project")
+        if p.inputs["name"] == action["configuration"]["ProjectName"]
+    ]
+    assert [p.inputs["serviceRole"] for p in project] == [ROLES.build_role("analytics")]
 
 
 def test_main_runs_checks_then_approval_then_the_job_then_training_in_data_management(tooling: StackPreview) -> None:
@@ -55,7 +64,7 @@ def test_main_runs_checks_then_approval_then_the_job_then_training_in_data_manag
     job, training = build_variables(inputs["stages"][3]), build_variables(inputs["stages"][4])
     for variables in (job, training):
         assert variables["TARGET_ACCOUNT"] == "datamgmt"
-        assert variables["TARGET_ROLE_ARN"] == ROLES.datamgmt_deployer
+        assert variables["TARGET_ROLE_ARN"] == ROLES.target("datamgmt").runner
     assert training["TRAINING_PIPELINE"] == "#{variables.TrainingPipeline}"
     (action,) = inputs["stages"][4]["actions"]
     assert action["configuration"]["ProjectName"] == "mlops-tooling-training"
@@ -100,20 +109,27 @@ def test_pipelines_read_the_source_through_the_connection(tooling: StackPreview)
 def test_no_codebuild_project_is_privileged_and_each_encrypts_and_logs(tooling: StackPreview) -> None:
     key = tooling.result.outputs["artifactKeyArn"]
     projects = of_type(tooling, "aws:codebuild/project:Project")
-    assert {p.inputs["name"] for p in projects} == {
-        "mlops-tooling-checks",
-        "mlops-tooling-feature-job",
-        "mlops-tooling-training",
+    # Each project runs as the role of what it does: the checks as the CI role (no other account),
+    # a team's feature jobs as its build role, production's jobs and training as production's.
+    assert {p.inputs["name"]: p.inputs["serviceRole"] for p in projects} == {
+        "mlops-tooling-checks": ROLES.ci,
+        "mlops-tooling-feature-job-analytics": ROLES.build_role("analytics"),
+        "mlops-tooling-feature-job": ROLES.build_role("production"),
+        "mlops-tooling-training": ROLES.build_role("production"),
     }
     for project in projects:
         assert project.inputs["environment"]["privilegedMode"] is False
         assert project.inputs["encryptionKey"] == key
         assert project.inputs["logsConfig"]["cloudwatchLogs"]["status"] == "ENABLED"
-        assert project.inputs["serviceRole"] == ROLES.ci
         assert not project.inputs["environment"].get("environmentVariables")
     timeouts = {p.inputs["name"]: p.inputs["buildTimeout"] for p in projects}
     # Training waits for its SageMaker jobs.
-    assert timeouts == {"mlops-tooling-checks": 60, "mlops-tooling-feature-job": 60, "mlops-tooling-training": 180}
+    assert timeouts == {
+        "mlops-tooling-checks": 60,
+        "mlops-tooling-feature-job-analytics": 60,
+        "mlops-tooling-feature-job": 60,
+        "mlops-tooling-training": 180,
+    }
 
 
 def test_buildspecs_exist_in_the_repository(tooling: StackPreview) -> None:
@@ -150,9 +166,8 @@ def test_ecr_scans_on_push_keeps_tags_immutable_and_lets_only_job_roles_pull(too
     assert repository.inputs["imageScanningConfiguration"] == {"scanOnPush": True}
     assert repository.protect
     (statement,) = json.loads(one(tooling, "aws:ecr/repositoryPolicy:RepositoryPolicy").inputs["policy"])["Statement"]
-    assert statement["Condition"]["ArnEquals"]["aws:PrincipalArn"] == sorted(
-        [ROLES.datasci_execution, ROLES.datamgmt_job_execution]
-    )
+    assert statement["Condition"]["ArnEquals"]["aws:PrincipalArn"] == sorted(ROLES.job_executions)
+    assert len(ROLES.job_executions) == 2
     assert all(action.startswith("ecr:") and "Put" not in action for action in statement["Action"])
 
 
@@ -168,7 +183,7 @@ def test_key_policy_principals(tooling: StackPreview) -> None:
         "EventBridgePublishesToEncryptedTopics": {"Service": "events.amazonaws.com"},
     }
     cross = next(s for s in statements if s["Sid"] == "NamedRolesOfOtherAccountsDecrypt")
-    assert cross["Condition"]["ArnEquals"]["aws:PrincipalArn"] == sorted(ROLES.targets)
+    assert cross["Condition"]["ArnEquals"]["aws:PrincipalArn"] == sorted(ROLES.runners)
     # EventBridge uses the key for this account's rules only (confused deputy).
     events = next(s for s in statements if s["Sid"] == "EventBridgePublishesToEncryptedTopics")
     assert events["Condition"] == {"StringEquals": {"aws:SourceAccount": "111111111111"}}
@@ -183,7 +198,9 @@ def test_ci_role_uses_only_its_connection_builds_topic_and_pipelines(tooling: St
         "arn:aws:codebuild:eu-west-1:111111111111:project/mlops-tooling-checks",
         "arn:aws:codebuild:eu-west-1:111111111111:project/mlops-tooling-feature-job",
         "arn:aws:codebuild:eu-west-1:111111111111:project/mlops-tooling-training",
+        "arn:aws:codebuild:eu-west-1:111111111111:project/mlops-tooling-feature-job-analytics",
     ]
+    assert not [s for s in statements.values() if "sts:AssumeRole" in s["Action"]]
     assert statements["NotifyApprovers"]["Resource"] == tooling.result.outputs["approvalTopicArn"]
 
 

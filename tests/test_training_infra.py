@@ -36,11 +36,7 @@ def test_registry_policy_lets_only_the_two_training_roles_register_pending_versi
     assert policy.inputs["modelPackageGroupName"] == group.inputs["modelPackageGroupName"] == "mlops-feature-models"
     statements = {s["Sid"]: s for s in json.loads(policy.inputs["resourcePolicy"])["Statement"]}
     trainers = sorted(
-        naming.role_arn("aws", ACCOUNTS[a], name)
-        for a, name in (
-            ("datasci", naming.DATASCI_TRAINING_ROLE_NAME),
-            ("datamgmt", naming.DATAMGMT_TRAINING_ROLE_NAME),
-        )
+        naming.role_arn("aws", ACCOUNTS[a], naming.training_role_name(a)) for a in ("datasci", "datamgmt")
     )
     for statement in statements.values():
         assert statement["Effect"] == "Allow"

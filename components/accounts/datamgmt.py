@@ -433,7 +433,10 @@ class DatamgmtAccount(pulumi.ComponentResource):
         grants = []
         for part, expression in expressions:
             named = not first or bool(part)
-            for permissions, resource_type, kind in ((READ, "TABLE", "tables"), (("DESCRIBE",), "DATABASE", "databases")):
+            for permissions, resource_type, kind in (
+                (READ, "TABLE", "tables"),
+                (("DESCRIBE",), "DATABASE", "databases"),
+            ):
                 grants.append(
                     TagGrant(
                         consumer.account_id,

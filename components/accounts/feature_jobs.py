@@ -44,11 +44,11 @@ class FeatureJobsArgs:
 
 
 class FeatureJobs(pulumi.ComponentResource):
-    """Trusted by the tooling build role of the account's pipeline alone, the runner reads the job's flow from the tooling artifacts and
-    hands it to the job through this account's feature-jobs bucket (the job's execution role cannot
-    reach the tooling account), upserts and starts ``mlops-feature-*`` and ``mlops-training-*``
-    pipelines, and passes only the job execution role and the training role to SageMaker. It reads
-    no data."""
+    """Trusted by the tooling build role of the account's pipeline alone (a team's, or production's),
+    the runner reads the job's flow from the tooling artifacts and hands it to the job through this
+    account's feature-jobs bucket (the job's execution role cannot reach the tooling account),
+    upserts and starts ``mlops-feature-*`` and ``mlops-training-*`` pipelines, and passes only the
+    job execution role and the training role to SageMaker. It reads no data."""
 
     runner: PlatformRole
 

@@ -289,9 +289,7 @@ class ToolingAccount(pulumi.ComponentResource):
                             "Sid": "JobRolesOfTargetAccountsPull",
                             "Effect": "Allow",
                             # The roles may not exist yet when this stack deploys first: pin them by ARN.
-                            "Principal": {
-                                "AWS": docs.account_roots(s.partition, pullers)
-                            },
+                            "Principal": {"AWS": docs.account_roots(s.partition, pullers)},
                             "Action": [
                                 "ecr:BatchGetImage",
                                 "ecr:GetDownloadUrlForLayer",

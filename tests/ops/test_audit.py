@@ -233,7 +233,7 @@ def test_the_audit_needs_a_role_or_the_ambient_credentials(
 
 
 def test_tooling_audit_checks_its_buckets(aws: boto3.Session, capsys: pytest.CaptureFixture[str]) -> None:
-    tooling = _settings(ROOT, "tooling")
+    tooling = _settings(ROOT, "tooling", ("tooling",))
     s3 = aws.client("s3")
     name = naming.bucket_name("tooling", "artifacts", tooling.account_id, REGION)
     s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})

@@ -221,7 +221,7 @@ def test_missing_settings_are_a_clear_error(aws: boto3.Session, capsys: pytest.C
     ("args", "fragment"),
     [
         (["--flow", "flows/nope.flow"], "--flow: 'flows/nope.flow' is not a .flow or .py file"),
-        (["--feature-group", "orders"], "--feature-group: 'orders' is not in the catalog"),
+        (["--feature-group", "orders"], "--feature-group: 'orders' is not in the analytics team's catalog"),
         (["--source", "customers.csv"], "--source: 'customers.csv' is not NAME=s3://bucket/key"),
         (["--settings", "/nonexistent.json"], "--settings: '/nonexistent.json' cannot be read"),
     ],
@@ -240,12 +240,25 @@ def test_bad_arguments_are_one_line(
     assert fragment in line
 
 
-def test_an_unknown_account_is_refused_by_the_parser(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as exited:
-        main(["run-feature-job", "--flow", str(FLOW), "--account", "prod", "--feature-group", "customer-churn"])
-    assert exited.value.code == 2
+@pytest.mark.parametrize(
+    ("account", "fragment"),
+    [
+        (
+            "prod",
+            "--account: 'prod' is not a stack of mlops-feature-platform; expected one of tooling, datamgmt, datasci",
+        ),
+        ("tooling", "--account: 'tooling' is the tooling stack; expected a stack of a datasci or preprod or datamgmt"),
+    ],
+)
+def test_an_account_that_is_no_target_stack_is_refused(
+    capsys: pytest.CaptureFixture[str], account: str, fragment: str
+) -> None:
+    """``--account`` is a stack of the project (a team's, pre-production's, data management's)."""
+    assert (
+        main(["run-feature-job", "--flow", str(FLOW), "--account", account, "--feature-group", "customer-churn"]) == 2
+    )
     (line,) = capsys.readouterr().err.strip().splitlines()
-    assert "invalid choice: 'prod'" in line
+    assert fragment in line
 
 
 # The online store's reads go through botocore's Stubber: moto 5.2.5 has no
