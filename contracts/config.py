@@ -16,13 +16,12 @@ from types import MappingProxyType
 from typing import Any, Literal, cast
 
 from contracts import InputError, cidr, naming, sagemaker_images
+from contracts.branches import glob_matches
 from contracts.endpoints import REQUIRED_INTERFACE_ENDPOINTS
 from contracts.naming import ACCOUNT_ROLES, AccountRole
 from contracts.regions import REGIONS
 
 PROJECT = "mlops-feature-platform"
-#: The folder of Pulumi.yaml, whatever the working directory.
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 #: Every project key, each declared with its type and default in Pulumi.yaml.
 KEYS = (
@@ -310,7 +309,7 @@ def parse(
         studio_idle_timeout_minutes=reader.integer("studioIdleTimeoutMinutes", minimum=60, maximum=525600),
         lake=lake,
         redshift_base_capacity=_redshift_capacity(reader),
-        source=_source(reader),
+        source=_source(reader, accounts.teams),
         feature_catalog_dir=reader.folder("featureCatalogDir", project_dir),
         log_retention_days=reader.log_retention("logRetentionDays", LOG_RETENTION_DAYS),
         noncurrent_version_days=reader.integer("noncurrentVersionDays", minimum=1, maximum=3650),
@@ -611,10 +610,11 @@ def _tag_assignment(
 
 _GITHUB_REPOSITORY = re.compile(r"[A-Za-z0-9-]{1,39}/[A-Za-z0-9_.-]{1,100}")
 _CODECOMMIT_REPOSITORY = re.compile(r"[\w.-]{1,100}")
-_BRANCH = re.compile(r"[A-Za-z0-9._/*-]{1,255}")
+#: Branch names and CodePipeline globs (contracts/branches.py): no spaces, ~, ^, : or ..
+_BRANCH = re.compile(r"[A-Za-z0-9._/*?{},!\[\]-]{1,255}")
 
 
-def _source(reader: _Reader) -> Source:
+def _source(reader: _Reader, teams: tuple[Team, ...]) -> Source:
     provider = reader.string("sourceProvider")
     if provider not in ("github", "codecommit"):
         reader.fail("sourceProvider", provider, "is not a source provider", "github or codecommit")
@@ -632,8 +632,32 @@ def _source(reader: _Reader) -> Source:
         if not _BRANCH.fullmatch(branch) or branch.startswith(("/", "-")) or ".." in branch:
             reader.fail(key, branch, "is not a branch name or pattern", "a git branch such as main or feature/*")
         branches[key] = branch
-    if "*" in branches["productionBranch"]:
+    if any(char in branches["productionBranch"] for char in "*?[]{},!"):
         reader.fail("productionBranch", branches["productionBranch"], "is a pattern", "one branch such as main")
+    feature_pattern = branches["featureBranchPattern"]
+    reader.wrap("featureBranchPattern", feature_pattern, lambda: glob_matches(feature_pattern, ""))
+    # Each team's branches start its pipeline only: the first team's extra pattern takes none of the
+    # others' (nor production's), and no team's branches are production's.
+    for team in teams:
+        probes = [f"feature/{team.name}/x", f"feature/{team.name}/x/y"]
+        if not team.first and any(glob_matches(feature_pattern, probe) for probe in probes):
+            reader.fail(
+                "featureBranchPattern",
+                feature_pattern,
+                f"also matches feature/{team.name}/..., the branches of the {team.name} team",
+                "a pattern none of the other teams' feature/<team>/** branches match, such as feature/*",
+            )
+        if glob_matches(team.branches, branches["productionBranch"]):
+            reader.fail(
+                "productionBranch",
+                branches["productionBranch"],
+                f"is a branch of the {team.name} team ({team.branches})",
+                "a branch outside feature/<team>/**, such as main",
+            )
+    if glob_matches(feature_pattern, branches["productionBranch"]):
+        reader.fail(
+            "featureBranchPattern", feature_pattern, "matches the production branch", "a pattern such as feature/*"
+        )
     return Source(
         provider=cast(Literal["github", "codecommit"], provider),
         repository=repository,

@@ -79,6 +79,8 @@ def test_extra_tags_and_git_revision_reach_the_common_tags() -> None:
     assert tags["mlops:stack"] == "test"
 
 
+TWO_TEAMS = ["analytics: 222222222222 alice@example.com", "fraud: 444444444444 erin@example.com"]
+
 # (stack, changes, fragments the one-line message must contain)
 BAD: list[tuple[str, dict[str, object], list[str]]] = [
     ("tooling", {"accountRole": None}, [f"{P}:accountRole", "missing"]),
@@ -120,6 +122,18 @@ BAD: list[tuple[str, dict[str, object], list[str]]] = [
     ),
     ("tooling", {"dataScienceTeams": ["analytics: 2222 alice@example.com"]}, ["'2222'", "not an AWS account ID"]),
     ("tooling", {"dataScienceTeams": ["analytics: 222222222222 alice"]}, ["lead 'alice'", "not an e-mail"]),
+    (
+        "tooling",
+        {"dataScienceTeams": TWO_TEAMS, "featureBranchPattern": "feature/**"},
+        ["featureBranchPattern", "'feature/**'", "also matches feature/fraud/...", "such as feature/*"],
+    ),
+    ("tooling", {"featureBranchPattern": "feature/{a,b"}, ["featureBranchPattern", "{ is never closed"]),
+    ("tooling", {"featureBranchPattern": "*"}, ["featureBranchPattern", "matches the production branch"]),
+    (
+        "tooling",
+        {"productionBranch": "feature/analytics/main"},
+        ["productionBranch", "a branch of the analytics team (feature/analytics/**)"],
+    ),
     ("tooling", {"preprodAccountId": "111111111111"}, ["preprodAccountId", "also toolingAccountId"]),
     ("tooling", {"preprodAccountId": "66"}, ["preprodAccountId", "'66'", "12 digits"]),
     ("tooling", {"dataScienceTeam": "analytics"}, ["dataScienceTeam", "tooling stack belongs to no team", "unset"]),

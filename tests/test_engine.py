@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
+from contracts.project import ProjectError, load_project, stack_config
 from offline.engine import Preview, preview
 from offline.report import to_json, to_text
 from tests.conftest import FIXTURES, ROOT, run_engine
@@ -233,3 +236,51 @@ def test_cli_exits_0_on_our_own_stacks_with_the_example_policy_configs() -> None
         assert f"== {name}: account" in run.stdout
     assert "mlops:account:Datasci  datasci" in run.stdout
     assert run.stdout.rstrip().endswith("no mandatory violation")
+
+
+def _stack_files(folder: Path, roles: Mapping[str, str | None], default_role: str | None = None) -> Path:
+    """A project whose stack files set only ``accountRole`` (None: not at all)."""
+    folder.mkdir(exist_ok=True)
+    declaration = {"type": "string", **({"default": default_role} if default_role else {})}
+    (folder / "Pulumi.yaml").write_text(json.dumps({"name": "roles", "config": {"accountRole": declaration}}))
+    for stack, role in roles.items():
+        config = {"aws:region": "eu-west-1", **({"roles:accountRole": role} if role else {})}
+        (folder / f"Pulumi.{stack}.yaml").write_text(json.dumps({"config": config}))
+    return folder
+
+
+def test_stacks_deploy_in_the_order_of_their_roles_whatever_their_names(tmp_path: Path) -> None:
+    roles = {"a-pre": "preprod", "b-team": "datasci", "c-team": "datasci", "x-data": "datamgmt", "z-tools": "tooling"}
+    assert load_project(_stack_files(tmp_path, roles)).stacks == ("z-tools", "x-data", "b-team", "c-team", "a-pre")
+
+
+def test_a_stack_without_a_role_takes_the_projects_default_then_its_name(tmp_path: Path) -> None:
+    roles = {"alpha": None, "datamgmt": None, "tooling": None, "beta": "tooling"}
+    assert load_project(_stack_files(tmp_path / "by-name", roles)).stacks == (
+        "beta",
+        "tooling",
+        "datamgmt",
+        "alpha",
+    )
+    assert load_project(_stack_files(tmp_path / "by-default", roles, default_role="datasci")).stacks == (
+        "beta",
+        "alpha",
+        "datamgmt",
+        "tooling",
+    )
+
+
+def test_a_broken_stack_file_is_ordered_by_its_name_and_refused_when_read(tmp_path: Path) -> None:
+    folder = _stack_files(tmp_path, {"datamgmt": "datamgmt", "tooling": "tooling"})
+    (folder / "Pulumi.datasci.yaml").write_text("config:\n  accountRole: [datasci\n")
+    project = load_project(folder)
+    assert project.stacks == ("tooling", "datamgmt", "datasci")
+    with pytest.raises(ProjectError, match=r"Pulumi\.datasci\.yaml: line 3: .*expected valid YAML"):
+        stack_config(project, "datasci")
+
+
+def test_a_project_without_stack_files_is_refused_with_one_line(tmp_path: Path) -> None:
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    run = run_engine(["preview", "--project", str(tmp_path)])
+    assert run.returncode == 2
+    assert_one_line_error(run.stderr, "no Pulumi.<stack>.yaml beside Pulumi.yaml", "expected a stack file per stack")

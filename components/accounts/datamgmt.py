@@ -433,16 +433,18 @@ class DatamgmtAccount(pulumi.ComponentResource):
         grants = []
         for part, expression in expressions:
             named = not first or bool(part)
-            for permissions, resource_type, kind in (
-                (READ, "TABLE", "tables"),
-                (("DESCRIBE",), "DATABASE", "databases"),
+            # A database holds one value per tag key, so the team tag narrows tables, not databases.
+            database = {key: values for key, values in expression.items() if key != team_tag}
+            for permissions, resource_type, kind, matching in (
+                (READ, "TABLE", "tables", expression),
+                (("DESCRIBE",), "DATABASE", "databases", database),
             ):
                 grants.append(
                     TagGrant(
                         consumer.account_id,
                         permissions,
                         resource_type,
-                        expression,
+                        matching,
                         grantable=permissions,
                         name=f"{consumer.stack}-{part}{kind}" if named else "",
                     )
