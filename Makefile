@@ -35,7 +35,7 @@ preview: install
 test: install-dev
 	$(BIN)/python -m pytest
 
-## bench: speed and scale, printed as tables (about two minutes, plus the test suite)
+## bench: speed and scale, printed as tables (about six minutes, plus the test suite)
 bench: install-dev
 	$(BIN)/python -m benchmarks
 

@@ -11,7 +11,9 @@ pipeline per branch to create and clean up).
 The builds run code from the branch, so what they may reach is decided by the role they run as,
 not by the buildspec: each team's feature builds run as that team's build role, which may assume
 only the team's runner role; only the production pipeline's build role reaches pre-production and
-data management. The checks and the pipelines run as the CI role, which assumes no role at all.
+data management; the checks run as a build role that assumes nothing. Only CodePipeline runs as the
+CI role, which starts the builds: no code from a branch ever holds it, since whoever may start a
+build may override what it runs.
 """
 
 from __future__ import annotations
@@ -80,9 +82,11 @@ class CiCdArgs:
     #: The artifact bucket (name) and the customer key for artifacts, logs and the approval topic.
     artifact_bucket: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]
-    #: The CI role CodePipeline and the checks run as (contracts/naming.CI_ROLE_NAME).
+    #: The CI role CodePipeline runs as (contracts/naming.CI_ROLE_NAME).
     ci_role_arn: pulumi.Input[str]
     ci_role_name: pulumi.Input[str]
+    #: The role the checks build runs as: it reads the source and writes its logs, nothing else.
+    checks_role_arn: pulumi.Input[str]
     #: Each team's feature branches (GitHub sources only: CodeCommit has no branch filters) ...
     teams: Sequence[FeatureBranches]
     #: ... and the production branch, after approval.
@@ -133,7 +137,7 @@ class CiCd(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
         checks = self._create_project(
-            "checks", CHECKS_BUILDSPEC, "Runs make test and the offline policy check", args.ci_role_arn
+            "checks", CHECKS_BUILDSPEC, "Runs make test and the offline policy check", args.checks_role_arn
         )
         production = args.production
         feature_job = self._create_project(
@@ -150,7 +154,6 @@ class CiCd(pulumi.ComponentResource):
             production.build_role_arn,
             timeout_minutes=TRAINING_TIMEOUT_MINUTES,
         )
-        projects = [checks, feature_job, training]
         preprod = (
             [self._target_stage("PreprodFeatureJob", feature_job, production.preprod, FEATURE_JOB_VARIABLES)]
             if production.preprod
@@ -184,7 +187,6 @@ class CiCd(pulumi.ComponentResource):
                     f"Runs a feature job of the {team.team} team's feature branches in its account",
                     team.build_role_arn,
                 )
-                projects.append(team_job)
                 pipelines.insert(
                     len(pipelines) - 1,
                     self._create_pipeline(
@@ -201,12 +203,9 @@ class CiCd(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{name}-ci-pipelines",
             role=args.ci_role_name,
-            policy=pulumi.Output.all(
-                source_arn,
-                topic.arn,
-                pulumi.Output.all(*[project.arn for project in projects]),
-                pulumi.Output.all(*[pipeline.arn for pipeline in pipelines]),
-            ).apply(lambda a: json.dumps(docs.document(self._ci_statements(a[0], a[1], a[2], a[3])))),
+            policy=pulumi.Output.all(source_arn, topic.arn).apply(
+                lambda a: json.dumps(docs.document(self._ci_statements(a[0], a[1])))
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         if args.source.provider == "codecommit":
@@ -524,10 +523,14 @@ class CiCd(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def _ci_statements(
-        self, source_arn: str, topic_arn: str, project_arns: Sequence[str], pipeline_arns: Sequence[str]
-    ) -> list[dict[str, Any]]:
-        """What the CI role needs for its own pipelines, beyond artifacts and logs."""
+    def _ci_statements(self, source_arn: str, topic_arn: str) -> list[dict[str, Any]]:
+        """What the CI role needs for its own pipelines, beyond artifacts. Its builds and pipelines are
+        named by the account's prefix, so the policy does not grow with the teams (an inline policy
+        listing each would reach IAM's 10,240 characters per role at about 50 teams:
+        https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html)."""
+        args = self._args
+        own = f"{naming.physical_name('tooling')}-*"
+        prefix = f"arn:{args.partition}:%s:{args.region}:{args.account_id}:"
         source = (
             {
                 "Sid": "UseSourceConnection",
@@ -559,13 +562,13 @@ class CiCd(pulumi.ComponentResource):
                 "Sid": "RunBuilds",
                 "Effect": "Allow",
                 "Action": ["codebuild:StartBuild", "codebuild:BatchGetBuilds", "codebuild:StopBuild"],
-                "Resource": list(project_arns),
+                "Resource": prefix % "codebuild" + f"project/{own}",
             },
             {"Sid": "NotifyApprovers", "Effect": "Allow", "Action": "sns:Publish", "Resource": topic_arn},
             {
                 "Sid": "FollowOwnPipelines",
                 "Effect": "Allow",
                 "Action": ["codepipeline:GetPipelineExecution", "codepipeline:GetPipelineState"],
-                "Resource": list(pipeline_arns),
+                "Resource": prefix % "codepipeline" + own,
             },
         ]

@@ -323,6 +323,8 @@ _TEAM = re.compile(r"(?P<name>[^:\s]+)\s*:\s*(?P<account>\S+)\s+(?P<leads>\S.*)"
 #: A team name is a stack suffix, a branch folder, a pipeline and role name part and an LF-tag value.
 _TEAM_NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 TEAM_NAME_LENGTH = 20
+#: Names of the tooling build roles that are not teams'.
+RESERVED_TEAM_NAMES = (naming.PRODUCTION, naming.CHECKS)
 TEAM_FORM = "TEAM: ACCOUNT_ID LEAD[, LEAD] such as analytics: 222222222222 alice@example.com"
 
 
@@ -346,13 +348,13 @@ def _accounts(reader: _Reader) -> Accounts:
         if match is None:
             return cast(Accounts, reader.fail("dataScienceTeams", item, "is not a team", TEAM_FORM))
         name, account = match["name"], match["account"]
-        if not _TEAM_NAME.fullmatch(name) or len(name) > TEAM_NAME_LENGTH or name == naming.PRODUCTION:
+        if not _TEAM_NAME.fullmatch(name) or len(name) > TEAM_NAME_LENGTH or name in RESERVED_TEAM_NAMES:
             reader.fail(
                 "dataScienceTeams",
                 item,
                 f"names the team {name!r}, which is not a valid stack suffix",
                 f"up to {TEAM_NAME_LENGTH} lowercase letters, digits and single hyphens, starting with a letter "
-                f"(not {naming.PRODUCTION!r}), such as fraud-detection",
+                f"(not {' or '.join(RESERVED_TEAM_NAMES)}), such as fraud-detection",
             )
         if any(team.name == name for team in teams):
             reader.fail("dataScienceTeams", item, f"repeats the team {name!r}", "each team once")

@@ -60,6 +60,8 @@ _JOB_EXECUTION = {"datasci": "studio-execution", "preprod": "job-execution", "da
 #: The pipeline whose builds run in pre-production and production, after review; the target of a
 #: team's feature branches is the team's name.
 PRODUCTION = "production"
+#: The build every pipeline runs first (make test, the offline preview): its role reaches no account.
+CHECKS = "checks"
 
 
 def runner_role_name(role: TargetRole) -> str:

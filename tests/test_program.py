@@ -183,6 +183,7 @@ def test_only_each_pipelines_build_role_may_assume_its_runner_roles(stack: Stack
     }
     roles = shipped_roles()
     assert assumed.pop(naming.CI_ROLE_NAME) == []
+    assert assumed.pop("mlops-tooling-build-checks") == []
     assert assumed == {
         "mlops-tooling-build-analytics": [[roles.target("datasci").runner]],
         "mlops-tooling-build-production": [[roles.target("datamgmt").runner]],

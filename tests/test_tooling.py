@@ -109,10 +109,10 @@ def test_pipelines_read_the_source_through_the_connection(tooling: StackPreview)
 def test_no_codebuild_project_is_privileged_and_each_encrypts_and_logs(tooling: StackPreview) -> None:
     key = tooling.result.outputs["artifactKeyArn"]
     projects = of_type(tooling, "aws:codebuild/project:Project")
-    # Each project runs as the role of what it does: the checks as the CI role (no other account),
+    # Each project runs as the role of what it does: the checks as a role that reaches no account,
     # a team's feature jobs as its build role, production's jobs and training as production's.
     assert {p.inputs["name"]: p.inputs["serviceRole"] for p in projects} == {
-        "mlops-tooling-checks": ROLES.ci,
+        "mlops-tooling-checks": ROLES.build_role("checks"),
         "mlops-tooling-feature-job-analytics": ROLES.build_role("analytics"),
         "mlops-tooling-feature-job": ROLES.build_role("production"),
         "mlops-tooling-training": ROLES.build_role("production"),
@@ -194,12 +194,9 @@ def test_ci_role_uses_only_its_connection_builds_topic_and_pipelines(tooling: St
     assert policy.inputs["role"] == naming.CI_ROLE_NAME
     statements = {s["Sid"]: s for s in json.loads(policy.inputs["policy"])["Statement"]}
     assert statements["UseSourceConnection"]["Resource"] == tooling.result.outputs["sourceArn"]
-    assert statements["RunBuilds"]["Resource"] == [
-        "arn:aws:codebuild:eu-west-1:111111111111:project/mlops-tooling-checks",
-        "arn:aws:codebuild:eu-west-1:111111111111:project/mlops-tooling-feature-job",
-        "arn:aws:codebuild:eu-west-1:111111111111:project/mlops-tooling-training",
-        "arn:aws:codebuild:eu-west-1:111111111111:project/mlops-tooling-feature-job-analytics",
-    ]
+    # The account's own builds and pipelines by their prefix: the policy does not grow with the teams.
+    assert statements["RunBuilds"]["Resource"] == "arn:aws:codebuild:eu-west-1:111111111111:project/mlops-tooling-*"
+    assert statements["FollowOwnPipelines"]["Resource"] == "arn:aws:codepipeline:eu-west-1:111111111111:mlops-tooling-*"
     assert not [s for s in statements.values() if "sts:AssumeRole" in s["Action"]]
     assert statements["NotifyApprovers"]["Resource"] == tooling.result.outputs["approvalTopicArn"]
 

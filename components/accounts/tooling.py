@@ -55,15 +55,13 @@ class ToolingAccount(pulumi.ComponentResource):
             f"{name}-ci",
             PlatformRoleArgs(
                 role_name=naming.CI_ROLE_NAME,
-                description="Runs the platform's pipelines and its checks; assumes no role",
-                trust_policy=docs.service_trust(
-                    ["codebuild.amazonaws.com", "codepipeline.amazonaws.com"], s.account_id
-                ),
+                description="Runs the platform's pipelines, which start its builds; assumes no role",
+                # CodePipeline alone: a build, which runs a branch's code, never holds this role.
+                trust_policy=docs.service_trust(["codepipeline.amazonaws.com"], s.account_id),
                 statements=[
                     pulumi.Output.all(artifacts.arn, foundation.key.arn).apply(
                         lambda arns: docs.object_access(arns[0], arns[1], "Artifacts", write=True)
-                    ),
-                    self._build_logs(),
+                    )
                 ],
                 tags=s.tags,
             ),
@@ -71,7 +69,7 @@ class ToolingAccount(pulumi.ComponentResource):
         )
         build_roles = {
             pipeline: self._create_build_role(pipeline, targets, artifacts.arn, foundation.key.arn)
-            for pipeline, targets in roles.pipelines.items()
+            for pipeline, targets in {**roles.pipelines, naming.CHECKS: ()}.items()
         }
         repository = self._create_repository(foundation.key.arn)
         models = aws.sagemaker.ModelPackageGroup(
@@ -103,6 +101,7 @@ class ToolingAccount(pulumi.ComponentResource):
                 kms_key_arn=foundation.key.arn,
                 ci_role_arn=ci_role.arn,
                 ci_role_name=ci_role.name,
+                checks_role_arn=build_roles[naming.CHECKS].arn,
                 teams=[
                     FeatureBranches(
                         team=team.name,
@@ -149,10 +148,6 @@ class ToolingAccount(pulumi.ComponentResource):
         )
         self.register_outputs(self.outputs.exports())
 
-    def _build_logs(self) -> docs.Statement:
-        s = self._settings
-        return docs.write_logs(s.partition, s.region, s.account_id, f"/aws/codebuild/{naming.PREFIX}-")
-
     def _create_build_role(
         self,
         pipeline: str,
@@ -160,22 +155,23 @@ class ToolingAccount(pulumi.ComponentResource):
         artifacts_arn: pulumi.Output[str],
         key_arn: pulumi.Output[str],
     ) -> PlatformRole:
-        """The role one pipeline's target builds run as: it reads the source artifact, writes its
-        logs, and assumes the runner roles of that pipeline's targets, and no other."""
+        """The role builds run as (one pipeline's target builds, or the checks): it reads the source
+        artifact, writes its logs, and assumes the runner roles of ``targets``, and no other."""
         s = self._settings
-        where = ", ".join(target.stack for target in targets)
+        where = ", ".join(target.stack for target in targets) or "no account"
+        assume = [docs.assume_roles([target.runner for target in targets])] if targets else []
         return PlatformRole(
             f"{self._name}-build-{pipeline}",
             PlatformRoleArgs(
                 role_name=naming.build_role_name(pipeline),
-                description=f"Runs the {pipeline} pipeline's builds; assumes the runner roles of {where}"[:1000],
+                description=f"Runs the {pipeline} builds; assumes the runner roles of {where}",
                 trust_policy=docs.service_trust(["codebuild.amazonaws.com"], s.account_id),
                 statements=[
-                    docs.assume_roles([target.runner for target in targets]),
+                    *assume,
                     pulumi.Output.all(artifacts_arn, key_arn).apply(
                         lambda arns: docs.object_access(arns[0], arns[1], "SourceArtifacts")
                     ),
-                    self._build_logs(),
+                    docs.write_logs(s.partition, s.region, s.account_id, f"/aws/codebuild/{naming.PREFIX}-"),
                 ],
                 tags=s.tags,
             ),
