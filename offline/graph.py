@@ -1,6 +1,8 @@
-"""A picture of the three accounts: each a cluster of its building blocks, and the edges that cross
-accounts (stack references, role trusts, Lake Formation shares, resource links, and the pipeline's
-path from a feature branch to production), all read from the synthesized stacks."""
+"""A picture of the accounts (tooling, data management, each data science team's, pre-production's):
+each a cluster of its building blocks, coloured by the account's role, and the edges that cross
+accounts (stack references, role trusts, Lake Formation shares, resource links, and the pipelines'
+paths from a feature branch to a team's account and to production), all read from the synthesized
+stacks."""
 
 from __future__ import annotations
 
@@ -15,7 +17,10 @@ from offline.engine import Preview
 from offline.mocks import ResourceRecord
 from offline.synth import StackResult
 
-ACCOUNT_COLOURS = {"tooling": "#fdf1dc", "datamgmt": "#e3f0fb", "datasci": "#e6f5e6"}
+#: A cluster's fill, by the stack's ``accountRole`` export: every data science team's account alike.
+ACCOUNT_COLOURS = {"tooling": "#fdf1dc", "datamgmt": "#e3f0fb", "datasci": "#e6f5e6", "preprod": "#f3e8f8"}
+OTHER_COLOUR = "#f0f0f0"
+_COUNTS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,7 @@ class _Account:
             cluster.attr(
                 label=f"{result.name}  ({result.account_id}, {result.region})",
                 style="filled",
-                fillcolor=ACCOUNT_COLOURS.get(result.name, "#f0f0f0"),
+                fillcolor=colour(result),
                 fontsize="14",
             )
             cluster.node(self.outputs, "stack outputs", shape="note", fillcolor="#ffffff")
@@ -91,6 +96,11 @@ class _Account:
             for token, count in sorted(groups.items()):
                 kind = token.rsplit(":", 1)[-1]
                 cluster.node(self._group(token), kind if count == 1 else f"{kind} x{count}", fillcolor="#f7f7f7")
+
+
+def colour(result: StackResult) -> str:
+    """The fill of a stack's cluster: what the account is (its ``accountRole`` export), not its name."""
+    return ACCOUNT_COLOURS.get(str(result.outputs.get("accountRole", "")), OTHER_COLOUR)
 
 
 def _edges(accounts: dict[str, _Account]) -> Iterator[Edge]:
@@ -155,12 +165,14 @@ def _pipeline_edges(record: ResourceRecord, account: _Account, role_nodes: dict[
 
 
 def build(preview: Preview) -> graphviz.Digraph:
+    count = len(preview.stacks)
     graph = graphviz.Digraph(
         "platform",
         graph_attr={
             "rankdir": "LR",
             "fontname": "Helvetica",
-            "label": "MLOps feature platform: three accounts",
+            "label": f"MLOps feature platform: {_COUNTS[count] if count < len(_COUNTS) else count} account"
+            + ("" if count == 1 else "s"),
             "labelloc": "t",
             "fontsize": "18",
             "nodesep": "0.15",

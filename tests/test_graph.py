@@ -1,4 +1,5 @@
-"""``python -m offline graph``: the picture of the three accounts and what crosses between them."""
+"""``python -m offline graph``: the picture of the accounts and what crosses between them (the
+shipped three, and three data science teams with pre-production)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ import graphviz
 import pytest
 
 from offline.engine import Preview
-from offline.graph import build
+from offline.graph import ACCOUNT_COLOURS, build
 from tests.conftest import ROOT, run_engine
+from tests.scenarios import PREPROD_ACCOUNT, THREE_TEAMS
 
 DOT_FILE = ROOT / "docs" / "platform.dot"
 SVG_FILE = ROOT / "docs" / "platform.svg"
@@ -44,11 +46,68 @@ def test_each_account_is_a_cluster_of_its_building_blocks(source: str) -> None:
 def test_cross_account_edges(source: str) -> None:
     labels = edges(source)
     assert labels.count("stack reference") == 3  # tooling to both, datamgmt to datasci
-    assert labels.count("assumes") == 2  # the CI role into the runner and the deploy role
+    assert labels.count("assumes") == 2  # the team's build role into its runner, production's into the deployer
     assert any(label.startswith("LF-tag share (RAM): tables where") and "public/internal" in label for label in labels)
     assert {"resource link to mlops_curated", "resource link to mlops_features"} <= set(labels)
-    assert "mlops-tooling-feature-branches\npush to feature/*: Checks -> FeatureJob" in labels
+    assert "mlops-tooling-feature-branches\npush to feature/analytics/**, feature/*: Checks -> FeatureJob" in labels
     assert "mlops-tooling-production\npush to main: Checks -> Approval -> ProductionFeatureJob" in labels
+
+
+@pytest.fixture(scope="module")
+def teams_drawing(teams_platform: Preview) -> Drawing:
+    return parse_dot(str(build(teams_platform).source))
+
+
+def test_every_account_of_three_teams_and_preprod_is_drawn_in_its_roles_colour(teams_platform: Preview) -> None:
+    source = str(build(teams_platform).source)
+    accounts = {
+        "tooling": ("111111111111", "tooling"),
+        "datamgmt": ("333333333333", "datamgmt"),
+        **{team.stack: (team.account_id, "datasci") for team in THREE_TEAMS},
+        "preprod": (PREPROD_ACCOUNT, "preprod"),
+    }
+    for name, (account, role) in accounts.items():
+        cluster = re.search(
+            rf'subgraph "?cluster_{name}"? {{\s*fillcolor="([^"]+)"[^\n]*label="{name}  \({account}, eu-west-1\)"',
+            source,
+        )
+        assert cluster is not None, name
+        assert cluster.group(1) == ACCOUNT_COLOURS[role], name
+    assert len(set(ACCOUNT_COLOURS.values())) == len(ACCOUNT_COLOURS)
+    assert 'label="MLOps feature platform: six accounts"' in source
+
+
+def test_each_teams_pipeline_reaches_its_own_account(teams_platform: Preview, teams_drawing: Drawing) -> None:
+    labels = edges(str(build(teams_platform).source))
+    # Each runner trusts its pipeline's build role: three teams', preprod's and the deployer.
+    assert labels.count("assumes") == 5
+    for team in THREE_TEAMS[1:]:
+        assert (
+            f"mlops-tooling-feature-branches-{team.name}\npush to feature/{team.name}/**: Checks -> FeatureJob"
+            in labels
+        )
+    assert "mlops-tooling-production\npush to main: Checks -> PreprodFeatureJob" in labels
+    assert (
+        "mlops-tooling-production\npush to main: Checks -> PreprodFeatureJob -> Approval -> ProductionFeatureJob"
+        in labels
+    )
+    # Each team's account is reached by its feature branches and its build role, from tooling's blocks.
+    clusters = {name.strip('"'): label for name, label in teams_drawing.clusters.items()}
+    assert len(clusters) == 6
+    nodes = teams_drawing.nodes
+    for team in THREE_TEAMS:
+        runner_nodes = {
+            head
+            for (tail, head, label) in teams_drawing.edges
+            if label == ("assumes",) and nodes.get(tail) == ("PlatformRole", f"tooling-build-{team.name}")
+        }
+        assert len(runner_nodes) == 1, team.name
+        pipeline_heads = {
+            head
+            for (tail, head, label) in teams_drawing.edges
+            if label[0] == ("mlops-tooling-feature-branches" + ("" if team is THREE_TEAMS[0] else f"-{team.name}"))
+        }
+        assert pipeline_heads == runner_nodes, team.name
 
 
 @dataclass

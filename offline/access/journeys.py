@@ -1,29 +1,38 @@
 """The platform's user journeys as data: who calls what, on which ARN, with which context.
 
-Each journey is what one actor does in the workflow (the data scientist in Studio, the CI, a
-feature job, the Feature Store, EventBridge...), as steps the access model decides:
+Each journey is what one actor does in the workflow (the data scientist in Studio, the CI's builds,
+a feature job, the Feature Store, EventBridge...), as steps the access model decides:
 
 - ``Call``: an AWS API call (``origin`` names the stack whose private VPC it starts in, so it goes
   through that VPC's endpoint and security groups; without it, it comes from AWS's network or the
   CI's build, outside any VPC of ours);
 - ``Lake``: a Lake Formation permission on a database or table (through resource links);
 - ``Location``: data location access, to create tables over a registered location;
-- ``Connect``: a TCP connection inside a VPC, between security groups.
+- ``Connect``: a TCP connection inside a VPC, between security groups;
+- ``RunsAs``: the role a CodeBuild project's builds run as;
+- ``Refused``: any of these that the platform must refuse (one team's builds in another team's
+  account): the check fails when the model allows it.
 
-The ARNs and names come from the synthesized stacks (their exports and resources), never from the
-program's modules: the model checks what was built, by the names it was built with.
+The journeys are made per account, from what each synthesized stack is (its ``accountRole``
+export): every data science team's stack, pre-production's, data management's and tooling's. The
+ARNs and names come from the synthesized stacks (their exports, resources and configuration), never
+from the program's modules: the model checks what was built, by the names it was built with.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from contracts import naming
 from contracts.sagemaker_images import image_repository_arns
+from offline.access.documents import property_of
 from offline.access.evaluate import Value, principal_account
 from offline.access.model import (
     BUCKET,
+    DATABASE,
     HTTPS,
     AccessError,
     AccessModel,
@@ -35,8 +44,10 @@ from offline.access.model import (
 from offline.access.service_authorization import action_exists
 from offline.mocks import ResourceRecord
 
-#: The stacks the journeys run across: a project without all of them is not this platform.
-STACKS = ("tooling", "datamgmt", "datasci")
+#: The stacks a project must have for the journeys to run: a project without them is not this
+#: platform. The first data science team's stack is always ``datasci``; the other teams' stacks and
+#: pre-production's follow it in deploy order, and the journeys cover every stack synthesized.
+STACKS = ("tooling", "datamgmt", naming.DATASCI_STACK)
 #: Where a call starts: in the stack's private VPC, from the security group Studio and its jobs use.
 STUDIO_GROUP = "studio-sg"
 ENDPOINT_GROUP = "endpoints-sg"
@@ -94,7 +105,31 @@ class Connect:
         return f"{self.stack} VPC: {self.source} to {self.target} on port {self.port}"
 
 
-Step = Call | Lake | Location | Connect
+@dataclass(frozen=True)
+class RunsAs:
+    """A tooling pipeline's stage runs a CodeBuild project whose builds run as ``role``."""
+
+    stack: str
+    pipeline: str
+    stage: str
+    project: str
+    role: str
+
+    def __str__(self) -> str:
+        return f"{self.stack}: {self.pipeline} stage {self.stage} builds with {self.project} as {_short(self.role)}"
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A step the platform must refuse: the model allowing it is the violation."""
+
+    step: Call | Lake | Location | Connect | RunsAs
+
+    def __str__(self) -> str:
+        return f"must be refused: {self.step}"
+
+
+Step = Call | Lake | Location | Connect | RunsAs | Refused
 
 
 @dataclass(frozen=True)
@@ -108,7 +143,17 @@ class Journey:
 class Outcome:
     journey: Journey
     step: Step
+    #: What the model decided for the step (for a ``Refused`` step, for the step it wraps).
     verdict: Verdict
+
+    @property
+    def refusal(self) -> bool:
+        return isinstance(self.step, Refused)
+
+    @property
+    def expected(self) -> bool:
+        """Allowed, or refused where the platform must refuse it."""
+        return self.verdict.allowed != self.refusal
 
 
 def _short(principal: str) -> str:
@@ -119,6 +164,11 @@ def _short(principal: str) -> str:
 
 
 def decide(model: AccessModel, step: Step) -> Verdict:
+    """The model's decision for a step (for a ``Refused`` step, the decision on what it wraps)."""
+    if isinstance(step, Refused):
+        return decide(model, step.step)
+    if isinstance(step, RunsAs):
+        return model.runs_as(step.stack, step.project, step.role)
     if isinstance(step, Lake):
         return model.lake(_principal(model, step.principal), step.permission, step.catalog, step.database, step.table)
     if isinstance(step, Location):
@@ -206,6 +256,35 @@ def question(
 
 # --- the platform's journeys ---------------------------------------------------------------------------
 
+PIPELINE = "aws:codepipeline/pipeline:Pipeline"
+FEATURE_GROUP = "aws:sagemaker/featureGroup:FeatureGroup"
+#: A curated table of the data engineers, as the training definition reads it.
+CURATED_TABLE = "churn_labels"
+
+
+@dataclass(frozen=True)
+class _Group:
+    """A feature group of a stack, as its Feature Store writes it: the offline store's catalog
+    database and table, and the bucket and prefix of its files."""
+
+    name: str
+    role: str
+    database: str
+    table: str
+    bucket: str
+    prefix: str
+
+
+@dataclass(frozen=True)
+class _Build:
+    """A tooling pipeline's stage whose builds run in a target account."""
+
+    pipeline: str
+    stage: str
+    project: str
+    #: The role the build assumes there (the stage's TARGET_ROLE_ARN).
+    target_role: str
+
 
 class _Refs:
     """Names and ARNs of the synthesized stacks, by what the journeys call them."""
@@ -214,8 +293,29 @@ class _Refs:
         self.model = model
         self.out = {name: stack.outputs for name, stack in model.stacks.items()}
         self.account = {name: stack.account_id for name, stack in model.stacks.items()}
-        self.region = model.stack("tooling").region
+        #: What each stack is (its accountRole export), whatever it is named; in deploy order.
+        self.kind = {name: str(stack.outputs.get("accountRole", "")) for name, stack in model.stacks.items()}
+        self.tooling = self.only("tooling")
+        self.datamgmt = self.only("datamgmt")
+        self.region = model.stack(self.tooling).region
         self.partition = naming.partition(self.region)
+        #: Each data science team's stack, and pre-production's when it is there.
+        self.teams = self.of_role("datasci")
+        self.preprod = self.of_role("preprod")
+        #: Every account feature jobs run in, in the order the pipelines reach them.
+        self.targets = [*self.teams, *self.preprod, self.datamgmt]
+
+    def of_role(self, *roles: str) -> list[str]:
+        return [name for name, kind in self.kind.items() if kind in roles]
+
+    def only(self, role: str) -> str:
+        found = self.of_role(role)
+        if len(found) != 1:
+            raise AccessError(
+                f"the stacks export accountRole {role} {len(found)} times ({', '.join(found) or 'none'}); "
+                "expected one such stack"
+            )
+        return found[0]
 
     def arn(self, service: str, stack: str, resource: str) -> str:
         return f"arn:{self.partition}:{service}:{self.region}:{self.account[stack]}:{resource}"
@@ -230,27 +330,35 @@ class _Refs:
         return arn
 
     def bucket(self, stack: str, purpose: str) -> str:
-        (record,) = [r for r in self.model.stack(stack).of(BUCKET) if r.name == f"{stack}-{purpose}-bucket"]
+        # Resources are named after the account's role (datasci), not its stack (datasci-fraud).
+        name = f"{self.kind[stack]}-{purpose}-bucket"
+        (record,) = [r for r in self.model.stack(stack).of(BUCKET) if r.name == name]
         return str(record.outputs["bucket"])
 
     def object(self, stack: str, purpose: str, key: str) -> str:
-        return f"arn:{self.partition}:s3:::{self.bucket(stack, purpose)}/{key}"
+        return self.object_in(self.bucket(stack, purpose), key)
+
+    def object_in(self, bucket: str, key: str) -> str:
+        return f"arn:{self.partition}:s3:::{bucket}/{key}"
 
     def bucket_arn(self, stack: str, purpose: str) -> str:
         return f"arn:{self.partition}:s3:::{self.bucket(stack, purpose)}"
 
     def key(self, stack: str) -> str:
-        return str(self.out[stack]["artifactKeyArn" if stack == "tooling" else "dataKeyArn"])
+        return str(self.out[stack]["artifactKeyArn" if self.kind[stack] == "tooling" else "dataKeyArn"])
 
     def record(self, stack: str, token: str, name_part: str = "") -> ResourceRecord:
         (found,) = [r for r in self.model.stack(stack).of(token) if name_part in r.name]
         return found
 
     def via_s3(self, stack: str, purpose: str) -> dict[str, Value]:
+        return self.via_s3_bucket(self.bucket(stack, purpose))
+
+    def via_s3_bucket(self, bucket: str) -> dict[str, Value]:
         """What S3 puts in a KMS request for an SSE-KMS object (bucket keys: the bucket's ARN)."""
         return {
             "kms:ViaService": f"s3.{self.region}.amazonaws.com",
-            "kms:EncryptionContext:aws:s3:arn": self.bucket_arn(stack, purpose),
+            "kms:EncryptionContext:aws:s3:arn": f"arn:{self.partition}:s3:::{bucket}",
             "aws:ViaAWSService": True,
         }
 
@@ -263,6 +371,109 @@ class _Refs:
             "sagemaker:OutputKmsKeyArn": self.key(stack),
         }
 
+    # --- feature groups and the lake ---------------------------------------------------------------
+
+    def group(self, stack: str) -> _Group | None:
+        """The stack's first feature group (its ``featureGroupNames`` export), or None: a team's
+        experimentation Feature Store holds only the groups the team owns."""
+        names = list(self.out[stack].get("featureGroupNames") or [])
+        if not names:
+            return None
+        (record,) = [
+            g for g in self.model.stack(stack).of(FEATURE_GROUP) if property_of(g, "featureGroupName") == names[0]
+        ]
+        offline = property_of(record, "offlineStoreConfig")
+        catalog, uri = offline["dataCatalogConfig"], str(offline["s3StorageConfig"]["s3Uri"])
+        bucket, _, prefix = uri.removeprefix("s3://").partition("/")
+        return _Group(
+            names[0], str(property_of(record, "roleArn")), catalog["database"], catalog["tableName"], bucket, prefix
+        )
+
+    def shared(self, purpose: str) -> str:
+        """The data management database shared with the other accounts (``curated``, ``features``)."""
+        (database,) = [d for d in self.out[self.datamgmt]["sharedDatabaseNames"] if d.endswith(f"_{purpose}")]
+        return str(database)
+
+    def lake_database(self, stack: str, purpose: str) -> str:
+        """The database a stack reads a shared database by: its resource link there (data management
+        reads its own)."""
+        database = self.shared(purpose)
+        if stack == self.datamgmt:
+            return database
+        links = [
+            str(property_of(d, "name"))
+            for d in self.model.stack(stack).of(DATABASE)
+            if (property_of(d, "targetDatabase") or {}).get("databaseName") == database
+        ]
+        # No link: the contract's name, so that the Lake Formation step fails on it.
+        return links[0] if links else naming.resource_link(database)
+
+    # --- the CI ------------------------------------------------------------------------------------
+
+    def runner(self, stack: str) -> str:
+        """The role the CI's builds assume in a target account."""
+        return str(self.out[stack]["featureDeployerRoleArn" if stack == self.datamgmt else "featureRunnerRoleArn"])
+
+    def job_role(self, stack: str) -> str:
+        """The role a target account's feature jobs run as."""
+        return str(self.out[stack]["jobExecutionRoleArn" if stack == self.datamgmt else "executionRoleArn"])
+
+    def team_names(self) -> dict[str, str]:
+        """Each data science team's account to the team's name, as ``dataScienceTeams`` declares
+        them (``TEAM: ACCOUNT_ID LEAD[, LEAD]``) in the tooling stack's configuration."""
+        tooling = self.model.stack(self.tooling)
+        raw: Any = tooling.config.get(f"{tooling.project}:dataScienceTeams") or "[]"
+        entries = json.loads(raw) if isinstance(raw, str) else raw
+        return {rest.split()[0]: team.strip() for team, _, rest in (str(e).partition(":") for e in entries) if rest}
+
+    def pipeline(self, stack: str) -> str:
+        """The tooling pipeline whose builds run in a target account: the team's, or production's."""
+        if self.kind[stack] != "datasci":
+            return naming.PRODUCTION
+        teams = self.team_names()
+        if self.account[stack] not in teams:
+            raise AccessError(
+                f"{stack}: account {self.account[stack]} is no team's account of dataScienceTeams "
+                f"({', '.join(f'{t}: {a}' for a, t in teams.items())}); expected one"
+            )
+        return teams[self.account[stack]]
+
+    def build_role(self, stack: str) -> str:
+        """The tooling role the builds of the stack's pipeline run as (``mlops-tooling-build-<pipeline>``)."""
+        name = naming.build_role_name(self.pipeline(stack))
+        found = [
+            arn
+            for arn, (owner, record) in self.model.roles.items()
+            if owner.name == self.tooling and record.inputs.get("name") == name
+        ]
+        if len(found) != 1:
+            raise AccessError(
+                f"the {self.tooling} stack has no role {name}; expected the role the builds of the "
+                f"{self.pipeline(stack)} pipeline run as"
+            )
+        return found[0]
+
+    def builds(self, stack: str) -> list[_Build]:
+        """The tooling pipelines' stages whose builds run in the stack's account (none for a team
+        without a feature-branch pipeline: CodeCommit sources have none)."""
+        found = []
+        for pipeline in self.model.stack(self.tooling).of(PIPELINE):
+            for stage in property_of(pipeline, "stages") or []:
+                for action in stage.get("actions") or []:
+                    configuration = action.get("configuration") or {}
+                    raw = configuration.get("EnvironmentVariables")
+                    variables = {v["name"]: v["value"] for v in json.loads(raw)} if raw else {}
+                    if variables.get("TARGET_ACCOUNT") == stack:
+                        found.append(
+                            _Build(
+                                str(property_of(pipeline, "name")),
+                                str(stage["name"]),
+                                str(configuration.get("ProjectName")),
+                                str(variables.get("TARGET_ROLE_ARN")),
+                            )
+                        )
+        return found
+
 
 def _service(name: str, **extra: Value) -> dict[str, Value]:
     """The context of a call an AWS service makes for a caller with the caller's credentials."""
@@ -272,28 +483,54 @@ def _service(name: str, **extra: Value) -> dict[str, Value]:
 def platform_journeys(model: AccessModel) -> list[Journey]:
     r = _Refs(model)
     return [
-        *_studio_journeys(r),
-        *_ci_journeys(r),
-        *_feature_store_journeys(r),
-        *_training_journeys(r),
+        *(journey for stack in r.teams for journey in _studio_journeys(r, stack)),
+        _readonly_studio_journey(r),
+        *(_ci_journey(r, stack) for stack in r.targets),
+        _isolation_journey(r),
+        _production_job_journey(r),
+        *(_feature_store_journey(r, stack, group) for stack in r.targets if (group := r.group(stack)) is not None),
+        *(_training_journey(r, stack) for stack in r.targets),
         *_lake_journeys(r),
         *_platform_service_journeys(r),
     ]
 
 
-def _studio_journeys(r: _Refs) -> list[Journey]:
-    ds, dm = "datasci", "datamgmt"
+def _studio_journeys(r: _Refs, ds: str) -> list[Journey]:
+    """A data scientist's work in a team's Studio."""
+    dm = r.datamgmt
     studio = str(r.out[ds]["executionRoleArn"])
     domain = str(r.out[ds]["studioDomainId"])
-    readonly = str(r.out[dm]["readonlyRoleArn"])
     key = r.key(ds)
-    table = "churn_labels"  # a curated table of the data engineers, as the training definition reads it
+    curated = r.lake_database(ds, "curated")
     workgroup = _workgroup(r, ds)
     results = r.object(ds, "training", "athena/query-1.csv")
+    group = r.group(ds)
+    actor = f"data scientist in {ds} (Studio execution role)"
+    # The team's experimentation offline store and online store, where it has a feature group.
+    offline_store: list[Step] = (
+        [
+            Call(
+                studio,
+                "s3:GetObject",
+                r.object_in(group.bucket, f"{group.prefix}/{group.name}/data.parquet"),
+                origin=ds,
+            ),
+            Call(studio, "kms:Decrypt", key, r.via_s3_bucket(group.bucket)),
+            Lake(studio, "SELECT", r.account[ds], group.database, group.table),
+            Call(studio, "sagemaker:GetRecord", r.arn("sagemaker", ds, f"feature-group/{group.name}"), origin=ds),
+        ]
+        if group
+        else []
+    )
+    ingest: list[Step] = (
+        [Call(studio, "sagemaker:PutRecord", r.arn("sagemaker", ds, f"feature-group/{group.name}"), origin=ds)]
+        if group
+        else []
+    )
     return [
         Journey(
-            "Open Studio in data science and list its apps and spaces",
-            "data scientist (Studio execution role)",
+            f"Open Studio in {ds} and list its apps and spaces",
+            actor,
             [
                 Connect(ds, STUDIO_GROUP, HTTPS, ENDPOINT_GROUP),
                 Call(studio, "sagemaker:DescribeDomain", r.arn("sagemaker", ds, f"domain/{domain}"), origin=ds),
@@ -311,12 +548,17 @@ def _studio_journeys(r: _Refs) -> list[Journey]:
             ],
         ),
         Journey(
-            "Query curated data through the resource link with Athena",
-            "data scientist (Studio execution role)",
+            f"Query curated data from {ds} through the resource link with Athena",
+            actor,
             [
                 Call(studio, "athena:StartQueryExecution", workgroup, origin=ds),
-                Call(studio, "glue:GetDatabase", r.arn("glue", ds, "database/mlops_curated_link"), _service("athena")),
-                Call(studio, "glue:GetTable", r.arn("glue", dm, f"table/mlops_curated/{table}"), _service("athena")),
+                Call(studio, "glue:GetDatabase", r.arn("glue", ds, f"database/{curated}"), _service("athena")),
+                Call(
+                    studio,
+                    "glue:GetTable",
+                    r.arn("glue", dm, f"table/{r.shared('curated')}/{CURATED_TABLE}"),
+                    _service("athena"),
+                ),
                 # The shared catalog's metadata is encrypted with the data management key.
                 Call(
                     studio,
@@ -324,7 +566,7 @@ def _studio_journeys(r: _Refs) -> list[Journey]:
                     r.key(dm),
                     _service("glue", **{"kms:ViaService": f"glue.{r.region}.amazonaws.com"}),
                 ),
-                Lake(studio, "SELECT", r.account[ds], "mlops_curated_link", table),
+                Lake(studio, "SELECT", r.account[ds], curated, CURATED_TABLE),
                 Call(studio, "lakeformation:GetDataAccess", "*", _service("athena")),
                 Call(studio, "s3:PutObject", results, _service("athena")),
                 Call(studio, "kms:GenerateDataKey", key, r.via_s3(ds, "training")),
@@ -334,25 +576,18 @@ def _studio_journeys(r: _Refs) -> list[Journey]:
             ],
         ),
         Journey(
-            "Write a snapshot of curated data, and read the experimentation offline store",
-            "data scientist (Studio execution role)",
+            f"Write a snapshot of curated data in {ds}"
+            + (", and read the experimentation offline store" if group else ""),
+            actor,
             [
                 Call(studio, "s3:PutObject", r.object(ds, "snapshots", "customer-churn/customers.csv"), origin=ds),
                 Call(studio, "kms:GenerateDataKey", key, r.via_s3(ds, "snapshots")),
-                Call(
-                    studio,
-                    "s3:GetObject",
-                    r.object(ds, "feature-store", "offline-store/customer-churn/data.parquet"),
-                    origin=ds,
-                ),
-                Call(studio, "kms:Decrypt", key, r.via_s3(ds, "feature-store")),
-                Lake(studio, "SELECT", r.account[ds], "mlops_datasci_feature_store", "customer_churn"),
-                Call(studio, "sagemaker:GetRecord", r.arn("sagemaker", ds, "feature-group/customer-churn"), origin=ds),
+                *offline_store,
             ],
         ),
         Journey(
-            "Run a processing job in the VPC with the account key",
-            "data scientist (Studio execution role), then SageMaker as that role",
+            f"Run a processing job in the {ds} VPC with the account key",
+            f"data scientist in {ds} (Studio execution role), then SageMaker as that role",
             [
                 Call(
                     studio,
@@ -388,184 +623,208 @@ def _studio_journeys(r: _Refs) -> list[Journey]:
                     r.arn("logs", ds, "log-group:/aws/sagemaker/ProcessingJobs:log-stream:churn-1/algo-1"),
                     _service("sagemaker"),
                 ),
-                Call(studio, "sagemaker:PutRecord", r.arn("sagemaker", ds, "feature-group/customer-churn"), origin=ds),
-            ],
-        ),
-        Journey(
-            "Inspect production features and query Redshift in the read-only Studio",
-            "data scientist (data management read-only Studio role)",
-            [
-                Call(readonly, "sagemaker:ListApps", "*", origin=dm),
-                Call(
-                    readonly, "sagemaker:GetRecord", r.arn("sagemaker", dm, "feature-group/customer-churn"), origin=dm
-                ),
-                Lake(readonly, "SELECT", r.account[dm], "mlops_features", "customer_churn"),
-                Call(readonly, "redshift-serverless:GetCredentials", _redshift_workgroup(r), origin=dm),
-                Connect(dm, STUDIO_GROUP, 5439, "warehouse-sg"),
+                *ingest,
             ],
         ),
     ]
 
 
-def _ci_journeys(r: _Refs) -> list[Journey]:
-    journeys = []
-    runners = {
-        "datasci": ("featureRunnerRoleArn", "executionRoleArn"),
-        "datamgmt": ("featureDeployerRoleArn", "jobExecutionRoleArn"),
-    }
-    ci = str(r.out["tooling"]["ciRoleArn"])
-    for stack, (runner_output, job_output) in runners.items():
-        runner, job = str(r.out[stack][runner_output]), str(r.out[stack][job_output])
-        pipeline = r.arn("sagemaker", stack, "pipeline/mlops-feature-customer-churn")
-        journeys.append(
-            Journey(
-                f"The CI runs a feature job in {stack}",
-                "CI role in tooling, then the account's runner role",
-                [
-                    Call(ci, "sts:AssumeRole", runner),
-                    Call(runner, "s3:GetObject", r.object("tooling", "artifacts", "source/flows/customer-churn.flow")),
-                    Call(runner, "kms:Decrypt", r.key("tooling"), r.via_s3("tooling", "artifacts")),
-                    Call(runner, "ssm:GetParameter", r.arn("ssm", stack, "parameter/mlops/feature-jobs/settings")),
-                    Call(
-                        runner,
-                        "sagemaker:DescribeFeatureGroup",
-                        r.arn("sagemaker", stack, "feature-group/customer-churn"),
-                    ),
-                    Call(runner, "s3:PutObject", r.object(stack, "feature-jobs", "runs/1/customer-churn.flow")),
-                    Call(runner, "kms:GenerateDataKey", r.key(stack), r.via_s3(stack, "feature-jobs")),
-                    Call(runner, "sagemaker:CreatePipeline", pipeline),
-                    Call(runner, "iam:PassRole", job, {"iam:PassedToService": "sagemaker.amazonaws.com"}),
-                    Call(runner, "sagemaker:StartPipelineExecution", pipeline),
-                    Call(runner, "sagemaker:DescribePipelineExecution", f"{pipeline}/execution/abc123"),
-                ],
-            )
-        )
-    dm = "datamgmt"
-    job = str(r.out[dm]["jobExecutionRoleArn"])
-    journeys.append(
-        Journey(
-            "A production feature job reads curated data and writes production features",
-            "SageMaker as the data management job execution role",
-            [
-                Call("sagemaker.amazonaws.com", "sts:AssumeRole", job, {"aws:SourceAccount": r.account[dm]}),
-                Call(
-                    job,
-                    "sagemaker:CreateProcessingJob",
-                    r.arn("sagemaker", dm, "processing-job/churn-1"),
-                    {**r.job_context(dm), **_service("sagemaker")},
-                ),
-                Call(job, "s3:GetObject", r.object(dm, "feature-jobs", "runs/1/customer-churn.flow"), origin=dm),
-                Call(job, "s3:GetObject", r.object(dm, "curated", "customer-churn/customers.csv"), origin=dm),
-                Call(job, "kms:Decrypt", r.key(dm), r.via_s3(dm, "curated")),
-                Call(job, "s3:PutObject", r.object(dm, "feature-jobs", "runs/1/features/part-0.csv"), origin=dm),
-                Call(job, "kms:GenerateDataKey", r.key(dm), r.via_s3(dm, "feature-jobs")),
-                Call(job, "sagemaker:PutRecord", r.arn("sagemaker", dm, "feature-group/customer-churn"), origin=dm),
-            ],
-        )
+def _readonly_studio_journey(r: _Refs) -> Journey:
+    dm = r.datamgmt
+    readonly = str(r.out[dm]["readonlyRoleArn"])
+    group = r.group(dm)
+    features: list[Step] = (
+        [
+            Call(readonly, "sagemaker:GetRecord", r.arn("sagemaker", dm, f"feature-group/{group.name}"), origin=dm),
+            Lake(readonly, "SELECT", r.account[dm], group.database, group.table),
+        ]
+        if group
+        else []
     )
-    return journeys
+    return Journey(
+        "Inspect production features and query Redshift in the read-only Studio",
+        "data scientist (data management read-only Studio role)",
+        [
+            Call(readonly, "sagemaker:ListApps", "*", origin=dm),
+            *features,
+            Call(readonly, "redshift-serverless:GetCredentials", _redshift_workgroup(r), origin=dm),
+            Connect(dm, STUDIO_GROUP, 5439, "warehouse-sg"),
+        ],
+    )
 
 
-def _feature_store_journeys(r: _Refs) -> list[Journey]:
-    journeys = []
-    for stack, database, bucket in (
-        ("datasci", "mlops_datasci_feature_store", "feature-store"),
-        ("datamgmt", "mlops_features", "features"),
-    ):
-        role = r.role(stack, "feature-store")
-        journeys.append(
-            Journey(
-                f"The Feature Store creates and writes the offline store in {stack}",
-                "SageMaker Feature Store as the account's feature-store role",
-                [
-                    Call("sagemaker.amazonaws.com", "sts:AssumeRole", role, {"aws:SourceAccount": r.account[stack]}),
-                    Call(
-                        role,
-                        "glue:CreateTable",
-                        r.arn("glue", stack, f"table/{database}/customer_churn"),
-                        _service("sagemaker"),
-                    ),
-                    Lake(role, "CREATE_TABLE", r.account[stack], database),
-                    Location(role, r.bucket_arn(stack, bucket)),
-                    Call(role, "s3:GetBucketAcl", r.bucket_arn(stack, bucket)),
-                    Call(
-                        role,
-                        "s3:PutObject",
-                        r.object(stack, bucket, "offline-store/customer-churn/data/part-0.parquet"),
-                    ),
-                    Call(
-                        role,
-                        "s3:PutObjectAcl",
-                        r.object(stack, bucket, "offline-store/customer-churn/data/part-0.parquet"),
-                    ),
-                    Call(role, "kms:GenerateDataKey", r.key(stack), r.via_s3(stack, bucket)),
-                ],
-            )
-        )
-    return journeys
+def _ci_journey(r: _Refs, stack: str) -> Journey:
+    """A pipeline's build runs a feature job in a target account: CodeBuild runs the build as the
+    pipeline's build role, which assumes the account's runner role, which hands the job over."""
+    tooling = r.tooling
+    pipeline = r.pipeline(stack)
+    build = r.build_role(stack)
+    runner, job = r.runner(stack), r.job_role(stack)
+    builds = r.builds(stack)
+    group = r.group(stack)
+    # A team without a feature group of its own yet runs the flow of the one it is making.
+    name = group.name if group else "new-features"
+    sagemaker_pipeline = r.arn("sagemaker", stack, f"pipeline/mlops-feature-{name}")
+    # The role the build assumes: what its pipeline's stages name (the account's runner without one).
+    assumed = list(dict.fromkeys(b.target_role for b in builds)) or [runner]
+    return Journey(
+        f"The CI runs a feature job in {stack}, as the {pipeline} pipeline's build role",
+        f"CodeBuild as the {pipeline} build role in tooling, then the account's runner role",
+        [
+            *(RunsAs(tooling, b.pipeline, b.stage, b.project, build) for b in dict.fromkeys(builds)),
+            Call("codebuild.amazonaws.com", "sts:AssumeRole", build, {"aws:SourceAccount": r.account[tooling]}),
+            Call(build, "s3:GetObject", r.object(tooling, "artifacts", "mlops-tooling-pipeline/source/abc123.zip")),
+            Call(build, "kms:Decrypt", r.key(tooling), r.via_s3(tooling, "artifacts")),
+            *(Call(build, "sts:AssumeRole", role) for role in assumed),
+            Call(runner, "s3:GetObject", r.object(tooling, "artifacts", f"source/flows/{name}.flow")),
+            Call(runner, "kms:Decrypt", r.key(tooling), r.via_s3(tooling, "artifacts")),
+            Call(runner, "ssm:GetParameter", r.arn("ssm", stack, "parameter/mlops/feature-jobs/settings")),
+            *(
+                [Call(runner, "sagemaker:DescribeFeatureGroup", r.arn("sagemaker", stack, f"feature-group/{name}"))]
+                if group
+                else []
+            ),
+            Call(runner, "s3:PutObject", r.object(stack, "feature-jobs", f"runs/1/{name}.flow")),
+            Call(runner, "kms:GenerateDataKey", r.key(stack), r.via_s3(stack, "feature-jobs")),
+            Call(runner, "sagemaker:CreatePipeline", sagemaker_pipeline),
+            Call(runner, "iam:PassRole", job, {"iam:PassedToService": "sagemaker.amazonaws.com"}),
+            Call(runner, "sagemaker:StartPipelineExecution", sagemaker_pipeline),
+            Call(runner, "sagemaker:DescribePipelineExecution", f"{sagemaker_pipeline}/execution/abc123"),
+        ],
+    )
 
 
-def _training_journeys(r: _Refs) -> list[Journey]:
-    journeys = []
-    group = r.arn("sagemaker", "tooling", "model-package-group/mlops-feature-models")
-    for stack, link in (("datasci", True), ("datamgmt", False)):
-        role = str(r.out[stack]["trainingRoleArn"])
-        features_db = "mlops_features_link" if link else "mlops_features"
-        curated_db = "mlops_curated_link" if link else "mlops_curated"
-        journeys.append(
-            Journey(
-                f"A training pipeline in {stack} builds its dataset and registers a model version",
-                "SageMaker as the account's training role",
-                [
-                    Call("sagemaker.amazonaws.com", "sts:AssumeRole", role, {"aws:SourceAccount": r.account[stack]}),
-                    Call(
-                        role,
-                        "sagemaker:CreateTrainingJob",
-                        r.arn("sagemaker", stack, "training-job/churn-1"),
-                        {**r.job_context(stack), **_service("sagemaker")},
-                    ),
-                    Call(role, "athena:StartQueryExecution", _workgroup(r, stack), origin=stack),
-                    Lake(role, "SELECT", r.account[stack], features_db, "customer_churn"),
-                    Lake(role, "SELECT", r.account[stack], curated_db, "churn_labels"),
-                    Call(role, "lakeformation:GetDataAccess", "*", _service("athena")),
-                    Call(
-                        role,
-                        "s3:PutObject",
-                        r.object(stack, "training", "athena/dataset.csv"),
-                        _service("athena"),
-                    ),
-                    Call(
-                        role, "s3:PutObject", r.object(stack, "training", "models/churn-1/model.tar.gz"), origin=stack
-                    ),
-                    Call(role, "kms:GenerateDataKey", r.key(stack), r.via_s3(stack, "training")),
-                    Call(
-                        role,
-                        "sagemaker:CreateModelPackage",
-                        r.arn("sagemaker", "tooling", "model-package/mlops-feature-models/1"),
-                        _service("sagemaker", **{"sagemaker:ModelApprovalStatus": "PendingManualApproval"}),
-                    ),
-                    Call(role, "sagemaker:DescribeModelPackageGroup", group, _service("sagemaker")),
-                ],
-            )
-        )
-    return journeys
+def _isolation_journey(r: _Refs) -> Journey:
+    """What keeps the accounts apart: a team's builds reach the team's account alone, the production
+    pipeline's builds no team's, and the CI role (the checks, CodePipeline) no account at all."""
+    runners = {stack: r.runner(stack) for stack in r.targets}
+    production = r.build_role(r.datamgmt)
+    steps: list[Step] = [
+        Refused(Call(r.build_role(team), "sts:AssumeRole", runner))
+        for team in r.teams
+        for stack, runner in runners.items()
+        if stack != team
+    ]
+    steps += [Refused(Call(production, "sts:AssumeRole", runners[team])) for team in r.teams]
+    ci = str(r.out[r.tooling]["ciRoleArn"])
+    steps += [Refused(Call(ci, "sts:AssumeRole", runner)) for runner in runners.values()]
+    return Journey(
+        "Each team's builds reach only the team's account",
+        "the build roles and the CI role in tooling",
+        steps,
+    )
+
+
+def _production_job_journey(r: _Refs) -> Journey:
+    dm = r.datamgmt
+    job = r.job_role(dm)
+    group = r.group(dm)
+    return Journey(
+        "A production feature job reads curated data and writes production features",
+        "SageMaker as the data management job execution role",
+        [
+            Call("sagemaker.amazonaws.com", "sts:AssumeRole", job, {"aws:SourceAccount": r.account[dm]}),
+            Call(
+                job,
+                "sagemaker:CreateProcessingJob",
+                r.arn("sagemaker", dm, "processing-job/churn-1"),
+                {**r.job_context(dm), **_service("sagemaker")},
+            ),
+            Call(job, "s3:GetObject", r.object(dm, "feature-jobs", "runs/1/customer-churn.flow"), origin=dm),
+            Call(job, "s3:GetObject", r.object(dm, "curated", "customer-churn/customers.csv"), origin=dm),
+            Call(job, "kms:Decrypt", r.key(dm), r.via_s3(dm, "curated")),
+            Call(job, "s3:PutObject", r.object(dm, "feature-jobs", "runs/1/features/part-0.csv"), origin=dm),
+            Call(job, "kms:GenerateDataKey", r.key(dm), r.via_s3(dm, "feature-jobs")),
+            *(
+                [Call(job, "sagemaker:PutRecord", r.arn("sagemaker", dm, f"feature-group/{group.name}"), origin=dm)]
+                if group
+                else []
+            ),
+        ],
+    )
+
+
+def _feature_store_journey(r: _Refs, stack: str, group: _Group) -> Journey:
+    role = group.role
+    data = r.object_in(group.bucket, f"{group.prefix}/{group.name}/data/part-0.parquet")
+    bucket = f"arn:{r.partition}:s3:::{group.bucket}"
+    return Journey(
+        f"The Feature Store creates and writes the offline store in {stack}",
+        "SageMaker Feature Store as the account's feature-store role",
+        [
+            Call("sagemaker.amazonaws.com", "sts:AssumeRole", role, {"aws:SourceAccount": r.account[stack]}),
+            Call(
+                role,
+                "glue:CreateTable",
+                r.arn("glue", stack, f"table/{group.database}/{group.table}"),
+                _service("sagemaker"),
+            ),
+            Lake(role, "CREATE_TABLE", r.account[stack], group.database),
+            Location(role, bucket),
+            Call(role, "s3:GetBucketAcl", bucket),
+            Call(role, "s3:PutObject", data),
+            Call(role, "s3:PutObjectAcl", data),
+            Call(role, "kms:GenerateDataKey", r.key(stack), r.via_s3_bucket(group.bucket)),
+        ],
+    )
+
+
+def _training_journey(r: _Refs, stack: str) -> Journey:
+    tooling = r.tooling
+    registry = r.arn("sagemaker", tooling, "model-package-group/mlops-feature-models")
+    role = str(r.out[stack]["trainingRoleArn"])
+    # The production features, as every account reads them: shared by data management.
+    features = r.group(r.datamgmt)
+    return Journey(
+        f"A training pipeline in {stack} builds its dataset and registers a model version",
+        "SageMaker as the account's training role",
+        [
+            Call("sagemaker.amazonaws.com", "sts:AssumeRole", role, {"aws:SourceAccount": r.account[stack]}),
+            Call(
+                role,
+                "sagemaker:CreateTrainingJob",
+                r.arn("sagemaker", stack, "training-job/churn-1"),
+                {**r.job_context(stack), **_service("sagemaker")},
+            ),
+            Call(role, "athena:StartQueryExecution", _workgroup(r, stack), origin=stack),
+            *(
+                [Lake(role, "SELECT", r.account[stack], r.lake_database(stack, "features"), features.table)]
+                if features
+                else []
+            ),
+            Lake(role, "SELECT", r.account[stack], r.lake_database(stack, "curated"), CURATED_TABLE),
+            Call(role, "lakeformation:GetDataAccess", "*", _service("athena")),
+            Call(role, "s3:PutObject", r.object(stack, "training", "athena/dataset.csv"), _service("athena")),
+            Call(role, "s3:PutObject", r.object(stack, "training", "models/churn-1/model.tar.gz"), origin=stack),
+            Call(role, "kms:GenerateDataKey", r.key(stack), r.via_s3(stack, "training")),
+            Call(
+                role,
+                "sagemaker:CreateModelPackage",
+                r.arn("sagemaker", tooling, "model-package/mlops-feature-models/1"),
+                _service("sagemaker", **{"sagemaker:ModelApprovalStatus": "PendingManualApproval"}),
+            ),
+            Call(role, "sagemaker:DescribeModelPackageGroup", registry, _service("sagemaker")),
+        ],
+    )
 
 
 def _lake_journeys(r: _Refs) -> list[Journey]:
-    dm = "datamgmt"
+    dm = r.datamgmt
     engineering = r.role(dm, "data-engineering")
     data_access = r.role(dm, "lake-data-access")
+    curated = r.shared("curated")
+    group = r.group(dm)
     return [
         Journey(
             "Data engineers' Glue jobs create and write curated tables",
             "Glue as the data engineering role",
             [
                 Call("glue.amazonaws.com", "sts:AssumeRole", engineering, {"aws:SourceAccount": r.account[dm]}),
-                Call(engineering, "glue:CreateTable", r.arn("glue", dm, "table/mlops_curated/churn_labels")),
-                Lake(engineering, "CREATE_TABLE", r.account[dm], "mlops_curated"),
+                Call(engineering, "glue:CreateTable", r.arn("glue", dm, f"table/{curated}/{CURATED_TABLE}")),
+                Lake(engineering, "CREATE_TABLE", r.account[dm], curated),
                 Location(engineering, r.bucket_arn(dm, "curated")),
                 Lake(engineering, "SELECT", r.account[dm], "mlops_raw", "events"),
-                Call(engineering, "s3:PutObject", r.object(dm, "curated", "churn_labels/part-0.parquet")),
+                Call(engineering, "s3:PutObject", r.object(dm, "curated", f"{CURATED_TABLE}/part-0.parquet")),
                 Call(engineering, "kms:GenerateDataKey", r.key(dm), r.via_s3(dm, "curated")),
             ],
         ),
@@ -576,12 +835,18 @@ def _lake_journeys(r: _Refs) -> list[Journey]:
                 Call(
                     "lakeformation.amazonaws.com", "sts:AssumeRole", data_access, {"aws:SourceAccount": r.account[dm]}
                 ),
-                Call(data_access, "s3:GetObject", r.object(dm, "curated", "churn_labels/part-0.parquet")),
+                Call(data_access, "s3:GetObject", r.object(dm, "curated", f"{CURATED_TABLE}/part-0.parquet")),
                 Call(data_access, "kms:Decrypt", r.key(dm), r.via_s3(dm, "curated")),
-                Call(
-                    data_access,
-                    "s3:GetObject",
-                    r.object(dm, "features", "offline-store/customer-churn/data/part-0.parquet"),
+                *(
+                    [
+                        Call(
+                            data_access,
+                            "s3:GetObject",
+                            r.object_in(group.bucket, f"{group.prefix}/{group.name}/data/part-0.parquet"),
+                        )
+                    ]
+                    if group
+                    else []
                 ),
             ],
         ),
@@ -599,7 +864,7 @@ def _lake_journeys(r: _Refs) -> list[Journey]:
                 Call(
                     r.role(dm, "warehouse"),
                     "s3:GetObject",
-                    r.object(dm, "curated", "churn_labels/part-0.parquet"),
+                    r.object(dm, "curated", f"{CURATED_TABLE}/part-0.parquet"),
                     origin=dm,
                     group="warehouse-sg",
                 ),
@@ -610,7 +875,7 @@ def _lake_journeys(r: _Refs) -> list[Journey]:
 
 
 def _platform_service_journeys(r: _Refs) -> list[Journey]:
-    tooling = "tooling"
+    tooling = r.tooling
     rule = str(r.record(tooling, "aws:cloudwatch/eventRule:EventRule", "model-pending-approval").outputs["arn"])
     topic = str(r.out[tooling]["approvalTopicArn"])
     journeys = [
@@ -633,7 +898,7 @@ def _platform_service_journeys(r: _Refs) -> list[Journey]:
             ],
         )
     ]
-    for stack in ("datasci", "datamgmt"):
+    for stack in r.targets:
         flow_logs = r.role(stack, "flow-logs")
         group = str(r.record(stack, "aws:cloudwatch/logGroup:LogGroup", "flow-logs").outputs["arn"])
         journeys.append(
@@ -667,7 +932,7 @@ def _workgroup(r: _Refs, stack: str) -> str:
 
 
 def _redshift_workgroup(r: _Refs) -> str:
-    return str(r.record("datamgmt", "aws:redshiftserverless/workgroup:Workgroup").outputs["arn"])
+    return str(r.record(r.datamgmt, "aws:redshiftserverless/workgroup:Workgroup").outputs["arn"])
 
 
 def _image(r: _Refs, repository: str) -> str:

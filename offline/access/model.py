@@ -1,9 +1,10 @@
 """What AWS would decide for a call, a Lake Formation permission or a network connection, read
 off the synthesized stacks.
 
-One ``AccessModel`` holds the three stacks. It answers three kinds of question, each with the
-evidence that decided it (the statements, grants, tag assignments, registrations and security group
-rules), so that a person can see why, and a test can remove each piece and watch the answer change:
+One ``AccessModel`` holds the stacks (tooling, data management, each data science team's,
+pre-production's). It answers these kinds of question, each with the evidence that decided it (the
+statements, grants, tag assignments, registrations, security group rules and build projects), so
+that a person can see why, and a test can remove each piece and watch the answer change:
 
 - ``call``: an API call by a role or an AWS service, through the VPC endpoint of the caller's VPC
   when it starts there: identity policies, the resource's policy (bucket, key, topic, repository,
@@ -12,7 +13,8 @@ rules), so that a person can see why, and a test can remove each piece and watch
   cross-account shares, by named resource or by LF-tag expression against the assigned tags;
   ``location``: data location access on a registered S3 location;
 - ``connect``: a TCP connection between security groups (or to a prefix list): the source's
-  egress and the destination's ingress.
+  egress and the destination's ingress;
+- ``runs_as``: the role a CodeBuild project's builds run as.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ TAGS = "aws:lakeformation/resourceLfTags:ResourceLfTags"
 LF_TAG = "aws:lakeformation/lfTag:LfTag"
 LOCATION = "aws:lakeformation/resource:Resource"
 DATABASE = "aws:glue/catalogDatabase:CatalogDatabase"
+BUILD_PROJECT = "aws:codebuild/project:Project"
 
 #: The VPC endpoint (short name, as in the network's config) a call from inside the VPC goes
 #: through, by the action's service prefix; some SageMaker actions have endpoints of their own.
@@ -124,6 +127,9 @@ class _Stack:
     region: str
     records: list[ResourceRecord]
     outputs: Mapping[str, Any]
+    #: The stack's configuration as the program read it (keys ``namespace:key``), and its project.
+    config: Mapping[str, str] = field(default_factory=dict)
+    project: str = ""
     documents: list[PolicyDocument] = field(default_factory=list)
 
     def of(self, token: str) -> list[ResourceRecord]:
@@ -131,10 +137,13 @@ class _Stack:
 
 
 class AccessModel:
-    """The three stacks as AWS would see them once deployed."""
+    """The stacks as AWS would see them once deployed."""
 
     def __init__(self, stacks: Sequence[StackResult]) -> None:
-        self.stacks = {s.name: _Stack(s.name, s.account_id, s.region, list(s.resources), s.outputs) for s in stacks}
+        self.stacks = {
+            s.name: _Stack(s.name, s.account_id, s.region, list(s.resources), s.outputs, s.config, s.project)
+            for s in stacks
+        }
         for stack in self.stacks.values():
             stack.documents = policy_documents(stack.name, stack.records)
         self._by_label = {d.label: (s, d) for s in self.stacks.values() for d in s.documents}
@@ -155,7 +164,13 @@ class AccessModel:
         if name_or_arn in self.roles:
             return name_or_arn
         found = [arn for arn, (_, r) in self.roles.items() if r.inputs.get("name") == name_or_arn]
-        if len(found) != 1:
+        if len(found) > 1:
+            # Every data science team's account has the same roles: the name alone is not enough.
+            raise AccessError(
+                f"principal {name_or_arn!r} is a role of several accounts ({', '.join(sorted(found))}); "
+                "expected one of these ARNs"
+            )
+        if not found:
             known = ", ".join(sorted(str(r.inputs.get("name")) for _, r in self.roles.values()))
             raise AccessError(
                 f"principal {name_or_arn!r} is no role of the stacks; expected a role name or ARN ({known}) "
@@ -286,6 +301,21 @@ class AccessModel:
     @staticmethod
     def _document(stack: _Stack, kind: str, matches: Any) -> PolicyDocument | None:
         return next((d for d in stack.documents if d.kind == kind and matches(d.record)), None)
+
+    # --- builds ------------------------------------------------------------------------------------------
+
+    def runs_as(self, stack_name: str, project: str, role_arn: str) -> Verdict:
+        """Whether the stack's CodeBuild project ``project`` runs its builds as ``role_arn`` (its
+        service role, given by ARN or by name)."""
+        stack = self.stacks[stack_name]
+        found = next((r for r in stack.of(BUILD_PROJECT) if property_of(r, "name") == project), None)
+        if found is None:
+            return Verdict(False, f"{stack_name} has no CodeBuild project {project}")
+        service_role = str(property_of(found, "serviceRole"))
+        if service_role != role_arn and role_arn.rsplit("/", 1)[-1] != service_role:
+            return Verdict(False, f"the CodeBuild project {project} runs as {service_role}, not {role_arn}")
+        by = Evidence("build project", stack_name, found.urn, found.name)
+        return Verdict(True, f"the CodeBuild project {project} runs as {service_role}", (by,))
 
     # --- the VPC: endpoints and security groups ------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """The access model on the program's own stacks: every journey step is allowed, for the reasons the
-program means, and each statement, grant, tag assignment, registration and security group rule a
-step relies on is needed: removing it makes the step fail."""
+program means, every step the platform must refuse is refused, and each statement, grant, tag
+assignment, registration, security group rule and build project a step relies on is needed:
+removing it makes the step fail."""
 
 from __future__ import annotations
 
@@ -11,9 +12,22 @@ from dataclasses import replace
 
 import pytest
 
-from offline.access.check import AccessCheck
-from offline.access.journeys import Call, Connect, Lake, Location, decide, platform_journeys, question, run
-from offline.access.model import AccessError, AccessModel, Evidence
+from offline.access.check import AccessCheck, render, summary
+from offline.access.journeys import (
+    Call,
+    Connect,
+    Journey,
+    Lake,
+    Location,
+    Outcome,
+    Refused,
+    RunsAs,
+    decide,
+    platform_journeys,
+    question,
+    run,
+)
+from offline.access.model import AccessError, AccessModel, Evidence, Verdict
 from offline.engine import Preview
 from offline.mocks import ResourceRecord
 from offline.synth import StackResult
@@ -24,6 +38,7 @@ ACTORS = (
     "Studio execution role",
     "read-only Studio role",
     "CI role",
+    "build role",
     "runner role",
     "job execution role",
     "training role",
@@ -58,6 +73,46 @@ def test_every_journey_step_is_allowed(access: AccessCheck) -> None:
     assert len(access.outcomes) >= 100
 
 
+def refused_assumptions(access: AccessCheck) -> set[tuple[str, str]]:
+    """(the role's name, the role ARN it must not assume) of each AssumeRole the platform must refuse."""
+    pairs = set()
+    for outcome in access.refusals:
+        assert isinstance(outcome.step, Refused) and isinstance(outcome.step.step, Call), outcome.step
+        assert outcome.step.step.action == "sts:AssumeRole"
+        pairs.add((outcome.step.step.principal.rsplit("/", 1)[-1], outcome.step.step.resource))
+    return pairs
+
+
+def test_every_step_the_platform_must_refuse_is_refused(access: AccessCheck) -> None:
+    allowed = [f"{o.journey.name}: {o.step}: {o.verdict.reason}" for o in access.breaches]
+    assert not allowed, "\n".join(allowed)
+    # One team: its build role not into data management, the production build role not into the
+    # team's account, the CI role into neither.
+    runner = "arn:aws:iam::222222222222:role/mlops/mlops-datasci-feature-runner"
+    deployer = "arn:aws:iam::333333333333:role/mlops/mlops-datamgmt-feature-deployer"
+    assert refused_assumptions(access) == {
+        ("mlops-tooling-build-analytics", deployer),
+        ("mlops-tooling-build-production", runner),
+        ("mlops-tooling-ci", runner),
+        ("mlops-tooling-ci", deployer),
+    }
+    assert "every step allowed, and the 4 steps it must refuse refused" in summary(access)
+
+
+def test_a_refusal_allowed_is_a_violation_and_a_refusal_refused_is_none(access: AccessCheck) -> None:
+    (refusal, *_) = access.refusals
+    journey = Journey("isolation", "someone", [refusal.step])
+    allowed = Outcome(journey, refusal.step, Verdict(True, "allowed by the identity policy and the trust policy"))
+    breached = AccessCheck([allowed], [], [])
+    assert (breached.denied, breached.breaches) == ([], [allowed])
+    (violation,) = breached.violations()
+    assert (violation.pack, violation.policy, violation.level) == ("access-model", "journey-step-refused", "mandatory")
+    assert violation.message.startswith("isolation: must be refused: mlops-tooling-")
+    assert "1 of the 1 steps it must refuse allowed" in summary(breached)
+    assert "VIOLATION: allowed, and the platform must refuse it" in render(breached)
+    assert AccessCheck([refusal], [], []).violations() == []
+
+
 def test_the_journeys_cover_every_actor(model: AccessModel) -> None:
     actors = " ".join(journey.actor for journey in platform_journeys(model))
     assert [actor for actor in ACTORS if actor not in actors] == []
@@ -65,13 +120,39 @@ def test_the_journeys_cover_every_actor(model: AccessModel) -> None:
 
 def test_every_step_kind_is_exercised(model: AccessModel) -> None:
     kinds = {type(step) for journey in platform_journeys(model) for step in journey.steps}
-    assert kinds == {Call, Lake, Location, Connect}
+    assert kinds == {Call, Lake, Location, Connect, RunsAs, Refused}
     assert any(isinstance(s, Call) and s.origin for j in platform_journeys(model) for s in j.steps)
+
+
+@pytest.mark.parametrize(
+    ("stack", "pipeline", "runner"),
+    [
+        ("datasci", "analytics", "arn:aws:iam::222222222222:role/mlops/mlops-datasci-feature-runner"),
+        ("datamgmt", "production", "arn:aws:iam::333333333333:role/mlops/mlops-datamgmt-feature-deployer"),
+    ],
+)
+def test_the_ci_runs_feature_jobs_as_each_pipelines_build_role_not_as_the_ci_role(
+    model: AccessModel, stack: str, pipeline: str, runner: str
+) -> None:
+    (journey,) = [
+        j
+        for j in platform_journeys(model)
+        if j.name == f"The CI runs a feature job in {stack}, as the {pipeline} pipeline's build role"
+    ]
+    build = f"arn:aws:iam::111111111111:role/mlops/mlops-tooling-build-{pipeline}"
+    runs_as = [step for step in journey.steps if isinstance(step, RunsAs)]
+    assert runs_as and {step.role for step in runs_as} == {build}
+    calls = [step for step in journey.steps if isinstance(step, Call)]
+    assert calls[0] == Call("codebuild.amazonaws.com", "sts:AssumeRole", build, {"aws:SourceAccount": "111111111111"})
+    assert [c.resource for c in calls if c.action == "sts:AssumeRole" and c.principal == build] == [runner]
+    assert not [c for c in calls if c.principal.endswith("/mlops-tooling-ci")]
 
 
 def test_allowed_steps_name_what_allowed_them(access: AccessCheck) -> None:
     for outcome in access.outcomes:
         if isinstance(outcome.step, Location) and "not a registered location" in outcome.verdict.reason:
+            continue
+        if outcome.refusal:
             continue
         assert outcome.verdict.evidence, f"{outcome.step}: allowed with no evidence"
 
@@ -188,11 +269,22 @@ def _inherited(results: Sequence[StackResult], evidence: Evidence) -> bool:
 def test_removing_anything_a_step_relies_on_makes_it_fail(results: list[StackResult], access: AccessCheck) -> None:
     relied: dict[Evidence, list[int]] = {}
     for index, outcome in enumerate(access.outcomes):
+        if outcome.refusal:
+            continue
         for evidence in outcome.verdict.evidence:
             relied.setdefault(evidence, []).append(index)
     assert len(relied) >= 80
     kinds = {evidence.kind for evidence in relied}
-    assert {"statement", "grant", "tag assignment", "resource link", "egress rule", "ingress rule", "endpoint"} <= kinds
+    assert {
+        "statement",
+        "grant",
+        "tag assignment",
+        "resource link",
+        "egress rule",
+        "ingress rule",
+        "endpoint",
+        "build project",
+    } <= kinds
     survivors = []
     for evidence, indexes in relied.items():
         model = AccessModel(_without(results, evidence))
@@ -208,7 +300,8 @@ def test_removing_anything_a_step_relies_on_makes_it_fail(results: list[StackRes
 def test_access_prints_each_step_with_its_decision() -> None:
     done = run_engine(["access"])
     assert done.returncode == 0, done.stderr
-    assert "== Query curated data through the resource link with Athena" in done.stdout
+    assert "== Query curated data from datasci through the resource link with Athena" in done.stdout
+    assert "  must be refused: mlops-tooling-ci sts:AssumeRole" in done.stdout
     assert "ALLOW: allowed by the identity policy" in done.stdout
     assert "by datamgmt: grant datamgmt-governance-grant-2" in done.stdout
     assert done.stdout.rstrip().endswith("service authorization: every statement valid")
