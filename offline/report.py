@@ -19,6 +19,9 @@ def to_json(preview: Preview) -> dict[str, Any]:
                     "journey": o.journey.name,
                     "step": str(o.step),
                     "allowed": o.verdict.allowed,
+                    # A step the platform must refuse (one team's build reaching another's account).
+                    "mustRefuse": o.refusal,
+                    "asExpected": o.expected,
                     "reason": o.verdict.reason,
                     "evidence": [str(e) for e in o.verdict.evidence],
                 }

@@ -74,8 +74,14 @@ def write_teams(
     if preprod:
         config["preprodAccountId"]["default"] = PREPROD_ACCOUNT
     if team_tag:
+        # The data engineers tag a curated table for each team, which only that team reads.
         config["teamTag"]["default"] = "team"
         config["lfTags"]["default"] = [*config["lfTags"]["default"], "team=" + ",".join(t.name for t in teams)]
+        assignments = config["lfTagAssignments"]["default"]
+        config["lfTagAssignments"]["default"] = [
+            *assignments,
+            *(f"curated.{t.name}_labels: team={t.name}" for t in teams),
+        ]
     project_file.write_text(yaml.safe_dump(project, sort_keys=False))
     first = (folder / "Pulumi.datasci.yaml").read_text()
     for index, team in enumerate(teams[1:], start=1):

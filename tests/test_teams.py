@@ -296,13 +296,34 @@ def preview_document(folder: Path, *args: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def tagged(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Resource]]:
-    """Three teams, pre-production, a ``team`` LF-tag, and a second catalog group owned by fraud:
-    each stack's resources."""
+def tagged_document(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Three teams, pre-production, a ``team`` LF-tag (a curated table tagged for each team), and a
+    second catalog group owned by fraud: the preview's JSON document, without the packs."""
     folder = write_teams(copy_project(tmp_path_factory.mktemp("tagged")), THREE_TEAMS, preprod=True, team_tag=True)
     (folder / "features" / "card-authorizations.yaml").write_text(FRAUD_GROUP)
-    document = preview_document(folder, "--no-policies")
-    return {stack["name"]: stack["resources"] for stack in document["stacks"]}
+    return preview_document(folder, "--no-policies")
+
+
+@pytest.fixture(scope="module")
+def tagged(tagged_document: dict[str, Any]) -> dict[str, list[Resource]]:
+    """Each stack's resources in the tagged preview."""
+    return {stack["name"]: stack["resources"] for stack in tagged_document["stacks"]}
+
+
+def test_with_a_team_tag_each_team_reads_its_own_curated_table(tagged_document: dict[str, Any]) -> None:
+    """The access model decides the journeys with the team tag: every step as expected, and each
+    team's data scientists query the curated table tagged with its name."""
+    steps = tagged_document["access"]["steps"]
+    assert [step for step in steps if not step["asExpected"]] == []
+    for team in THREE_TEAMS:
+        queries = [
+            s["step"]
+            for s in steps
+            if "SELECT on" in s["step"]
+            and "curated" in s["step"]
+            and re.search(rf"\b{team.stack}\b(?!-)", s["journey"])
+        ]
+        assert queries and all(f"{team.name}_labels" in query for query in queries), (team.name, queries)
 
 
 def test_each_team_holds_the_feature_groups_it_owns(tagged: dict[str, list[Resource]]) -> None:

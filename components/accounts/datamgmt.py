@@ -2,9 +2,9 @@
 
 Lake Formation governs every database and table with LF-tags; each data science team's account
 (and pre-production's) receives, through RAM, read access to curated data and production features
-that are not sensitive. Feature
-jobs that passed review run here, as the deploy role the tooling CI assumes, and write production
-features. Data scientists inspect them in a read-only, VPC-only Studio.
+that are not sensitive. Feature jobs that passed review run here, as the deploy role the tooling
+CI's production builds assume, and write production features. Data scientists inspect them in a
+read-only, VPC-only Studio.
 """
 
 from __future__ import annotations
@@ -215,7 +215,7 @@ class DatamgmtAccount(pulumi.ComponentResource):
                 foundation=foundation,
                 tooling=args.tooling,
                 runner="feature-deployer",
-                description="Assumed by the tooling CI to run production feature jobs after review",
+                description="Assumed by the tooling CI's production builds to run feature jobs after review",
                 job_execution_role_arn=job_execution.arn,
                 training=training,
                 curated_database=naming.lake_database("curated"),

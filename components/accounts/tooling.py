@@ -91,6 +91,7 @@ class ToolingAccount(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        (production,) = roles.of_role("datamgmt")
         preprod = roles.of_role("preprod")
         team_names = [team.name for team in s.accounts.teams]
         ci_cd = CiCd(
@@ -119,8 +120,8 @@ class ToolingAccount(pulumi.ComponentResource):
                     for team in s.accounts.teams
                 ],
                 production=Production(
-                    preprod=FeatureJobTarget("preprod", preprod[0].runner) if preprod else None,
-                    production=FeatureJobTarget("datamgmt", roles.target("datamgmt").runner),
+                    preprod=FeatureJobTarget(preprod[0].stack, preprod[0].runner) if preprod else None,
+                    production=FeatureJobTarget(production.stack, production.runner),
                     build_role_arn=build_roles[naming.PRODUCTION].arn,
                 ),
                 approvers=s.approvers,

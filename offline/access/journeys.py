@@ -11,7 +11,7 @@ a feature job, the Feature Store, EventBridge...), as steps the access model dec
 - ``Connect``: a TCP connection inside a VPC, between security groups;
 - ``RunsAs``: the role a CodeBuild project's builds run as;
 - ``Refused``: any of these that the platform must refuse (one team's builds in another team's
-  account): the check fails when the model allows it.
+  account, the checks build or the CI role in any account): the check fails when the model allows it.
 
 The journeys are made per account, from what each synthesized stack is (its ``accountRole``
 export): every data science team's stack, pre-production's, data management's and tooling's. The
@@ -426,6 +426,24 @@ class _Refs:
         entries = json.loads(raw) if isinstance(raw, str) else raw
         return {rest.split()[0]: team.strip() for team, _, rest in (str(e).partition(":") for e in entries) if rest}
 
+    def curated_table(self, stack: str) -> str:
+        """The curated table a stack's data scientists and training pipelines read: with a team tag,
+        one the configuration tags with the team's name (``lfTagAssignments``, ``curated.TABLE:
+        TAG=TEAM``), where there is one; otherwise the data engineers' table."""
+        tooling = self.model.stack(self.tooling)
+        tag = str(tooling.config.get(f"{tooling.project}:teamTag") or "")
+        if not tag or self.kind[stack] != "datasci":
+            return CURATED_TABLE
+        datamgmt = self.model.stack(self.datamgmt)
+        raw: Any = datamgmt.config.get(f"{datamgmt.project}:lfTagAssignments") or "[]"
+        team = self.pipeline(stack)
+        for assignment in json.loads(raw) if isinstance(raw, str) else raw:
+            path, _, tagged = (part.strip() for part in str(assignment).partition(":"))
+            database, _, table = path.partition(".")
+            if database == "curated" and table and "." not in table and tagged.replace(" ", "") == f"{tag}={team}":
+                return table
+        return CURATED_TABLE
+
     def pipeline(self, stack: str) -> str:
         """The tooling pipeline whose builds run in a target account: the team's, or production's."""
         if self.kind[stack] != "datasci":
@@ -440,27 +458,34 @@ class _Refs:
 
     def build_role(self, stack: str) -> str:
         """The tooling role the builds of the stack's pipeline run as (``mlops-tooling-build-<pipeline>``)."""
-        name = naming.build_role_name(self.pipeline(stack))
+        found = self.tooling_role(naming.build_role_name(self.pipeline(stack)))
+        if found is None:
+            raise AccessError(
+                f"the {self.tooling} stack has no role {naming.build_role_name(self.pipeline(stack))}; expected "
+                f"the role the builds of the {self.pipeline(stack)} pipeline run as"
+            )
+        return found
+
+    def tooling_role(self, name: str) -> str | None:
+        """A tooling role's ARN by its name, or None."""
         found = [
             arn
             for arn, (owner, record) in self.model.roles.items()
             if owner.name == self.tooling and record.inputs.get("name") == name
         ]
-        if len(found) != 1:
-            raise AccessError(
-                f"the {self.tooling} stack has no role {name}; expected the role the builds of the "
-                f"{self.pipeline(stack)} pipeline run as"
-            )
-        return found[0]
+        return found[0] if len(found) == 1 else None
 
-    def builds(self, stack: str) -> list[_Build]:
-        """The tooling pipelines' stages whose builds run in the stack's account (none for a team
-        without a feature-branch pipeline: CodeCommit sources have none)."""
+    def builds(self, stack: str | None) -> list[_Build]:
+        """The tooling pipelines' build stages whose builds run in the stack's account (none for a
+        team without a feature-branch pipeline: CodeCommit sources have none), or with None, those
+        that run in no account (the checks)."""
         found = []
         for pipeline in self.model.stack(self.tooling).of(PIPELINE):
             for stage in property_of(pipeline, "stages") or []:
                 for action in stage.get("actions") or []:
                     configuration = action.get("configuration") or {}
+                    if action.get("category") != "Build" or "ProjectName" not in configuration:
+                        continue
                     raw = configuration.get("EnvironmentVariables")
                     variables = {v["name"]: v["value"] for v in json.loads(raw)} if raw else {}
                     if variables.get("TARGET_ACCOUNT") == stack:
@@ -468,8 +493,8 @@ class _Refs:
                             _Build(
                                 str(property_of(pipeline, "name")),
                                 str(stage["name"]),
-                                str(configuration.get("ProjectName")),
-                                str(variables.get("TARGET_ROLE_ARN")),
+                                str(configuration["ProjectName"]),
+                                str(variables.get("TARGET_ROLE_ARN", "")),
                             )
                         )
         return found
@@ -487,6 +512,7 @@ def platform_journeys(model: AccessModel) -> list[Journey]:
         _readonly_studio_journey(r),
         *(_ci_journey(r, stack) for stack in r.targets),
         _isolation_journey(r),
+        *_checks_journeys(r),
         _production_job_journey(r),
         *(_feature_store_journey(r, stack, group) for stack in r.targets if (group := r.group(stack)) is not None),
         *(_training_journey(r, stack) for stack in r.targets),
@@ -556,7 +582,7 @@ def _studio_journeys(r: _Refs, ds: str) -> list[Journey]:
                 Call(
                     studio,
                     "glue:GetTable",
-                    r.arn("glue", dm, f"table/{r.shared('curated')}/{CURATED_TABLE}"),
+                    r.arn("glue", dm, f"table/{r.shared('curated')}/{r.curated_table(ds)}"),
                     _service("athena"),
                 ),
                 # The shared catalog's metadata is encrypted with the data management key.
@@ -566,7 +592,7 @@ def _studio_journeys(r: _Refs, ds: str) -> list[Journey]:
                     r.key(dm),
                     _service("glue", **{"kms:ViaService": f"glue.{r.region}.amazonaws.com"}),
                 ),
-                Lake(studio, "SELECT", r.account[ds], curated, CURATED_TABLE),
+                Lake(studio, "SELECT", r.account[ds], curated, r.curated_table(ds)),
                 Call(studio, "lakeformation:GetDataAccess", "*", _service("athena")),
                 Call(studio, "s3:PutObject", results, _service("athena")),
                 Call(studio, "kms:GenerateDataKey", key, r.via_s3(ds, "training")),
@@ -715,6 +741,30 @@ def _isolation_journey(r: _Refs) -> Journey:
     )
 
 
+def _checks_journeys(r: _Refs) -> list[Journey]:
+    """The checks build (every pipeline's first stage) runs code from any branch: its role reads the
+    source and reaches no account. None where the project has no checks build role."""
+    tooling = r.tooling
+    checks = r.tooling_role(naming.build_role_name(naming.CHECKS))
+    if checks is None:
+        return []
+    return [
+        Journey(
+            "The checks build reads the source and reaches no account",
+            "CodeBuild as the checks build role in tooling",
+            [
+                *(RunsAs(tooling, b.pipeline, b.stage, b.project, checks) for b in r.builds(None)),
+                Call("codebuild.amazonaws.com", "sts:AssumeRole", checks, {"aws:SourceAccount": r.account[tooling]}),
+                Call(
+                    checks, "s3:GetObject", r.object(tooling, "artifacts", "mlops-tooling-pipeline/source/abc123.zip")
+                ),
+                Call(checks, "kms:Decrypt", r.key(tooling), r.via_s3(tooling, "artifacts")),
+                *(Refused(Call(checks, "sts:AssumeRole", r.runner(stack))) for stack in r.targets),
+            ],
+        )
+    ]
+
+
 def _production_job_journey(r: _Refs) -> Journey:
     dm = r.datamgmt
     job = r.job_role(dm)
@@ -792,7 +842,7 @@ def _training_journey(r: _Refs, stack: str) -> Journey:
                 if features
                 else []
             ),
-            Lake(role, "SELECT", r.account[stack], r.lake_database(stack, "curated"), CURATED_TABLE),
+            Lake(role, "SELECT", r.account[stack], r.lake_database(stack, "curated"), r.curated_table(stack)),
             Call(role, "lakeformation:GetDataAccess", "*", _service("athena")),
             Call(role, "s3:PutObject", r.object(stack, "training", "athena/dataset.csv"), _service("athena")),
             Call(role, "s3:PutObject", r.object(stack, "training", "models/churn-1/model.tar.gz"), origin=stack),

@@ -87,7 +87,7 @@ def test_every_step_the_platform_must_refuse_is_refused(access: AccessCheck) -> 
     allowed = [f"{o.journey.name}: {o.step}: {o.verdict.reason}" for o in access.breaches]
     assert not allowed, "\n".join(allowed)
     # One team: its build role not into data management, the production build role not into the
-    # team's account, the CI role into neither.
+    # team's account, the CI role and the checks build role into neither.
     runner = "arn:aws:iam::222222222222:role/mlops/mlops-datasci-feature-runner"
     deployer = "arn:aws:iam::333333333333:role/mlops/mlops-datamgmt-feature-deployer"
     assert refused_assumptions(access) == {
@@ -95,8 +95,10 @@ def test_every_step_the_platform_must_refuse_is_refused(access: AccessCheck) -> 
         ("mlops-tooling-build-production", runner),
         ("mlops-tooling-ci", runner),
         ("mlops-tooling-ci", deployer),
+        ("mlops-tooling-build-checks", runner),
+        ("mlops-tooling-build-checks", deployer),
     }
-    assert "every step allowed, and the 4 steps it must refuse refused" in summary(access)
+    assert "every step allowed, and the 6 steps it must refuse refused" in summary(access)
 
 
 def test_a_refusal_allowed_is_a_violation_and_a_refusal_refused_is_none(access: AccessCheck) -> None:
@@ -146,6 +148,16 @@ def test_the_ci_runs_feature_jobs_as_each_pipelines_build_role_not_as_the_ci_rol
     assert calls[0] == Call("codebuild.amazonaws.com", "sts:AssumeRole", build, {"aws:SourceAccount": "111111111111"})
     assert [c.resource for c in calls if c.action == "sts:AssumeRole" and c.principal == build] == [runner]
     assert not [c for c in calls if c.principal.endswith("/mlops-tooling-ci")]
+
+
+def test_every_pipelines_checks_run_as_the_checks_build_role(model: AccessModel) -> None:
+    (journey,) = [j for j in platform_journeys(model) if j.name.startswith("The checks build")]
+    runs_as = [(s.pipeline, s.stage, s.project, s.role) for s in journey.steps if isinstance(s, RunsAs)]
+    checks = "arn:aws:iam::111111111111:role/mlops/mlops-tooling-build-checks"
+    assert sorted(runs_as) == [
+        ("mlops-tooling-feature-branches", "Checks", "mlops-tooling-checks", checks),
+        ("mlops-tooling-production", "Checks", "mlops-tooling-checks", checks),
+    ]
 
 
 def test_allowed_steps_name_what_allowed_them(access: AccessCheck) -> None:
