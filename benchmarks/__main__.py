@@ -27,15 +27,13 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from offline.engine import PACK_WINDOW  # noqa: E402
 from tests.scenarios import FIRST_TEAM, THREE_TEAMS, Team, copy_project, many_teams, write_teams  # noqa: E402
 
 PYTHON = sys.executable
 STACKS = ("tooling", "datamgmt", "datasci")
 #: Data science teams (each with an account and a stack), with pre-production, in section 6.
 TEAM_COUNTS = (1, 5, 20, 50)
-#: ... and with the policy packs, only these: each previewed stack starts four pack processes at once
-#: (212 at 50 teams, about 55 MB each), and they cost more than the synthesis they check.
-PACKED_TEAM_COUNTS = (1, 5)
 #: Team counts of the policy-size table (section 7).
 SIZE_TEAM_COUNTS = (1, 10, 50)
 
@@ -309,48 +307,30 @@ def teams_project(count: int) -> Path:
 
 
 def bench_teams() -> tuple[str, dict[str, float]]:
-    """Every stack as data science teams are added (one account and stack each, with pre-production):
-    synthesis and the access model at every count; the policy packs only at the small ones."""
+    """The full preview (every stack, the four packs, the access model) as data science teams are
+    added, one account and stack each, with pre-production."""
     projects = {count: teams_project(count) for count in TEAM_COUNTS}
     try:
-        bare = {count: preview(projects[count], (), policies=False, repeat=1) for count in TEAM_COUNTS}
-        packed = {count: preview(projects[count], (), True, repeat=1, tree=True) for count in PACKED_TEAM_COUNTS}
+        runs = {count: preview(projects[count], (), True, repeat=1, tree=True) for count in TEAM_COUNTS}
     finally:
         for folder in projects.values():
             shutil.rmtree(folder)
     rows = []
-    for count, (run, document) in bare.items():
+    for count, (run, document) in runs.items():
         resources = sum(len(stack["resources"]) for stack in document["stacks"])
         steps = len(document.get("access", {}).get("steps", []))
-        rows.append((count, len(document["stacks"]), resources, steps, run.seconds, run.peak_mb))
-    per_team = [slope([(row[0], row[i]) for row in rows]) for i in (4, 5, 2, 3)]
+        rows.append((count, len(document["stacks"]), resources, steps, run.seconds, run.peak_mb, run.tree_mb))
+    per_team = [slope([(row[0], row[i]) for row in rows]) for i in (4, 6, 2, 3)]
     text = table(
-        f"6. Teams (with pre-production): synthesis of every stack and the access model, no policy packs "
-        f"(packs: table 6b, {' and '.join(map(str, PACKED_TEAM_COUNTS))} teams only)",
-        ("teams", "stacks", "resources", "access steps", "seconds", "peak MB"),
+        "6. Teams (with pre-production): full preview, four policy packs a stack (at most "
+        f"{PACK_WINDOW + 1} stacks' packs running at once) and the access model",
+        ("teams", "stacks", "resources", "access steps", "seconds", "peak MB (preview)", "peak MB (all processes)"),
         rows,
     )
     text += (
         f"\n   one more team (least-squares slope, {TEAM_COUNTS[0]} to {TEAM_COUNTS[-1]} teams): "
-        f"{per_team[0]:+.2f} s, {per_team[1]:+.1f} MB, {per_team[2]:+.0f} resources, {per_team[3]:+.0f} access steps"
-    )
-    packed_rows = []
-    for count, (run, document) in packed.items():
-        stacks = len(document["stacks"])
-        packed_rows.append((count, stacks, run.processes - 1, run.seconds, run.peak_mb, run.tree_mb))
-    packed_slope = [slope([(row[0], row[i]) for row in packed_rows]) for i in (3, 5)]
-    first, most = packed_rows[0], TEAM_COUNTS[-1]
-    at_most = [first[i] + packed_slope[j] * (most - first[0]) for j, i in enumerate((3, 5))]
-    text += "\n" + table(
-        "6b. Teams (with pre-production): full preview, four policy packs a stack "
-        "(each stack's packs are processes of their own, started at once)",
-        ("teams", "stacks", "processes besides the preview", "seconds", "peak MB (preview)", "peak MB (all processes)"),
-        packed_rows,
-    )
-    text += (
-        f"\n   one more team: {packed_slope[0]:+.2f} s, {packed_slope[1]:+.0f} MB (all processes); "
-        f"so at {most} teams about {at_most[0]:.0f} s, {at_most[1] / 1024:.1f} GB and {4 * (most + 3)} pack processes "
-        "(extrapolated, not run)"
+        f"{per_team[0]:+.2f} s, {per_team[1]:+.1f} MB (all processes), {per_team[2]:+.0f} resources, "
+        f"{per_team[3]:+.0f} access steps"
     )
     return text, {"seconds_per_team": per_team[0], "mb_per_team": per_team[1]}
 

@@ -144,7 +144,9 @@ class Accounts:
         """Every account feature jobs run in: each team's, pre-production's, data management's."""
         teams = tuple(naming.Target("datasci", t.account_id, t.stack, t.name, partition) for t in self.teams)
         preprod = (
-            (naming.Target("preprod", self.preprod, "preprod", naming.PRODUCTION, partition),) if self.preprod else ()
+            (naming.Target("preprod", self.preprod, naming.PREPROD_STACK, naming.PRODUCTION, partition),)
+            if self.preprod
+            else ()
         )
         return (*teams, *preprod, naming.Target("datamgmt", self.datamgmt, "datamgmt", naming.PRODUCTION, partition))
 

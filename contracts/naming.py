@@ -19,6 +19,8 @@ ACCOUNT_ROLES: tuple[AccountRole, ...] = ("tooling", "datamgmt", "datasci", "pre
 TargetRole = Literal["datasci", "preprod", "datamgmt"]
 #: The stack of the first data science team; every other team's is ``datasci-<team>``.
 DATASCI_STACK = "datasci"
+#: The pre-production stack: the production pipeline's builds and ``ops --account`` name it.
+PREPROD_STACK = "preprod"
 
 PREFIX = "mlops"
 #: IAM path of every role the platform creates; policies can scope to it.

@@ -43,6 +43,8 @@ class Project:
     #: contracts/naming.ACCOUNT_ROLES orders them (tooling, datamgmt, datasci, preprod), other roles
     #: after them, and by name within a role.
     stacks: tuple[str, ...]
+    #: Each stack's account role, as its file declares it (or the default, or its name).
+    roles: dict[str, str]
 
     def stack_file(self, stack: str) -> Path:
         return self.directory / f"Pulumi.{stack}.yaml"
@@ -89,7 +91,9 @@ def load_project(directory: Path) -> Project:
     }
     rank: dict[str, int] = {role: index for index, role in enumerate(ACCOUNT_ROLES)}
     ordered = sorted(roles, key=lambda stack: (rank.get(roles[stack], len(rank)), roles[stack], stack))
-    return Project(name=name, directory=directory, main=main, schema=schema, values=values, stacks=tuple(ordered))
+    return Project(
+        name=name, directory=directory, main=main, schema=schema, values=values, stacks=tuple(ordered), roles=roles
+    )
 
 
 def _declared_role(path: Path, project: str, default: Any) -> str:

@@ -1,7 +1,8 @@
 """``python -m offline preview [--stack NAME]... [--json]``: the offline plan and policy check;
 ``python -m offline graph --out FILE.svg``: the picture of the three accounts;
 ``python -m offline access``: each journey step of the workflow with AWS's decision and its reasons;
-``python -m offline why PRINCIPAL ACTION RESOURCE [--context KEY=VALUE]...``: one decision explained.
+``python -m offline why PRINCIPAL ACTION RESOURCE [--context KEY=VALUE]...``: one decision explained;
+``python -m offline stacks [--role ROLE]...``: the stacks in deploy order, as JSON (for CI matrices).
 
 Exit codes: 0 no mandatory violation (or allowed), 1 at least one (or denied), 2 usage, project,
 configuration or input error.
@@ -21,6 +22,7 @@ from typing import Any
 
 from contracts import InputError
 from contracts.cli import OneLineParser
+from contracts.project import load_project
 from offline import EngineError
 from offline.engine import preview
 from offline.report import to_json, to_text
@@ -30,6 +32,11 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     progress = _progress_printer() if sys.stderr.isatty() and not getattr(args, "json", False) else (lambda _: None)
     try:
+        if args.command == "stacks":
+            project = load_project(args.project)
+            wanted = set(args.role) or set(project.roles.values())
+            print(json.dumps([stack for stack in project.stacks if project.roles[stack] in wanted]))
+            return 0
         if args.command == "graph":
             return _graph(args, progress)
         if args.command in ("access", "why"):
@@ -124,6 +131,8 @@ def _parser() -> OneLineParser:
     draw = commands.add_parser("graph", help="draw the three accounts and what crosses between them")
     access = commands.add_parser("access", help="decide every step of the platform's journeys, with the reasons")
     why = commands.add_parser("why", help="explain one decision of the access model")
+    stacks = commands.add_parser("stacks", help="the stacks in deploy order, as a JSON list")
+    stacks.add_argument("--role", action="append", default=[], help="only the stacks of this account role (repeatable)")
     why.add_argument(
         "principal", help="a role of the stacks (name or ARN), or a service principal (events.amazonaws.com)"
     )
@@ -148,7 +157,7 @@ def _parser() -> OneLineParser:
         metavar="STACK",
         help="the stack whose private VPC the call starts in (it then goes through that VPC's endpoint)",
     )
-    for command in (run, draw, access, why):
+    for command in (run, draw, access, why, stacks):
         command.add_argument(
             "--project",
             type=Path,

@@ -500,3 +500,41 @@ def test_the_shipped_project_still_previews_exactly_three_stacks() -> None:
     run = run_engine(["preview", "--json", "--no-policies"])
     assert run.returncode in (0, 1), run.stderr
     assert [stack["name"] for stack in json.loads(run.stdout)["stacks"]] == ["tooling", "datamgmt", "datasci"]
+
+
+def test_ci_lists_the_stacks_to_deploy_from_the_stack_files(tmp_path: Path) -> None:
+    """The workflows' matrices: every stack in deploy order, or those of some account roles."""
+    shipped = run_engine(["stacks"])
+    assert shipped.returncode == 0 and json.loads(shipped.stdout) == ["tooling", "datamgmt", "datasci"]
+    folder = write_teams(copy_project(tmp_path / "teams"), THREE_TEAMS, preprod=True)
+    others = run_engine(["stacks", "--project", str(folder), "--role", "datasci", "--role", "preprod"])
+    assert json.loads(others.stdout) == ["datasci", "datasci-fraud", "datasci-pricing", "preprod"]
+
+
+def test_the_policy_packs_of_only_a_few_stacks_run_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each stack's packs are four processes: with many teams, the engine starts them a few stacks
+    ahead of the synthesis and stops them once they analyzed their stack, so memory stays bounded."""
+    import offline.engine as engine
+
+    alive: set[str] = set()
+    most: list[int] = [0]
+
+    class Session:
+        def __init__(self, folders: object, identity: Any, policy_config: object) -> None:
+            self.stack = identity.stack
+            alive.add(self.stack)
+            most[0] = max(most[0], len(alive))
+
+        def analyze(self, result: Any) -> list[Any]:
+            assert result.name == self.stack
+            return []
+
+        def close(self) -> None:
+            alive.discard(self.stack)
+
+    monkeypatch.setattr(engine, "PackSession", Session)
+    folder = write_teams(copy_project(tmp_path / "teams"), THREE_TEAMS, preprod=True)
+    result = engine.preview(folder, access=False)
+    assert [stack.result.name for stack in result.stacks] == ORDER
+    assert most[0] <= engine.PACK_WINDOW + 1 < len(ORDER)
+    assert alive == set()
