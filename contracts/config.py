@@ -17,6 +17,7 @@ from typing import Any, Literal, cast
 
 from contracts import InputError, cidr, naming, sagemaker_images
 from contracts.branches import glob_matches
+from contracts.package_mirror import PackageMirror, platform_mirror
 from contracts.endpoints import REQUIRED_INTERFACE_ENDPOINTS
 from contracts.naming import ACCOUNT_ROLES, AccountRole
 from contracts.regions import REGIONS
@@ -55,6 +56,9 @@ KEYS = (
     "featureCatalogDir",
     "logRetentionDays",
     "noncurrentVersionDays",
+    "packageMirror",
+    "packageUpstreams",
+    "snapshotRetentionDays",
     "protectResources",
     "extraTags",
 )
@@ -233,6 +237,12 @@ class Settings:
     log_retention_days: int
     #: Days a bucket keeps an object's earlier versions after it is overwritten or deleted.
     noncurrent_version_days: int
+    #: The CodeArtifact mirror Studio and the jobs install packages from; None with ``packageMirror: none``.
+    package_mirror: PackageMirror | None
+    #: The mirror's external connections (``public:pypi``), each a ``<name>-store`` repository.
+    package_upstreams: tuple[str, ...]
+    #: Days a snapshot of curated data lives in the data science account.
+    snapshot_retention_days: int
     protect: bool
     extra_tags: Mapping[str, str]
     git_revision: str | None
@@ -315,6 +325,9 @@ def parse(
         feature_catalog_dir=reader.folder("featureCatalogDir", project_dir),
         log_retention_days=reader.log_retention("logRetentionDays", LOG_RETENTION_DAYS),
         noncurrent_version_days=reader.integer("noncurrentVersionDays", minimum=1, maximum=3650),
+        package_mirror=_package_mirror(reader, accounts.tooling, region),
+        package_upstreams=_package_upstreams(reader),
+        snapshot_retention_days=reader.integer("snapshotRetentionDays", minimum=1, maximum=3650),
         protect=reader.boolean("protectResources"),
         extra_tags=MappingProxyType(reader.tags("extraTags")),
         git_revision=_git_revision(environ),
@@ -668,6 +681,47 @@ def _source(reader: _Reader, teams: tuple[Team, ...]) -> Source:
         production_branch=branches["productionBranch"],
         feature_branch_pattern=branches["featureBranchPattern"],
     )
+
+
+#: CodeArtifact's external connections (AssociateExternalConnection's supported values).
+EXTERNAL_CONNECTIONS = (
+    "public:pypi",
+    "public:npmjs",
+    "public:nuget-org",
+    "public:maven-central",
+    "public:maven-googleandroid",
+    "public:maven-gradleplugins",
+    "public:maven-commonsware",
+    "public:maven-clojars",
+    "public:ruby-gems-org",
+)
+
+
+def _package_mirror(reader: _Reader, tooling: str, region: str) -> PackageMirror | None:
+    choice = reader.string("packageMirror")
+    if choice not in ("codeartifact", "none"):
+        reader.fail("packageMirror", choice, "is not a package mirror", "codeartifact or none")
+    return platform_mirror(tooling, region) if choice == "codeartifact" else None
+
+
+def _package_upstreams(reader: _Reader) -> tuple[str, ...]:
+    upstreams = reader.string_list("packageUpstreams", example='["public:pypi"]')
+    for upstream in upstreams:
+        if upstream not in EXTERNAL_CONNECTIONS:
+            reader.fail(
+                "packageUpstreams",
+                upstream,
+                "is not a CodeArtifact external connection",
+                ", ".join(EXTERNAL_CONNECTIONS),
+            )
+    if "public:pypi" not in upstreams or len(set(upstreams)) != len(upstreams):
+        reader.fail(
+            "packageUpstreams",
+            upstreams,
+            "lacks public:pypi, or repeats one",
+            'a list holding "public:pypi", each once',
+        )
+    return upstreams
 
 
 def _redshift_capacity(reader: _Reader) -> int:

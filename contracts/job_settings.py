@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from contracts import InputError
+from contracts.package_mirror import PackageMirror
 
 
 class SettingsError(InputError):
@@ -65,6 +66,8 @@ class JobSettings:
     pipeline_prefix: str
     #: None when the stack predates training pipelines.
     training: TrainingSettings | None = None
+    #: Where the job's ``requirements.txt`` is installed from; None without a mirror (``packageMirror: none``).
+    package_mirror: PackageMirror | None = None
 
     def to_document(self) -> dict[str, Any]:
         document: dict[str, Any] = {
@@ -79,6 +82,8 @@ class JobSettings:
         }
         if self.training is not None:
             document["training"] = self.training.to_document()
+        if self.package_mirror is not None:
+            document["packageMirror"] = self.package_mirror.to_document()
         return document
 
     def to_json(self) -> str:
@@ -98,6 +103,7 @@ class JobSettings:
                 kms_key_arn=str(raw["kmsKeyArn"]),
                 pipeline_prefix=str(raw["pipelinePrefix"]),
                 training=TrainingSettings.parse(raw["training"]) if "training" in raw else None,
+                package_mirror=PackageMirror.parse(raw["packageMirror"]) if "packageMirror" in raw else None,
             )
         except (KeyError, TypeError) as error:
             raise SettingsError(

@@ -113,6 +113,24 @@ def lake_database(name: str) -> str:
     return f"{PREFIX}_{name}".replace("-", "_")
 
 
+#: The data science account's database of snapshots (copies of curated tables, made by ``ops snapshot``).
+SNAPSHOT_DATABASE = lake_database("snapshots")
+#: The snapshots bucket's purpose, and where in it the snapshot tables' files and Athena's results go.
+SNAPSHOTS_BUCKET = "snapshots"
+SNAPSHOT_TABLES = "tables/"
+SNAPSHOT_RESULTS = "athena-results/"
+
+
+def snapshot_workgroup(account_role: str) -> str:
+    """The Athena workgroup snapshots are made in (CTAS), one per data science account."""
+    return physical_name(account_role, "snapshots")
+
+
+def lifecycle_config_name(account_role: str, app: str) -> str:
+    """A Studio lifecycle configuration's name, by app (``jupyterlab``, ``code-editor``)."""
+    return physical_name(account_role, app, "pip-mirror")
+
+
 def training_workgroup(account_role: str) -> str:
     """The Athena workgroup training pipelines build their datasets in, one per target account."""
     return physical_name(account_role, "training")
