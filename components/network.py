@@ -78,6 +78,9 @@ class PrivateNetworkArgs:
     log_retention_days: int
     #: Buckets the S3 gateway endpoint may reach (ARNs): the platform's own, nothing else.
     gateway_bucket_arns: Sequence[pulumi.Input[str]]
+    #: Interface endpoints (short name) whose policy narrows what goes through them; the others
+    #: keep AWS's default (full access), their callers' own policies deciding.
+    endpoint_policies: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -268,6 +271,9 @@ class PrivateNetwork(pulumi.ComponentResource):
                 private_dns_enabled=True,
                 subnet_ids=[subnet.id for subnet in subnets],
                 security_group_ids=[endpoint_sg.id],
+                policy=json.dumps(self._args.endpoint_policies[endpoint])
+                if endpoint in self._args.endpoint_policies
+                else None,
                 tags={**self._args.tags, "Name": f"{self._name}-{endpoint}"},
                 opts=pulumi.ResourceOptions(parent=self),
             )

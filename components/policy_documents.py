@@ -10,7 +10,9 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
+from contracts import package_mirror
 from contracts.naming import PENDING_APPROVAL
+from contracts.package_mirror import PackageMirror
 
 Statement = dict[str, Any]
 Document = dict[str, Any]
@@ -259,6 +261,7 @@ WILDCARD_RESOURCE_SIDS = {
     "NetworkDescribe": "the ec2:Describe* actions take no resource",
     "FeatureGroupList": "sagemaker:ListFeatureGroups takes no resource",
     "StudioListAppsAndSpaces": "sagemaker:ListApps and sagemaker:ListSpaces take no resource",
+    "PackageMirrorBearerToken": "sts:GetServiceBearerToken takes no resource (its condition names the service)",
 }
 
 
@@ -490,6 +493,20 @@ def glue_tables_write(partition: str, region: str, account_id: str, database: st
     }
 
 
+def multipart_writes(bucket_arn: str, sid: str) -> list[Statement]:
+    """What Athena needs, beyond reading and putting objects, to write a query's files into a bucket
+    (it uploads in parts): https://docs.aws.amazon.com/athena/latest/ug/security-iam-athena.html"""
+    return [
+        {"Sid": f"{sid}Uploads", "Effect": "Allow", "Action": "s3:ListBucketMultipartUploads", "Resource": bucket_arn},
+        {
+            "Sid": f"{sid}Parts",
+            "Effect": "Allow",
+            "Action": ["s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"],
+            "Resource": f"{bucket_arn}/*",
+        },
+    ]
+
+
 def read_parameter(parameter_arn: str) -> Statement:
     return {"Sid": "ReadJobSettings", "Effect": "Allow", "Action": "ssm:GetParameter", "Resource": parameter_arn}
 
@@ -538,8 +555,9 @@ def redshift_credentials(workgroup_arn: str) -> Statement:
     }
 
 
-def athena_queries(partition: str, region: str, account_id: str, workgroup: str) -> Statement:
-    """Run and read queries in one workgroup, whose configuration (result location, key) is enforced."""
+def athena_queries(partition: str, region: str, account_id: str, *workgroups: str) -> Statement:
+    """Run and read queries in the workgroups, whose configuration (result location, key) is enforced."""
+    arns = [f"arn:{partition}:athena:{region}:{account_id}:workgroup/{workgroup}" for workgroup in workgroups]
     return {
         "Sid": "AthenaWorkgroupQueries",
         "Effect": "Allow",
@@ -550,7 +568,7 @@ def athena_queries(partition: str, region: str, account_id: str, workgroup: str)
             "athena:GetQueryResults",
             "athena:StopQueryExecution",
         ],
-        "Resource": f"arn:{partition}:athena:{region}:{account_id}:workgroup/{workgroup}",
+        "Resource": arns[0] if len(arns) == 1 else arns,
     }
 
 
@@ -626,6 +644,98 @@ def studio_apps(partition: str, region: str, account_id: str, domain_id: str) ->
             ],
         },
     ]
+
+
+def package_mirror_read(mirror: PackageMirror, partition: str) -> list[Statement]:
+    """Install packages from the mirror: a token for its domain, its repository's endpoint and
+    packages. CodeArtifact's tokens are STS bearer tokens, asked for with the token (and only for
+    CodeArtifact): https://docs.aws.amazon.com/codeartifact/latest/ug/tokens-authentication.html"""
+    return [
+        {
+            "Sid": "PackageMirrorToken",
+            "Effect": "Allow",
+            "Action": "codeartifact:GetAuthorizationToken",
+            "Resource": mirror.domain_arn(partition),
+        },
+        {
+            "Sid": "PackageMirrorRead",
+            "Effect": "Allow",
+            "Action": ["codeartifact:GetRepositoryEndpoint", "codeartifact:ReadFromRepository"],
+            "Resource": mirror.repository_arn(partition),
+        },
+        {
+            "Sid": "PackageMirrorBearerToken",
+            "Effect": "Allow",
+            "Action": "sts:GetServiceBearerToken",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"sts:AWSServiceName": package_mirror.SERVICE}},
+        },
+    ]
+
+
+def package_mirror_policies(
+    mirror: PackageMirror, partition: str, reader_arns: Sequence[str]
+) -> tuple[Document, Document]:
+    """The domain's and the ``platform`` repository's resource policies: the named roles of the other
+    accounts (pinned by ``aws:PrincipalArn``, as they may not exist yet) get a token and read, and
+    nothing else. A repository's policy is evaluated only for requests to it, so its upstreams need
+    none: https://docs.aws.amazon.com/codeartifact/latest/ug/repo-policies.html"""
+    principal = {"AWS": account_roots(partition, reader_arns)}
+    pinned = {"ArnEquals": {"aws:PrincipalArn": sorted(reader_arns)}}
+    domain = document(
+        [
+            {
+                "Sid": "ReadersGetTokens",
+                "Effect": "Allow",
+                "Principal": principal,
+                "Action": "codeartifact:GetAuthorizationToken",
+                "Resource": mirror.domain_arn(partition),
+                "Condition": pinned,
+            }
+        ]
+    )
+    repository = document(
+        [
+            {
+                "Sid": "ReadersRead",
+                "Effect": "Allow",
+                "Principal": principal,
+                "Action": ["codeartifact:GetRepositoryEndpoint", "codeartifact:ReadFromRepository"],
+                "Resource": mirror.repository_arn(partition),
+                "Condition": pinned,
+            }
+        ]
+    )
+    return domain, repository
+
+
+def package_mirror_endpoint_policy(mirror: PackageMirror, partition: str, account_id: str) -> Document:
+    """What the VPC's CodeArtifact endpoints let through: this account's principals reading the
+    mirror, and nothing else (the bearer token check happens in the token request, through them):
+    https://docs.aws.amazon.com/codeartifact/latest/ug/create-vpc-endoint-policy.html"""
+    return document(
+        [
+            {
+                "Sid": "ReadThePackageMirror",
+                "Effect": "Allow",
+                "Principal": {"AWS": account_root(partition, account_id)},
+                "Action": [
+                    "codeartifact:GetAuthorizationToken",
+                    "codeartifact:GetRepositoryEndpoint",
+                    "codeartifact:ReadFromRepository",
+                ],
+                "Resource": [mirror.domain_arn(partition), mirror.repository_arn(partition)],
+            },
+            {
+                "Sid": "CodeArtifactBearerTokens",
+                "Effect": "Allow",
+                "Principal": {"AWS": account_root(partition, account_id)},
+                "Action": "sts:GetServiceBearerToken",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"sts:AWSServiceName": package_mirror.SERVICE}},
+            },
+        ]
+    )
 
 
 def s3_gateway_endpoint_policy(partition: str, region: str, bucket_arns: Sequence[str]) -> Document:

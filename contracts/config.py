@@ -17,9 +17,9 @@ from typing import Any, Literal, cast
 
 from contracts import InputError, cidr, naming, sagemaker_images
 from contracts.branches import glob_matches
-from contracts.package_mirror import PackageMirror, platform_mirror
-from contracts.endpoints import REQUIRED_INTERFACE_ENDPOINTS
+from contracts.endpoints import PACKAGE_MIRROR_ENDPOINTS, REQUIRED_INTERFACE_ENDPOINTS
 from contracts.naming import ACCOUNT_ROLES, AccountRole
+from contracts.package_mirror import PackageMirror, platform_mirror
 from contracts.regions import REGIONS
 
 PROJECT = "mlops-feature-platform"
@@ -304,6 +304,17 @@ def parse(
     people = _people(reader, team)
     lake = _lake_house(reader)
     studio_users = len(people.data_scientists) if role in ("datasci", "datamgmt") else 0
+    network = _network(reader, role, region, studio_users)
+    package_mirror = _package_mirror(reader, accounts.tooling, region)
+    if network is not None and package_mirror is not None:
+        missing = [e for e in PACKAGE_MIRROR_ENDPOINTS if e not in network.interface_endpoints]
+        if missing:
+            reader.fail(
+                "interfaceEndpoints",
+                network.interface_endpoints,
+                f"lacks {', '.join(missing)}, which pip needs to reach the package mirror",
+                f"a list holding {', '.join(PACKAGE_MIRROR_ENDPOINTS)}, or packageMirror: none",
+            )
     return Settings(
         project=project,
         stack=stack,
@@ -313,7 +324,7 @@ def parse(
         stack_references=StackReferences(
             tooling=reader.stack_name("toolingStack"), datamgmt=reader.stack_name("datamgmtStack")
         ),
-        network=_network(reader, role, region, studio_users),
+        network=network,
         people=people,
         team=team,
         team_tag=_team_tag(reader, lake, accounts.teams),
@@ -325,7 +336,7 @@ def parse(
         feature_catalog_dir=reader.folder("featureCatalogDir", project_dir),
         log_retention_days=reader.log_retention("logRetentionDays", LOG_RETENTION_DAYS),
         noncurrent_version_days=reader.integer("noncurrentVersionDays", minimum=1, maximum=3650),
-        package_mirror=_package_mirror(reader, accounts.tooling, region),
+        package_mirror=package_mirror,
         package_upstreams=_package_upstreams(reader),
         snapshot_retention_days=reader.integer("snapshotRetentionDays", minimum=1, maximum=3650),
         protect=reader.boolean("protectResources"),

@@ -28,6 +28,10 @@ DEFAULT_INTERFACE_ENDPOINTS = (
     "codeartifact.repositories",
 )
 
+#: What pip needs, in a VPC, to reach the package mirror (a Python package needs no S3 endpoint:
+#: https://docs.aws.amazon.com/codeartifact/latest/ug/create-s3-gateway-endpoint.html).
+PACKAGE_MIRROR_ENDPOINTS = ("codeartifact.api", "codeartifact.repositories")
+
 
 def endpoint_service_name(region: str, endpoint: str) -> str:
     """The VPC endpoint service name of a short endpoint name; Studio's UI has its own namespace."""

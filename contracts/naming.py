@@ -66,6 +66,10 @@ PRODUCTION = "production"
 CHECKS = "checks"
 
 
+#: The read-only Studio's execution role in the data management account (a suffix of its name).
+STUDIO_READONLY = "studio-readonly"
+
+
 def runner_role_name(role: TargetRole) -> str:
     """The role the tooling CI's build assumes in a target account to run feature jobs there."""
     return physical_name(role, _RUNNER[role])
@@ -219,6 +223,14 @@ class CrossAccountRoles:
     def job_executions(self) -> tuple[str, ...]:
         """The roles jobs run as, which pull the tooling account's processing images."""
         return tuple(target.job_execution for target in self.targets)
+
+    @property
+    def package_readers(self) -> tuple[str, ...]:
+        """The roles that install packages from the tooling account's mirror: every target account's
+        job (in data science: Studio's) and training roles, and the read-only Studio's."""
+        (datamgmt,) = self.of_role("datamgmt")
+        readonly = role_arn(self.partition, datamgmt.account_id, physical_name("datamgmt", STUDIO_READONLY))
+        return (*self.job_executions, *self.trainers, readonly)
 
     @property
     def catalog_readers(self) -> tuple[str, ...]:

@@ -15,7 +15,7 @@ from tests.conftest import of_type, one, outputs, shipped_roles
 
 Stack = Callable[[str], StackPreview]
 DATASCI_ACCOUNT = "222222222222"
-READ_VERBS = ("Get", "List", "Describe", "BatchGet", "Search", "Decrypt")
+READ_VERBS = ("Get", "List", "Describe", "BatchGet", "Search", "Decrypt", "ReadFrom")
 
 
 @pytest.fixture(scope="module")

@@ -444,6 +444,76 @@ def test_job_settings_are_published_for_the_runner_and_only_it_reads_them(datasc
             "modelPackageGroupArn": "arn:aws:sagemaker:eu-west-1:111111111111:model-package-group/mlops-feature-models",
             "pipelinePrefix": "mlops-training-",
         },
+        # The jobs install their requirements from the tooling account's mirror.
+        "packageMirror": {
+            "domain": "mlops-packages",
+            "owner": "111111111111",
+            "region": REGION,
+            "repository": "platform",
+        },
     }
     read = next(s for s in role_policy(datasci, "feature-runner") if s["Sid"] == "ReadJobSettings")
     assert read["Resource"] == parameter.outputs["arn"]
+
+
+def test_studio_and_its_jobs_install_packages_from_the_mirror_and_only_there(datasci: StackPreview) -> None:
+    statements = {s["Sid"]: s for s in role_policy(datasci, "studio-execution")}
+    domain = "arn:aws:codeartifact:eu-west-1:111111111111:domain/mlops-packages"
+    repository = "arn:aws:codeartifact:eu-west-1:111111111111:repository/mlops-packages/platform"
+    assert statements["PackageMirrorToken"]["Resource"] == domain
+    assert statements["PackageMirrorRead"]["Resource"] == repository
+    bearer = statements["PackageMirrorBearerToken"]
+    assert bearer["Action"] == "sts:GetServiceBearerToken"
+    assert bearer["Condition"] == {"StringEquals": {"sts:AWSServiceName": "codeartifact.amazonaws.com"}}
+    # The CodeArtifact endpoints let through reading the mirror, nothing else; the others keep AWS's default.
+    endpoints = {
+        r.inputs["serviceName"].split(f"{REGION}.", 1)[1]: r
+        for r in of_type(datasci, "aws:ec2/vpcEndpoint:VpcEndpoint")
+    }
+    for name in ("codeartifact.api", "codeartifact.repositories"):
+        policy = json.loads(endpoints[name].inputs["policy"])
+        resources = [
+            r
+            for s in policy["Statement"]
+            for r in ([s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"])
+        ]
+        assert set(resources) == {domain, repository, "*"}
+        assert {
+            a for s in policy["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+        } == {
+            "codeartifact:GetAuthorizationToken",
+            "codeartifact:GetRepositoryEndpoint",
+            "codeartifact:ReadFromRepository",
+            "sts:GetServiceBearerToken",
+        }
+    assert "policy" not in endpoints["sagemaker.api"].inputs
+
+
+def test_snapshots_are_made_in_an_enforced_workgroup_into_a_governed_database(datasci: StackPreview) -> None:
+    workgroup = one(datasci, "aws:athena/workgroup:Workgroup", "-snapshots").inputs
+    assert workgroup["name"] == "mlops-datasci-snapshots"
+    configuration = workgroup["configuration"]
+    assert configuration["enforceWorkgroupConfiguration"] is True
+    results = configuration["resultConfiguration"]
+    assert results["outputLocation"] == f"s3://{outputs(datasci)['snapshotBucketName']}/athena-results/"
+    assert results["encryptionConfiguration"] == {
+        "encryptionOption": "SSE_KMS",
+        "kmsKeyArn": outputs(datasci)["dataKeyArn"],
+    }
+    database = one(datasci, "aws:glue/catalogDatabase:CatalogDatabase", "snapshots-db")
+    assert database.inputs["name"] == naming.SNAPSHOT_DATABASE and database.protect
+    assert database.inputs["createTableDefaultPermissions"] == []
+    role = outputs(datasci)["executionRoleArn"]
+    grants = {
+        r.name: r.inputs for r in of_type(datasci, "aws:lakeformation/permissions:Permissions") if "snapshots" in r.name
+    }
+    assert grants["datasci-snapshots-creator"]["principal"] == role
+    assert grants["datasci-snapshots-creator"]["permissions"] == ["CREATE_TABLE", "DESCRIBE"]
+    assert grants["datasci-snapshots-tables"]["table"] == {"databaseName": naming.SNAPSHOT_DATABASE, "wildcard": True}
+    assert "SELECT" in grants["datasci-snapshots-tables"]["permissions"]
+    statements = {s["Sid"]: s for s in role_policy(datasci, "studio-execution")}
+    assert statements["AthenaWorkgroupQueries"]["Resource"] == [
+        "arn:aws:athena:eu-west-1:222222222222:workgroup/mlops-datasci-training",
+        "arn:aws:athena:eu-west-1:222222222222:workgroup/mlops-datasci-snapshots",
+    ]
+    assert "arn:aws:glue:eu-west-1:222222222222:table/mlops_snapshots/*" in statements["GlueSnapshots"]["Resource"]

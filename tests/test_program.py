@@ -130,6 +130,9 @@ def test_every_bucket_expires_old_versions_and_unfinished_uploads(stack: Stack, 
         assert rule["abortIncompleteMultipartUpload"] == {"daysAfterInitiation": 7}
         if "access-logs" in bucket:
             assert rule["expiration"] == {"days": int(config["mlops-feature-platform:logRetentionDays"])}
+        elif name == "datasci" and "-snapshots-" in bucket:
+            # Snapshots of curated data are copies: they go after snapshotRetentionDays.
+            assert rule["expiration"] == {"days": int(config["mlops-feature-platform:snapshotRetentionDays"])}
         else:
             assert rule["expiration"] == {"expiredObjectDeleteMarker": True}
 

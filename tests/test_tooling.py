@@ -227,3 +227,44 @@ def test_codecommit_source_creates_the_repository_and_a_push_rule_for_production
     assert rule["detail"]["referenceName"] == ["main"]
     target = one(result, "aws:cloudwatch/eventTarget:EventTarget", "production-push").inputs
     assert target["arn"] == "arn:aws:codepipeline:eu-west-1:111111111111:mlops-tooling-production"
+
+
+def test_the_package_mirror_caches_pypi_with_the_key_and_lets_only_the_target_roles_read(
+    tooling: StackPreview,
+) -> None:
+    key = tooling.result.outputs["artifactKeyArn"]
+    domain = one(tooling, "aws:codeartifact/domain:Domain")
+    assert domain.inputs["domain"] == "mlops-packages" and domain.inputs["encryptionKey"] == key and domain.protect
+    repositories = {
+        r.inputs["repository"]: r.inputs for r in of_type(tooling, "aws:codeartifact/repository:Repository")
+    }
+    assert repositories["pypi-store"]["externalConnections"] == {"externalConnectionName": "public:pypi"}
+    assert repositories["platform"]["upstreams"] == [{"repositoryName": "pypi-store"}]
+    readers = sorted(ROLES.package_readers)
+    # Every target account's job and training roles, and the read-only Studio's.
+    assert "arn:aws:iam::333333333333:role/mlops/mlops-datamgmt-studio-readonly" in readers and len(readers) == 5
+    domain_policy = json.loads(
+        one(tooling, "aws:codeartifact/domainPermissions:DomainPermissions").inputs["policyDocument"]
+    )
+    repository_policy = json.loads(
+        one(tooling, "aws:codeartifact/repositoryPermissionsPolicy:RepositoryPermissionsPolicy").inputs[
+            "policyDocument"
+        ]
+    )
+    (token,) = domain_policy["Statement"]
+    (read,) = repository_policy["Statement"]
+    assert token["Action"] == "codeartifact:GetAuthorizationToken"
+    assert read["Action"] == ["codeartifact:GetRepositoryEndpoint", "codeartifact:ReadFromRepository"]
+    for statement in (token, read):
+        assert statement["Principal"] == {"AWS": ["arn:aws:iam::222222222222:root", "arn:aws:iam::333333333333:root"]}
+        assert statement["Condition"] == {"ArnEquals": {"aws:PrincipalArn": readers}}
+
+
+def test_without_a_mirror_there_is_no_domain_and_no_role_reads_one(project_copy: Path) -> None:
+    project = project_copy / "Pulumi.yaml"
+    project.write_text(project.read_text().replace("    default: codeartifact\n", "    default: none\n"))
+    result = preview(project_copy, policies=False, access=False)
+    stacks = {s.result.name: s for s in result.stacks}
+    assert not of_type(stacks["tooling"], "aws:codeartifact/domain:Domain")
+    policies = json.dumps([r.inputs for s in stacks.values() for r in of_type(s, "aws:iam/rolePolicy:RolePolicy")])
+    assert "codeartifact" not in policies

@@ -102,7 +102,7 @@ def test_training_role_writes_only_the_training_bucket(stack: Stack, account: st
 @pytest.mark.parametrize("account", TARGETS)
 def test_athena_workgroup_enforces_encrypted_results_in_the_training_bucket(stack: Stack, account: str) -> None:
     target = stack(account)
-    workgroup = one(target, "aws:athena/workgroup:Workgroup").inputs
+    workgroup = one(target, "aws:athena/workgroup:Workgroup", "-training").inputs
     assert workgroup["name"] == f"mlops-{account}-training"
     configuration = workgroup["configuration"]
     assert configuration["enforceWorkgroupConfiguration"] is True

@@ -194,7 +194,7 @@ class DatamgmtAccount(pulumi.ComponentResource):
         readonly = self._create_readonly_role(foundation, warehouse.workgroup_arn)
         studio = StudioDomain(
             f"{name}-studio",
-            studio_domain_args(s, foundation, "studio-readonly", readonly),
+            studio_domain_args(s, foundation, naming.STUDIO_READONLY, readonly),
             opts=pulumi.ResourceOptions(parent=self),
         )
         LakeGovernance(
@@ -332,7 +332,7 @@ class DatamgmtAccount(pulumi.ComponentResource):
         s = self._settings
         p, region, account = s.partition, s.region, s.account_id
         return self._role(
-            "studio-readonly",
+            naming.STUDIO_READONLY,
             "Execution role of the read-only Studio: inspect production features",
             "sagemaker.amazonaws.com",
             [
@@ -340,6 +340,7 @@ class DatamgmtAccount(pulumi.ComponentResource):
                 docs.glue_catalog_read(p, region, [account]),
                 foundation.key.arn.apply(docs.key_decrypt),
                 workgroup_arn.apply(docs.redshift_credentials),
+                *([docs.package_mirror_read(s.package_mirror, p)] if s.package_mirror else []),
             ],
         )
 

@@ -70,7 +70,9 @@ class DatasciAccount(pulumi.ComponentResource):
                 settings=ds,
                 buckets={
                     # Copies of curated data that data scientists experiment on, never the governed originals.
-                    "snapshots": BucketSpec(),
+                    naming.SNAPSHOTS_BUCKET: BucketSpec(
+                        expire_after_days=ds.snapshot_retention_days if ds.role == "datasci" else None
+                    ),
                     # The experimentation offline store, which the Feature Store writes from AWS's network.
                     FEATURE_STORE_BUCKET: BucketSpec(
                         outside_vpc_roles=[role_arn(naming.feature_store_role_name(ds.role))]
@@ -121,6 +123,8 @@ class DatasciAccount(pulumi.ComponentResource):
         governed = pulumi.ResourceOptions(parent=self, depends_on=[lake_formation.settings])
         feature_database = self._create_feature_database(readers, governed)
         self._link_shared_databases(args.datamgmt, readers, governed)
+        if ds.role == "datasci":
+            self._create_snapshots(foundation, execution_role, governed)
         store = FeatureStore(
             f"{name}-feature-store",
             feature_store_args(ds, foundation, args.catalog, FEATURE_STORE_BUCKET, feature_database.name),
@@ -164,9 +168,19 @@ class DatasciAccount(pulumi.ComponentResource):
         self, foundation: AccountFoundation, shared_catalog: pulumi.Input[Statements]
     ) -> PlatformRole:
         """Studio's and its jobs' role; data scientists write snapshots, read the offline store, and
-        query the lake with Athena in the account's workgroup (whose results it reads back)."""
+        query the lake with Athena in the account's workgroup (whose results it reads back); in a
+        team's account, they also make snapshots (``ops snapshot``: Athena CTAS into the snapshot
+        database, in its workgroup)."""
         s = self._settings
         bucket = foundation.bucket_arn
+        workgroups = [naming.training_workgroup(s.role)]
+        snapshots: list[pulumi.Input[Statements]] = []
+        if s.role == "datasci":
+            workgroups.append(naming.snapshot_workgroup(s.role))
+            snapshots = [
+                docs.glue_tables_write(s.partition, s.region, s.account_id, naming.SNAPSHOT_DATABASE, "GlueSnapshots"),
+                docs.multipart_writes(bucket(naming.SNAPSHOTS_BUCKET), "SnapshotFiles"),
+            ]
         spec = job_execution_spec(
             s,
             naming.job_execution_role_name(s.target.role),
@@ -177,7 +191,7 @@ class DatasciAccount(pulumi.ComponentResource):
             data=[
                 foundation.key.arn.apply(
                     lambda key: [
-                        *docs.object_access(bucket("snapshots"), key, "Snapshots", write=True),
+                        *docs.object_access(bucket(naming.SNAPSHOTS_BUCKET), key, "Snapshots", write=True),
                         *docs.object_access(bucket(FEATURE_STORE_BUCKET), key, "OfflineStore"),
                         *docs.object_access(
                             bucket(naming.TRAINING_BUCKET),
@@ -188,7 +202,8 @@ class DatasciAccount(pulumi.ComponentResource):
                         ),
                     ]
                 ),
-                docs.athena_queries(s.partition, s.region, s.account_id, naming.training_workgroup(s.role)),
+                docs.athena_queries(s.partition, s.region, s.account_id, *workgroups),
+                *snapshots,
                 shared_catalog,
             ],
         )
@@ -197,6 +212,53 @@ class DatasciAccount(pulumi.ComponentResource):
             f"{self._name}-studio-execution",
             execution_role_args(spec, s, foundation.network, foundation.key.arn),
             opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _create_snapshots(
+        self, foundation: AccountFoundation, execution_role: PlatformRole, governed: pulumi.ResourceOptions
+    ) -> None:
+        """Where ``ops snapshot`` copies curated tables: a database governed by Lake Formation (the
+        Studio execution role creates, reads and drops its tables), and an Athena workgroup that
+        enforces its result location and the account key. The copies' files expire with the bucket's
+        objects (``snapshotRetentionDays``)."""
+        s, name = self._settings, self._name
+        snapshots = foundation.buckets[naming.SNAPSHOTS_BUCKET]
+        aws.athena.Workgroup(
+            f"{name}-snapshots",
+            name=naming.snapshot_workgroup(s.role),
+            description="Snapshots of curated data (ops snapshot): CTAS through the resource links",
+            configuration={
+                "enforce_workgroup_configuration": True,
+                "publish_cloudwatch_metrics_enabled": True,
+                "result_configuration": {
+                    "output_location": snapshots.bucket.apply(lambda b: f"s3://{b}/{naming.SNAPSHOT_RESULTS}"),
+                    "encryption_configuration": {"encryption_option": "SSE_KMS", "kms_key_arn": foundation.key.arn},
+                },
+            },
+            tags=s.tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        database = aws.glue.CatalogDatabase(
+            f"{name}-snapshots-db",
+            name=naming.SNAPSHOT_DATABASE,
+            description="Snapshots of curated data, one table per copy, each expiring with its files",
+            create_table_default_permissions=[],
+            tags=s.tags,
+            opts=pulumi.ResourceOptions.merge(governed, pulumi.ResourceOptions(protect=s.protect)),
+        )
+        aws.lakeformation.Permissions(
+            f"{name}-snapshots-creator",
+            principal=execution_role.arn,
+            permissions=["CREATE_TABLE", "DESCRIBE"],
+            database={"name": database.name},
+            opts=governed,
+        )
+        aws.lakeformation.Permissions(
+            f"{name}-snapshots-tables",
+            principal=execution_role.arn,
+            permissions=["SELECT", "DESCRIBE", "ALTER", "DROP"],
+            table={"database_name": database.name, "wildcard": True},
+            opts=governed,
         )
 
     def _feature_database_name(self) -> str:

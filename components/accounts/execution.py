@@ -40,7 +40,8 @@ def execution_role_args(
 ) -> PlatformRoleArgs:
     """Least privilege: jobs of ``spec.kinds`` only in this VPC with the account key; the job files in
     the feature-jobs bucket; SageMaker's images; the catalogs of ``spec.catalog_accounts`` through
-    Lake Formation; its logs; passing itself (and only itself) to SageMaker; plus ``spec.data``."""
+    Lake Formation; its logs; passing itself (and only itself) to SageMaker; packages from the
+    mirror, where there is one; plus ``spec.data``."""
     p, region, account = settings.partition, settings.region, settings.account_id
     vpc_jobs = pulumi.Output.all(network.subnet_ids, network.studio_security_group_id, key_arn).apply(
         lambda v: [
@@ -75,6 +76,8 @@ def execution_role_args(
             docs.glue_catalog_read(p, region, spec.catalog_accounts),
             docs.write_logs(p, region, account, "/aws/sagemaker/"),
             docs.pass_roles_to_sagemaker([naming.role_arn(p, account, spec.role_name)]),
+            # Studio's apps and the jobs' code install their packages from the tooling account's mirror.
+            *([docs.package_mirror_read(settings.package_mirror, p)] if settings.package_mirror else []),
             *spec.data,
         ],
         tags=settings.tags,

@@ -90,6 +90,7 @@ class FeatureJobs(pulumi.ComponentResource):
                         model_package_group_arn=naming.model_package_group_arn(p, region, s.accounts.tooling),
                         pipeline_prefix=naming.TRAINING_PIPELINE_PREFIX,
                     ),
+                    package_mirror=s.package_mirror,
                 ).to_json()
             ),
             tags=s.tags,

@@ -15,6 +15,7 @@ from components.network import PrivateNetwork, PrivateNetworkArgs
 from components.storage import EncryptedBucket, EncryptedBucketArgs
 from contracts import naming
 from contracts.config import Settings
+from contracts.endpoints import PACKAGE_MIRROR_ENDPOINTS
 
 
 def moved_children(block: pulumi.Resource, opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:
@@ -33,6 +34,8 @@ class BucketSpec:
     #: Roles that reach the objects from AWS's network rather than through the VPC's S3 endpoint
     #: (Lake Formation's data-access role, Glue jobs, the Feature Store, the CI's runner).
     outside_vpc_roles: Sequence[str] = ()
+    #: Days after which objects expire (snapshots of curated data); None keeps them.
+    expire_after_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,12 @@ class AccountFoundation(pulumi.ComponentResource):
                 log_retention_days=s.log_retention_days,
                 # Named, not taken from the buckets: the endpoint need not wait for them.
                 gateway_bucket_arns=[self.bucket_arn(purpose) for purpose in args.buckets],
+                # The CodeArtifact endpoints reach the package mirror and nothing else.
+                endpoint_policies={
+                    endpoint: docs.package_mirror_endpoint_policy(s.package_mirror, s.partition, s.account_id)
+                    for endpoint in PACKAGE_MIRROR_ENDPOINTS
+                    if s.package_mirror is not None
+                },
                 tags=s.tags,
             ),
             opts=opts,
@@ -159,6 +168,7 @@ class AccountFoundation(pulumi.ComponentResource):
                 vpc_endpoint_id=self.network.s3_endpoint_id if self.network is not None else None,
                 outside_vpc_roles=spec.outside_vpc_roles,
                 noncurrent_version_days=s.noncurrent_version_days,
+                expire_after_days=spec.expire_after_days,
                 tags=s.tags,
                 protect=s.protect,
             ),

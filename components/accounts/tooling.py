@@ -15,6 +15,7 @@ from components.accounts.foundation import AccountFoundation, AccountFoundationA
 from components.accounts.outputs import ToolingOutputs
 from components.ci_cd import CiCd, CiCdArgs, FeatureBranches, FeatureJobTarget, Production
 from components.iam import PlatformRole, PlatformRoleArgs
+from components.package_mirror import PackageMirrorArgs, PackageMirrorDomain
 from contracts import naming
 from contracts.config import Settings
 from contracts.feature_catalog import FeatureGroupSpec, owned_by
@@ -72,6 +73,20 @@ class ToolingAccount(pulumi.ComponentResource):
             for pipeline, targets in {**roles.pipelines, naming.CHECKS: ()}.items()
         }
         repository = self._create_repository(foundation.key.arn)
+        if s.package_mirror is not None:
+            PackageMirrorDomain(
+                f"{name}-packages",
+                PackageMirrorArgs(
+                    mirror=s.package_mirror,
+                    upstreams=s.package_upstreams,
+                    kms_key_arn=foundation.key.arn,
+                    reader_arns=roles.package_readers,
+                    partition=s.partition,
+                    tags=s.tags,
+                    protect=s.protect,
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
         models = aws.sagemaker.ModelPackageGroup(
             f"{name}-models",
             model_package_group_name=naming.MODEL_PACKAGE_GROUP,

@@ -976,8 +976,9 @@ def _platform_service_journeys(r: _Refs) -> list[Journey]:
     return journeys
 
 
-def _workgroup(r: _Refs, stack: str) -> str:
-    workgroup = r.record(stack, "aws:athena/workgroup:Workgroup")
+def _workgroup(r: _Refs, stack: str, purpose: str = "training") -> str:
+    """The stack's Athena workgroup of a purpose (``training``; ``snapshots`` in a team's account)."""
+    workgroup = r.record(stack, "aws:athena/workgroup:Workgroup", f"-{purpose}")
     return r.arn("athena", stack, f"workgroup/{workgroup.inputs['name']}")
 
 
