@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import importlib
 import inspect
 import json
@@ -219,3 +220,27 @@ def test_runner_roles_read_tooling_artifacts_through_the_stack_reference(stack: 
     assert trust == [
         {"Sid": "TrustedRole", "Effect": "Allow", "Principal": {"AWS": build_role}, "Action": "sts:AssumeRole"}
     ]
+
+
+@pytest.mark.parametrize("name", ["datasci", "datamgmt"])
+def test_every_studio_app_points_pip_at_the_mirror_when_it_starts(stack: Stack, name: str) -> None:
+    """Both Studio domains: a lifecycle configuration per app type, the default of every profile's
+    apps and of shared spaces, running the rendered pip-mirror script."""
+    s = stack(name)
+    configs = {
+        r.inputs["studioLifecycleConfigAppType"]: r
+        for r in of_type(s, "aws:sagemaker/studioLifecycleConfig:StudioLifecycleConfig")
+    }
+    assert set(configs) == {"JupyterLab", "CodeEditor"}
+    for config in configs.values():
+        script = base64.b64decode(config.inputs["studioLifecycleConfigContent"]).decode()
+        assert 'domain="mlops-packages" owner="111111111111" region="eu-west-1" repository="platform"' in script
+        assert "@@" not in script
+    (domain,) = of_type(s, "aws:sagemaker/domain:Domain")
+    user = domain.inputs["defaultUserSettings"]
+    for app_type, key in (("JupyterLab", "jupyterLabAppSettings"), ("CodeEditor", "codeEditorAppSettings")):
+        arn = configs[app_type].outputs["arn"]
+        assert user[key]["lifecycleConfigArns"] == [arn]
+        assert user[key]["defaultResourceSpec"]["lifecycleConfigArn"] == arn
+    space = domain.inputs["defaultSpaceSettings"]["jupyterLabAppSettings"]
+    assert space["lifecycleConfigArns"] == [configs["JupyterLab"].outputs["arn"]]

@@ -14,6 +14,7 @@ from components.studio import StudioDomainArgs
 from contracts import naming
 from contracts.config import Settings
 from contracts.feature_catalog import FeatureGroupSpec
+from contracts.lifecycle import render_pip_mirror
 
 
 def studio_domain_args(
@@ -39,6 +40,8 @@ def studio_domain_args(
         partition=settings.partition,
         account_id=settings.account_id,
         idle_timeout_minutes=settings.studio_idle_timeout_minutes,
+        # Every app's pip installs from the package mirror, with nobody typing a token.
+        lifecycle_script=render_pip_mirror(settings.package_mirror) if settings.package_mirror else None,
         tags=settings.tags,
         protect=settings.protect,
     )
