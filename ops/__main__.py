@@ -178,6 +178,47 @@ def online_features(args: argparse.Namespace) -> int:
     return 0
 
 
+def snapshot(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from ops.runs import git_revision_and_branch
+    from ops.snapshot import Snapshots, listing, parse_request, summary
+
+    settings = _settings(args.project, args.account, ("datasci",))
+    if args.list:
+        given = [flag for flag, value in _SNAPSHOT_ONLY.items() if getattr(args, value) is not None]
+        if given:
+            raise OpsError(f"--list: lists snapshots, so {', '.join(given)} has no use; expected --list alone")
+    else:
+        request = parse_request(
+            args.table, args.as_of, args.columns, args.where, args.sample, args.time_column, datetime.now(UTC)
+        )
+    # In Studio the ambient credentials are its execution role's, in the account.
+    base = aws_ops.session(args.region or settings.region)
+    snapshots = Snapshots(
+        aws_ops.assume_role(base, args.role_arn, "mlops-ops-snapshot") if args.role_arn else base, settings
+    )
+    if args.list:
+        print(listing(snapshots.list(), settings.snapshot_retention_days, datetime.now(UTC)))
+        return 0
+    plan = snapshots.plan(request)
+    revision, branch = git_revision_and_branch(args.git_revision, args.branch)
+    table = snapshots.make(plan, revision, branch, print, args.poll_seconds, args.timeout_minutes * 60)
+    for line in summary(plan, table):
+        print(line)
+    return 0
+
+
+#: The snapshot options that make no sense with --list, by flag.
+_SNAPSHOT_ONLY = {
+    "--as-of": "as_of",
+    "--columns": "columns",
+    "--where": "where",
+    "--sample": "sample",
+    "--time-column": "time_column",
+}
+
+
 def _parser() -> OneLineParser:
     parser = OneLineParser(prog="python -m ops", description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -242,6 +283,26 @@ def _parser() -> OneLineParser:
     online.add_argument("--repeat", type=int, default=1, help="calls to time")
     account_options(online, "a target account")
     online.set_defaults(handler=online_features)
+
+    copy = commands.add_parser(
+        "snapshot", help="copy a shared curated table into a data science account's snapshots, or list them"
+    )
+    copy.add_argument("--account", required=True, help="the stack of a data science account, such as datasci")
+    what = copy.add_mutually_exclusive_group(required=True)
+    what.add_argument("--table", help="DATABASE.TABLE of a shared database, such as mlops_curated.churn_labels")
+    what.add_argument("--list", action="store_true", help="list the snapshots with age, size and retention")
+    copy.add_argument("--as-of", help="the point in time, ISO-8601 with a zone (default: now); see ops/snapshot.py")
+    copy.add_argument("--columns", help="the columns to copy, comma-separated (default: all the account can read)")
+    copy.add_argument("--where", help="an SQL condition on the rows (Athena's dialect), run with your rights")
+    copy.add_argument("--sample", help="the fraction of rows to keep, in (0, 1] (TABLESAMPLE BERNOULLI)")
+    copy.add_argument("--time-column", help="the column --as-of filters on, when the table has no time travel")
+    copy.add_argument("--region", help="default: the stack's aws:region")
+    copy.add_argument("--role-arn", help="a role to assume in the account (default: the ambient credentials)")
+    copy.add_argument("--git-revision", help="default: GIT_COMMIT, CodeBuild's or GitHub's revision, or git")
+    copy.add_argument("--branch", help="default: CI's branch variables, or git")
+    copy.add_argument("--poll-seconds", type=float, default=2.0)
+    copy.add_argument("--timeout-minutes", type=float, default=60.0)
+    copy.set_defaults(handler=snapshot)
     return parser
 
 

@@ -5,7 +5,8 @@ The pipeline has two steps. The first runs the flow on the Data Wrangler image (
 scikit-learn image, which has pandas) and writes the features to S3; the second ingests that output
 into the feature group. (A processing output straight to the Feature Store is broken in SDK 3.27.)
 Both run in the account's private subnets with its security group and customer key, which the
-execution role's IAM conditions require.
+execution role's IAM conditions require. With a package mirror, a step that runs a script of ours
+(an exported script, ``ingest.py``) first installs the requirements.txt beside it (ops/runs.py).
 """
 
 from __future__ import annotations
@@ -166,23 +167,25 @@ class FeatureJob(PipelineRun):
                 raise OpsError(
                     f"--source: none given for {request.flow.name}; expected NAME=s3://... for each input of the script"
                 )
-            processor = sm.ScriptProcessor(
-                image_uri=sklearn, command=["python3"], base_job_name="mlops-features", **common
-            )
+            processor, mirror = self.script_processor(sm, common, sklearn, "mlops-features", request.flow)
             step_args = processor.run(
                 code=flow_uri,
                 inputs=[
-                    data_input(name, uri, f"{PROCESSING}/input/{name}") for name, uri in sorted(request.sources.items())
+                    *(
+                        data_input(name, uri, f"{PROCESSING}/input/{name}")
+                        for name, uri in sorted(request.sources.items())
+                    ),
+                    *mirror,
                 ],
                 outputs=[self.processing_output(sm, "features", features_uri)],
             )
         transform = sm.ProcessingStep(name="ComputeFeatures", step_args=step_args)
-        ingester = sm.ScriptProcessor(image_uri=sklearn, command=["python3"], base_job_name="mlops-ingest", **common)
+        ingester, mirror = self.script_processor(sm, common, sklearn, "mlops-ingest", INGEST_SCRIPT)
         ingest = sm.ProcessingStep(
             name="IngestFeatures",
             step_args=ingester.run(
                 code=ingest_uri,
-                inputs=[data_input("features", features_uri, f"{PROCESSING}/features")],
+                inputs=[data_input("features", features_uri, f"{PROCESSING}/features"), *mirror],
                 arguments=["--feature-group", request.spec.name, "--region", settings.region],
             ),
             depends_on=[transform],

@@ -1,5 +1,6 @@
 """What every pipeline run of ``ops`` shares: the SageMaker SDK's import, the code's revision,
-the upload of inputs into the account's feature-jobs bucket, and starting and following a run.
+the upload of inputs into the account's feature-jobs bucket, the install of a script's requirements
+through the package mirror, and starting and following a run.
 
 The SDK is imported only inside ``sdk_imports``, after the region and credentials are settled: at
 import it creates boto3 clients, which would otherwise go looking for credentials on the network.
@@ -8,12 +9,14 @@ import it creates boto3 clients, which would otherwise go looking for credential
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import os
 import re
 import subprocess
 import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -21,6 +24,8 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from contracts.lifecycle import LifecycleError, check_mirror
+from contracts.package_mirror import TOKEN_SECONDS, PackageMirror
 from ops import FeatureJobError, OpsError
 from ops.aws import JobSettings
 
@@ -30,6 +35,41 @@ TERMINAL = {"Succeeded", "Failed", "Stopped"}
 #: The scikit-learn image (it has pandas) runs the platform's scripts and the example model.
 SKLEARN_VERSION = "1.2-1"
 PROCESSING = "/opt/ml/processing"
+#: What a job runs, with a mirror, to install its script's requirements before the script.
+MIRROR_HELPER = Path(__file__).resolve().parent / "jobs" / "pip_mirror.py"
+#: The file beside a job's script listing what the script needs beyond its image.
+REQUIREMENTS = "requirements.txt"
+#: The processing input, or training channel, holding the helper and the script's requirements.
+MIRROR_CHANNEL = "mlops_mirror"
+PROCESSING_MIRROR = f"{PROCESSING}/{MIRROR_CHANNEL}"
+TRAINING_MIRROR = f"/opt/ml/input/data/{MIRROR_CHANNEL}"
+
+
+def mirror_environment(mirror: PackageMirror) -> dict[str, str]:
+    """The variables naming the mirror in a job's environment, as ops/jobs/pip_mirror.py reads them;
+    built here only. The index URL is the contract's, with ``{token}`` where the job's token goes."""
+    return {
+        "MLOPS_MIRROR_DOMAIN": mirror.domain,
+        "MLOPS_MIRROR_OWNER": mirror.owner,
+        "MLOPS_MIRROR_REGION": mirror.region,
+        "MLOPS_MIRROR_TOKEN_SECONDS": str(TOKEN_SECONDS),
+        "MLOPS_MIRROR_INDEX_URL": mirror.index_url("{token}"),
+    }
+
+
+@dataclass(frozen=True)
+class MirrorStep:
+    """What a step needs to install its script's requirements before running it: the mirror in its
+    environment, and an S3 folder with the helper and the requirements (an input or a channel)."""
+
+    environment: dict[str, str]
+    uri: str
+
+    @staticmethod
+    def command(folder: str) -> list[str]:
+        """The words that start a script through the helper, ``folder`` being where the job has
+        the S3 folder; the script and its arguments follow."""
+        return ["python3", f"{folder}/{MIRROR_HELPER.name}", f"{folder}/{REQUIREMENTS}"]
 
 
 def _git(*args: str) -> str | None:
@@ -102,6 +142,14 @@ class PipelineRun:
         self.pipeline_name = pipeline_name
         #: Where this run's inputs go in the feature-jobs bucket.
         self.prefix = prefix
+        if settings.package_mirror is not None:
+            try:
+                check_mirror(settings.package_mirror)
+            except LifecycleError as error:
+                raise OpsError(
+                    f"job settings of account {settings.account_id}: {error} (the settings the stack publishes)"
+                ) from None
+        self._mirror_folders: set[str] = set()
 
     def upload(self, name: str, body: bytes) -> str:
         """Put an input in the account's feature-jobs bucket, encrypted with its key; its S3 URI."""
@@ -123,6 +171,40 @@ class PipelineRun:
     def upload_file(self, path: Path) -> str:
         """Put a file in the account's feature-jobs bucket under its own name; its S3 URI."""
         return self.upload(path.name, path.read_bytes())
+
+    def mirror_step(self, script: Path) -> MirrorStep | None:
+        """With a mirror and a requirements.txt beside ``script``, the helper and the requirements in
+        this run's folder, for the step to install them first; None otherwise (the step runs the
+        script as it would without a mirror)."""
+        mirror, requirements = self.settings.package_mirror, script.parent / REQUIREMENTS
+        if mirror is None or not requirements.is_file():
+            return None
+        body = requirements.read_bytes()
+        folder = f"mirror/{hashlib.sha256(body).hexdigest()[:12]}"
+        if folder not in self._mirror_folders:
+            self.upload(f"{folder}/{MIRROR_HELPER.name}", MIRROR_HELPER.read_bytes())
+            self.upload(f"{folder}/{REQUIREMENTS}", body)
+            self._mirror_folders.add(folder)
+        return MirrorStep(mirror_environment(mirror), f"s3://{self.settings.bucket}/{self.prefix}/{folder}/")
+
+    def script_processor(
+        self, sm: SimpleNamespace, common: Mapping[str, Any], image_uri: str, base_job_name: str, script: Path
+    ) -> tuple[Any, list[Any]]:
+        """A processor running ``script`` with python3 and the inputs it adds: with a mirror, through
+        the helper, which installs the requirements beside the script first."""
+        step = self.mirror_step(script)
+        if step is None:
+            return sm.ScriptProcessor(
+                image_uri=image_uri, command=["python3"], base_job_name=base_job_name, **common
+            ), []
+        processor = sm.ScriptProcessor(
+            image_uri=image_uri,
+            command=step.command(PROCESSING_MIRROR),
+            env=step.environment,
+            base_job_name=base_job_name,
+            **common,
+        )
+        return processor, [self.processing_input(sm, MIRROR_CHANNEL, step.uri, PROCESSING_MIRROR)]
 
     def processing_args(self, sm: SimpleNamespace, session: Any, role_arn: str, instance_type: str) -> dict[str, Any]:
         """A processor's arguments: one instance in the account's private subnets, with its key."""

@@ -17,7 +17,10 @@ hyperparameters and the quality bar. From it ``ops`` builds this pipeline:
    ``BelowQualityBar`` fails the run.
 
 Every job runs in the account's private subnets with its key, as the account's training role, whose
-IAM conditions require both; that role may register versions only as pending approval.
+IAM conditions require both; that role may register versions only as pending approval. With a
+package mirror, ``BuildDataset``, ``Train`` and ``Evaluate`` first install the requirements.txt
+beside their script (``ops/jobs/`` for the dataset script, the definition's code folder for the
+others) through it (ops/runs.py).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import importlib.util
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -43,7 +47,15 @@ from contracts.naming import PENDING_APPROVAL
 from ops import OpsError
 from ops.aws import JobSettings, TrainingSettings
 from ops.feature_job import describe_feature_group
-from ops.runs import PROCESSING, SKLEARN_VERSION, TELEMETRY_OPT_OUT, PipelineRun, sdk_imports
+from ops.runs import (
+    MIRROR_CHANNEL,
+    PROCESSING,
+    SKLEARN_VERSION,
+    TELEMETRY_OPT_OUT,
+    TRAINING_MIRROR,
+    PipelineRun,
+    sdk_imports,
+)
 
 DATASET_SCRIPT = Path(__file__).resolve().parent / "jobs" / "dataset.py"
 #: The scripts a definition's code directory holds.
@@ -177,6 +189,20 @@ def parse_as_of(value: str | None) -> datetime:
     if moment.tzinfo is None:
         raise OpsError(f"--as-of: {value!r} has no time zone; expected ISO-8601 with one, such as 2026-11-01T00:00:00Z")
     return moment.astimezone(UTC).replace(microsecond=0)
+
+
+def script_arguments(hyperparameters: Mapping[str, str | int | float]) -> list[str]:
+    """``--name value`` for each hyperparameter, as the SDK's script driver passes them to
+    ``train.py`` (each value serialized, as the job stores it, then read back as JSON where it is)."""
+    arguments: list[str] = []
+    for name, value in hyperparameters.items():
+        text = value if isinstance(value, str) else json.dumps(value)
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            parsed = text
+        arguments += [f"--{name}", parsed if isinstance(parsed, str) else json.dumps(parsed)]
+    return arguments
 
 
 def dataset_query(
@@ -353,13 +379,12 @@ class TrainingRun(PipelineRun):
             """Each run writes under its own execution id, so no run reads another's data."""
             return sm.Join(on="/", values=[run_prefix, sm.ExecutionVariables.PIPELINE_EXECUTION_ID, part])
 
+        dataset_processor, dataset_mirror = self.script_processor(sm, common, sklearn, "mlops-dataset", DATASET_SCRIPT)
         dataset = sm.ProcessingStep(
             name="BuildDataset",
-            step_args=sm.ScriptProcessor(
-                image_uri=sklearn, command=["python3"], base_job_name="mlops-dataset", **common
-            ).run(
+            step_args=dataset_processor.run(
                 code=inputs.dataset_script_uri,
-                inputs=[data_input("query", inputs.query_uri, f"{PROCESSING}/input/query")],
+                inputs=[data_input("query", inputs.query_uri, f"{PROCESSING}/input/query"), *dataset_mirror],
                 outputs=[
                     self.processing_output(sm, part, under_run(f"dataset/{part}"), f"{PROCESSING}/output/{part}")
                     for part in ("train", "test")
@@ -376,12 +401,28 @@ class TrainingRun(PipelineRun):
                 ],
             ),
         )
+        hyperparameters = {**definition.hyperparameters, "label": definition.labels.column}
+        train_mirror = self.mirror_step(definition.code / TRAIN_SCRIPT)
+        mirror_options: dict[str, Any] = {}
+        mirror_channels: list[Any] = []
+        if train_mirror is None:
+            source_code = sm.SourceCode(source_dir=str(definition.code), entry_script=TRAIN_SCRIPT)
+        else:
+            # The helper installs the requirements, then runs train.py with the arguments the SDK's
+            # script driver would give it (a command gets none of its own).
+            source_code = sm.SourceCode(
+                source_dir=str(definition.code),
+                command=" ".join([*train_mirror.command(TRAINING_MIRROR), TRAIN_SCRIPT]),
+                args=script_arguments(hyperparameters),
+            )
+            mirror_options["environment"] = train_mirror.environment
+            mirror_channels.append(sm.InputData(channel_name=MIRROR_CHANNEL, data_source=train_mirror.uri))
         trainer = sm.ModelTrainer(
             sagemaker_session=session,
             role=training.role_arn,
             training_image=sklearn,
             base_job_name=f"mlops-train-{definition.name}"[:40],
-            source_code=sm.SourceCode(source_dir=str(definition.code), entry_script=TRAIN_SCRIPT),
+            source_code=source_code,
             compute=sm.Compute(
                 instance_type=definition.instance_type, instance_count=1, volume_kms_key_id=settings.kms_key_arn
             ),
@@ -393,7 +434,8 @@ class TrainingRun(PipelineRun):
             output_data_config=sm.OutputDataConfig(
                 s3_output_path=f"s3://{training.bucket}/{definition.name}/models", kms_key_id=settings.kms_key_arn
             ),
-            hyperparameters={**definition.hyperparameters, "label": definition.labels.column},
+            hyperparameters=hyperparameters,
+            **mirror_options,
         )
         train = sm.TrainingStep(
             name="Train",
@@ -402,17 +444,19 @@ class TrainingRun(PipelineRun):
                     sm.InputData(
                         channel_name="train",
                         data_source=dataset.properties.ProcessingOutputConfig.Outputs["train"].S3Output.S3Uri,
-                    )
+                    ),
+                    *mirror_channels,
                 ]
             ),
         )
         evaluation = sm.PropertyFile(name="Evaluation", output_name="evaluation", path="evaluation.json")
         evaluation_uri = under_run("evaluation")
+        evaluator, evaluate_mirror = self.script_processor(
+            sm, common, sklearn, "mlops-evaluate", definition.code / EVALUATE_SCRIPT
+        )
         evaluate = sm.ProcessingStep(
             name="Evaluate",
-            step_args=sm.ScriptProcessor(
-                image_uri=sklearn, command=["python3"], base_job_name="mlops-evaluate", **common
-            ).run(
+            step_args=evaluator.run(
                 code=inputs.evaluate_script_uri,
                 inputs=[
                     data_input("model", train.properties.ModelArtifacts.S3ModelArtifacts, f"{PROCESSING}/model"),
@@ -421,6 +465,7 @@ class TrainingRun(PipelineRun):
                         dataset.properties.ProcessingOutputConfig.Outputs["test"].S3Output.S3Uri,
                         f"{PROCESSING}/test",
                     ),
+                    *evaluate_mirror,
                 ],
                 outputs=[self.processing_output(sm, "evaluation", evaluation_uri, f"{PROCESSING}/evaluation")],
                 arguments=["--label", definition.labels.column],

@@ -168,13 +168,63 @@ def test_a_flow_runs_as_a_pipeline_in_the_target_account(started: Started) -> No
 
 def test_the_flow_and_ingest_script_are_uploaded_encrypted(started: Started) -> None:
     settings = started.settings
+    folder = f"customer-churn/{REVISION[:12]}"
+    (mirror,) = {key.rsplit("/", 1)[0] for key in started.objects if "/mirror/" in key}
     assert sorted(started.objects) == [
-        f"customer-churn/{REVISION[:12]}/customer-churn.flow",
-        f"customer-churn/{REVISION[:12]}/ingest.py",
+        f"{folder}/customer-churn.flow",
+        f"{folder}/ingest.py",
+        f"{mirror}/pip_mirror.py",
+        f"{mirror}/requirements.txt",
     ]
     for head, _ in started.objects.values():
         assert head["ServerSideEncryption"] == "aws:kms" and head["SSEKMSKeyId"] == settings["kmsKeyArn"]
-    assert started.objects[f"customer-churn/{REVISION[:12]}/customer-churn.flow"][1] == FLOW.read_bytes()
+    assert started.objects[f"{folder}/customer-churn.flow"][1] == FLOW.read_bytes()
+    # With the mirror, the ingest job's helper and requirements: this checkout's.
+    assert started.objects[f"{mirror}/pip_mirror.py"][1] == (ROOT / "ops" / "jobs" / "pip_mirror.py").read_bytes()
+    assert started.objects[f"{mirror}/requirements.txt"][1] == (ROOT / "ops" / "jobs" / "requirements.txt").read_bytes()
+
+
+def _steps(pipeline: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {step["Name"]: step["Arguments"] for step in json.loads(pipeline["PipelineDefinition"])["Steps"]}
+
+
+def _mirror_input(job: dict[str, Any]) -> list[dict[str, Any]]:
+    return [i for i in job["ProcessingInputs"] if i["InputName"] == "mlops_mirror"]
+
+
+def _installs_first(job: dict[str, Any], settings: dict[str, Any], script: str) -> None:
+    """The job starts ``script`` through the helper, which installs its requirements from the
+    settings' mirror first; the helper and the requirements come in as the ``mlops_mirror`` input."""
+    from contracts.package_mirror import PackageMirror
+    from ops.runs import mirror_environment
+
+    folder = "/opt/ml/processing/mlops_mirror"
+    assert job["AppSpecification"]["ContainerEntrypoint"] == [
+        "python3",
+        f"{folder}/pip_mirror.py",
+        f"{folder}/requirements.txt",
+        f"/opt/ml/processing/input/code/{script}",
+    ]
+    assert job["Environment"] == mirror_environment(PackageMirror.parse(settings["packageMirror"]))
+    (mirror,) = _mirror_input(job)
+    assert mirror["S3Input"]["LocalPath"] == folder
+    assert mirror["S3Input"]["S3Uri"].startswith(f"s3://{settings['bucket']}/customer-churn/{REVISION[:12]}/mirror/")
+
+
+def _installs_nothing(job: dict[str, Any], script: str) -> None:
+    """The job runs ``script`` as it would with no mirror: python3, no helper, no environment."""
+    if script:
+        assert job["AppSpecification"]["ContainerEntrypoint"] == ["python3", f"/opt/ml/processing/input/code/{script}"]
+    assert "Environment" not in job and _mirror_input(job) == []
+
+
+def test_with_a_mirror_the_ingest_job_installs_its_requirements_first(started: Started) -> None:
+    assert "packageMirror" in started.settings, "expected the datasci stack's settings to name the mirror"
+    steps = _steps(started.pipeline)
+    _installs_first(steps["IngestFeatures"], started.settings, "ingest.py")
+    # The Data Wrangler image runs no code of ours: nothing to install there.
+    _installs_nothing(steps["ComputeFeatures"], "")
+    assert started.pipeline["PipelineDefinition"].count("{token}") == 1
 
 
 def test_the_job_runs_in_the_account_of_the_role_it_assumes(started: Started) -> None:
@@ -197,6 +247,52 @@ def test_a_rerun_updates_the_same_pipeline(datasci: dict[str, Any]) -> None:
         )
         == 2
     )
+
+
+@pytest.mark.parametrize("mirrored", [True, False], ids=["mirror", "no-mirror"])
+def test_a_script_and_the_ingest_job_install_their_requirements_only_with_a_mirror(
+    datasci: dict[str, Any], mirrored: bool
+) -> None:
+    """The exported script (flows/customer-churn.py) installs flows/requirements.txt, the ingest job
+    ops/jobs/requirements.txt; with ``packageMirror: none`` (no mirror in the settings) neither, as before."""
+    session, settings = datasci["session"], datasci["settings"]
+    if not mirrored:
+        del settings["packageMirror"]
+        session.client("ssm").put_parameter(
+            Name="/mlops/feature-jobs/settings", Type="String", Value=json.dumps(settings), Overwrite=True
+        )
+    sources = ["--source", "customers=s3://landing/customers/", "--source", "events=s3://landing/events/"]
+    assert run("--flow", str(ROOT / "flows" / "customer-churn.py"), *sources) == 0
+    pipeline = session.client("sagemaker").describe_pipeline(PipelineName="mlops-feature-customer-churn")
+    steps = _steps(pipeline)
+    keys = [o["Key"] for o in session.client("s3").list_objects_v2(Bucket=settings["bucket"])["Contents"]]
+    uploaded = [key.split("/", 2)[2] for key in keys]
+    if mirrored:
+        _installs_first(steps["ComputeFeatures"], settings, "customer-churn.py")
+        _installs_first(steps["IngestFeatures"], settings, "ingest.py")
+        # Each script's own requirements, in a folder of their own.
+        assert len({i["S3Input"]["S3Uri"] for step in steps.values() for i in _mirror_input(step)}) == 2
+        s3 = session.client("s3")
+        bodies = {s3.get_object(Bucket=settings["bucket"], Key=k)["Body"].read() for k in keys if k.endswith(".txt")}
+        assert bodies == {(ROOT / folder / "requirements.txt").read_bytes() for folder in ("flows", "ops/jobs")}
+    else:
+        _installs_nothing(steps["ComputeFeatures"], "customer-churn.py")
+        _installs_nothing(steps["IngestFeatures"], "ingest.py")
+        assert sorted(uploaded) == ["customer-churn.py", "ingest.py"]
+        assert "MLOPS_MIRROR" not in pipeline["PipelineDefinition"]
+
+
+def test_a_malformed_mirror_in_the_settings_is_refused(
+    datasci: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = datasci["settings"]
+    settings["packageMirror"] = {**settings["packageMirror"], "repository": "platform'; curl x"}
+    datasci["session"].client("ssm").put_parameter(
+        Name="/mlops/feature-jobs/settings", Type="String", Value=json.dumps(settings), Overwrite=True
+    )
+    assert run() == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert 'job settings of account 222222222222: package mirror repository: "platform\'; curl x" is not one' in line
 
 
 def test_a_missing_feature_group_is_a_clear_error(

@@ -65,6 +65,10 @@ class Started:
     #: The run's inputs in the feature-jobs bucket, by name.
     inputs: dict[str, bytes]
     offline_table: dict[str, str]
+    #: What the training job runs (the SDK's sm_train.sh, uploaded with its drivers).
+    train_script: str
+    #: The mirror folders' files in the feature-jobs bucket, by key below the run's prefix.
+    mirror_files: dict[str, bytes]
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +96,8 @@ def started(moto_endpoint: str, platform: Preview) -> Started:
             executions=len(executions["PipelineExecutionSummaries"]),
             inputs={name: uploaded(session, settings, name) for name in ("query.sql", "dataset.py", "evaluate.py")},
             offline_table=group["OfflineStoreConfig"]["DataCatalogConfig"],
+            train_script=train_script(session, settings),
+            mirror_files=mirror_files(session, settings),
         )
     return started
 
@@ -124,6 +130,25 @@ def pipeline_definition(session: boto3.Session) -> tuple[str, dict[str, dict[str
         for branch in ("IfSteps", "ElseSteps"):
             steps.update({s["Name"]: s for s in step.get("Arguments", {}).get(branch, [])})
     return described["RoleArn"], steps
+
+
+def _keys(session: boto3.Session, settings: dict[str, Any]) -> list[str]:
+    pages = session.client("s3").get_paginator("list_objects_v2").paginate(Bucket=settings["bucket"], Prefix=PREFIX)
+    return [item["Key"] for page in pages for item in page.get("Contents", [])]
+
+
+def train_script(session: boto3.Session, settings: dict[str, Any]) -> str:
+    (key,) = [key for key in _keys(session, settings) if key.endswith("/sm_drivers/sm_train.sh")]
+    return str(session.client("s3").get_object(Bucket=settings["bucket"], Key=key)["Body"].read().decode())
+
+
+def mirror_files(session: boto3.Session, settings: dict[str, Any]) -> dict[str, bytes]:
+    s3 = session.client("s3")
+    return {
+        key.removeprefix(f"{PREFIX}/"): s3.get_object(Bucket=settings["bucket"], Key=key)["Body"].read()
+        for key in _keys(session, settings)
+        if key.startswith(f"{PREFIX}/mirror/")
+    }
 
 
 def uploaded(session: boto3.Session, settings: dict[str, Any], name: str) -> bytes:
@@ -173,6 +198,98 @@ def test_every_job_runs_in_the_vpc_with_the_account_key_as_the_training_role(sta
         "learning_rate": "0.1",
         "label": "churned",
     }
+
+
+MIRROR_FOLDER = "/opt/ml/processing/mlops_mirror"
+TRAINING_MIRROR = "/opt/ml/input/data/mlops_mirror"
+#: What the SDK's script driver gives train.py: the hyperparameters and the label.
+TRAIN_ARGUMENTS = "--n_estimators 200 --max_depth 3 --learning_rate 0.1 --label churned"
+
+
+def _mirror_uri(job: dict[str, Any]) -> str:
+    """The S3 folder of the helper and the requirements: a processing input or a training channel."""
+    if "ProcessingInputs" in job:
+        (found,) = [i["S3Input"] for i in job["ProcessingInputs"] if i["InputName"] == "mlops_mirror"]
+        assert found["LocalPath"] == MIRROR_FOLDER
+        return str(found["S3Uri"])
+    (channel,) = [c for c in job["InputDataConfig"] if c["ChannelName"] == "mlops_mirror"]
+    return str(channel["DataSource"]["S3DataSource"]["S3Uri"])
+
+
+def test_with_a_mirror_each_job_installs_its_requirements_first(started: Started) -> None:
+    """Each job of ours starts its script through the helper, which installs the requirements.txt
+    beside the script from the settings' mirror first: ops/jobs/ for the dataset script, the
+    definition's code folder for train.py and evaluate.py."""
+    from contracts.package_mirror import PackageMirror
+    from ops.runs import mirror_environment
+
+    settings, steps = started.settings, started.steps
+    assert "packageMirror" in settings, "expected the datasci stack's settings to name the mirror"
+    environment = mirror_environment(PackageMirror.parse(settings["packageMirror"]))
+    expected = {
+        "BuildDataset": ("dataset.py", ROOT / "ops" / "jobs" / "requirements.txt"),
+        "Train": ("train.py", ROOT / "pipelines" / "customer-churn" / "requirements.txt"),
+        "Evaluate": ("evaluate.py", ROOT / "pipelines" / "customer-churn" / "requirements.txt"),
+    }
+    for name, (script, requirements) in expected.items():
+        job = steps[name]["Arguments"]
+        assert job["Environment"] == environment, name
+        folder = _mirror_uri(job).removeprefix(f"s3://{settings['bucket']}/{PREFIX}/")
+        assert started.mirror_files[f"{folder}requirements.txt"] == requirements.read_bytes(), name
+        assert started.mirror_files[f"{folder}pip_mirror.py"] == (ROOT / "ops" / "jobs" / "pip_mirror.py").read_bytes()
+        if name != "Train":
+            assert job["AppSpecification"]["ContainerEntrypoint"] == [
+                "python3",
+                f"{MIRROR_FOLDER}/pip_mirror.py",
+                f"{MIRROR_FOLDER}/requirements.txt",
+                f"/opt/ml/processing/input/code/{script}",
+            ]
+    # The training job runs the SDK's sm_train.sh, which runs the helper, then train.py with the
+    # arguments the script driver would have given it.
+    command = f"python3 {TRAINING_MIRROR}/pip_mirror.py {TRAINING_MIRROR}/requirements.txt train.py {TRAIN_ARGUMENTS}"
+    assert f"\n{command}\n" in started.train_script
+    assert "basic_script_driver" not in started.train_script
+    assert "install_requirements" not in started.train_script
+    # sm_train.sh sources `export SM_CHANNEL_<NAME>=...` for each channel (the SDK's environment.py),
+    # under `set -e`: a channel name that makes no shell identifier (a hyphen) would fail the job.
+    for channel in steps["Train"]["Arguments"]["InputDataConfig"]:
+        assert re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", f"SM_CHANNEL_{channel['ChannelName'].upper()}"), channel
+
+
+def test_without_a_mirror_no_job_installs_anything(datasci: dict[str, Any]) -> None:
+    """With ``packageMirror: none`` the settings name no mirror, and the jobs run as before it."""
+    session, settings = datasci["session"], datasci["settings"]
+    del settings["packageMirror"]
+    session.client("ssm").put_parameter(
+        Name="/mlops/feature-jobs/settings", Type="String", Value=json.dumps(settings), Overwrite=True
+    )
+    assert run() == 0
+    _, steps = pipeline_definition(session)
+    for name, script in (("BuildDataset", "dataset.py"), ("Evaluate", "evaluate.py")):
+        job = steps[name]["Arguments"]
+        assert job["AppSpecification"]["ContainerEntrypoint"] == ["python3", f"/opt/ml/processing/input/code/{script}"]
+        assert "Environment" not in job
+        assert [i["InputName"] for i in job["ProcessingInputs"] if i["InputName"] == "mlops_mirror"] == []
+    train = steps["Train"]["Arguments"]
+    assert not train.get("Environment")
+    assert [c["ChannelName"] for c in train["InputDataConfig"]] == ["train", "code", "sm_drivers"]
+    assert "basic_script_driver" in train_script(session, settings)
+    assert mirror_files(session, settings) == {}
+
+
+def test_the_training_arguments_are_the_script_drivers() -> None:
+    from sagemaker.train.container_drivers.common.utils import hyperparameters_to_cli_args
+    from sagemaker.train.utils import safe_serialize
+
+    from ops.training import script_arguments
+
+    hyperparameters = {"n_estimators": 200, "learning_rate": 0.1, "tol": 1e-05, "loss": "log_loss", "alpha": "0.50"}
+    # The job stores each value serialized; the driver reads them back and makes the arguments.
+    stored = {name: safe_serialize(value) for name, value in hyperparameters.items()}
+    assert script_arguments(hyperparameters) == hyperparameters_to_cli_args(stored)
+    assert " ".join(script_arguments({**load_definition(DEFINITION).hyperparameters, "label": "churned"})) == (
+        TRAIN_ARGUMENTS
+    )
 
 
 def test_steps_pass_the_dataset_and_the_model_along(started: Started) -> None:
