@@ -1,4 +1,7 @@
-"""``python -m ops``: run a feature job or training pipeline, audit an account, list the catalog, read online features.
+"""``python -m ops``: jobs, training, audits, snapshots, the catalog, online features and Studio's teardown.
+
+Run a feature job or training pipeline, audit an account, list the catalog, read online features,
+snapshot curated data, and clear what Studio leaves behind before ``pulumi destroy``.
 
 Exit codes: 0 done; 1 a job failed or the audit found drift; 2 bad arguments, configuration or state
 (one line on stderr, no traceback).
@@ -22,6 +25,7 @@ from contracts.naming import ACCOUNT_ROLES
 from contracts.project import load_project, stack_config
 from ops import FeatureJobError, OpsError
 from ops import aws as aws_ops
+from ops.teardown import add_parser as add_teardown
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The roles of the accounts jobs run in: every team's, pre-production's, data management's.
@@ -303,6 +307,7 @@ def _parser() -> OneLineParser:
     copy.add_argument("--poll-seconds", type=float, default=2.0)
     copy.add_argument("--timeout-minutes", type=float, default=60.0)
     copy.set_defaults(handler=snapshot)
+    add_teardown(commands, _settings, _target)
     return parser
 
 
