@@ -233,6 +233,14 @@ class PlatformMocks(Mocks):
             if typ == "aws:ecr/repository:Repository":
                 computed["repositoryUrl"] = f"{account}.dkr.ecr.{region}.amazonaws.com/{named}"
             return computed
+        package = self._codeartifact(typ, inputs, auto_name) if typ.startswith("aws:codeartifact/") else None
+        if package is not None:
+            return package
+        if typ == "aws:sagemaker/studioLifecycleConfig:StudioLifecycleConfig":
+            # The provider's id is the name; the ARN ends in it:
+            # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_StudioLifecycleConfigDetails.html
+            config = inputs.get("studioLifecycleConfigName") or auto_name
+            return {"__id": config, "arn": f"arn:{p}:sagemaker:{region}:{account}:studio-lifecycle-config/{config}"}
         if typ == "aws:codestarconnections/connection:Connection":
             connection = str(uuid.UUID(suffix[:32]))
             return {
@@ -244,3 +252,33 @@ class PlatformMocks(Mocks):
         service = typ.split(":")[1].split("/")[0]
         resource_id = f"{name}-{suffix[:7]}"
         return {"__id": resource_id, "arn": inputs.get("arn") or f"arn:{p}:{service}:{region}:{account}:{resource_id}"}
+
+    def _codeartifact(self, typ: str, inputs: Mapping[str, Any], auto_name: str) -> dict[str, Any] | None:
+        """CodeArtifact's domains and repositories, and their policies. A domain's ARN is in its
+        owner's account, and so is each of its repositories' (whoever administers them); the
+        provider's id of each is its ARN, and of a policy, the ARN of what it is on. The formats:
+        https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscodeartifact.html
+        (resource types ``domain`` and ``repository``), the fields ``owner`` and ``domainOwner``:
+        https://docs.aws.amazon.com/codeartifact/latest/APIReference/API_DomainDescription.html and
+        https://docs.aws.amazon.com/codeartifact/latest/APIReference/API_RepositoryDescription.html
+        None for the other CodeArtifact types."""
+        p, region, account = self.partition, self.region, self.account_id
+        domain = str(inputs.get("domain") or auto_name)
+        owner = str(inputs.get("domainOwner") or account)
+        domain_arn = f"arn:{p}:codeartifact:{region}:{owner}:domain/{domain}"
+        if typ == "aws:codeartifact/domain:Domain":
+            return {"__id": domain_arn, "arn": domain_arn, "owner": account}
+        if typ == "aws:codeartifact/domainPermissions:DomainPermissions":
+            return {"__id": domain_arn, "domainOwner": owner, "resourceArn": domain_arn}
+        repository = str(inputs.get("repository") or auto_name)
+        repository_arn = f"arn:{p}:codeartifact:{region}:{owner}:repository/{domain}/{repository}"
+        if typ == "aws:codeartifact/repository:Repository":
+            return {
+                "__id": repository_arn,
+                "arn": repository_arn,
+                "domainOwner": owner,
+                "administratorAccount": account,
+            }
+        if typ == "aws:codeartifact/repositoryPermissionsPolicy:RepositoryPermissionsPolicy":
+            return {"__id": repository_arn, "domainOwner": owner, "resourceArn": repository_arn}
+        return None  # another CodeArtifact type: the generic id and ARN

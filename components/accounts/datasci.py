@@ -218,9 +218,10 @@ class DatasciAccount(pulumi.ComponentResource):
         self, foundation: AccountFoundation, execution_role: PlatformRole, governed: pulumi.ResourceOptions
     ) -> None:
         """Where ``ops snapshot`` copies curated tables: a database governed by Lake Formation (the
-        Studio execution role creates, reads and drops its tables), and an Athena workgroup that
-        enforces its result location and the account key. The copies' files expire with the bucket's
-        objects (``snapshotRetentionDays``)."""
+        Studio execution role creates its tables, reads them and records their provenance; dropping
+        one is an admin's), and an Athena workgroup that enforces its result location and the
+        account key, so the copies land under ``athena-results/tables/``. Their files expire with
+        the bucket's objects (``snapshotRetentionDays``)."""
         s, name = self._settings, self._name
         snapshots = foundation.buckets[naming.SNAPSHOTS_BUCKET]
         aws.athena.Workgroup(
@@ -256,7 +257,7 @@ class DatasciAccount(pulumi.ComponentResource):
         aws.lakeformation.Permissions(
             f"{name}-snapshots-tables",
             principal=execution_role.arn,
-            permissions=["SELECT", "DESCRIBE", "ALTER", "DROP"],
+            permissions=["SELECT", "DESCRIBE", "ALTER"],
             table={"database_name": database.name, "wildcard": True},
             opts=governed,
         )

@@ -18,7 +18,8 @@ from offline.mocks import ResourceRecord
 
 @dataclass(frozen=True)
 class PolicyDocument:
-    #: One of "identity", "trust", "bucket", "key", "topic", "repository", "model-package-group", "endpoint".
+    #: One of "identity", "trust", "bucket", "key", "topic", "repository" (ECR), "model-package-group",
+    #: "package-domain" and "package-repository" (CodeArtifact's), "endpoint".
     kind: str
     #: Where a person finds it, e.g. "datasci: role mlops-datasci-training, inline policy datasci-training-policy".
     label: str
@@ -36,6 +37,11 @@ SOURCES: Mapping[str, tuple[str, str]] = {
     "aws:ecr/repositoryPolicy:RepositoryPolicy": ("repository", "policy"),
     "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy": ("model-package-group", "resourcePolicy"),
     "aws:ec2/vpcEndpoint:VpcEndpoint": ("endpoint", "policy"),
+    "aws:codeartifact/domainPermissions:DomainPermissions": ("package-domain", "policyDocument"),
+    "aws:codeartifact/repositoryPermissionsPolicy:RepositoryPermissionsPolicy": (
+        "package-repository",
+        "policyDocument",
+    ),
 }
 
 
@@ -65,6 +71,8 @@ _LABELS: Mapping[str, Callable[[str, ResourceRecord], str]] = {
     "repository": lambda stack, record: f"{stack}: repository policy {record.name}",
     "model-package-group": lambda stack, record: f"{stack}: model package group policy {record.name}",
     "endpoint": lambda stack, record: f"{stack}: VPC endpoint policy {record.name}",
+    "package-domain": lambda stack, record: f"{stack}: CodeArtifact domain policy {record.name}",
+    "package-repository": lambda stack, record: f"{stack}: CodeArtifact repository policy {record.name}",
 }
 
 

@@ -11,7 +11,8 @@ a feature job, the Feature Store, EventBridge...), as steps the access model dec
 - ``Connect``: a TCP connection inside a VPC, between security groups;
 - ``RunsAs``: the role a CodeBuild project's builds run as;
 - ``Refused``: any of these that the platform must refuse (one team's builds in another team's
-  account, the checks build or the CI role in any account): the check fails when the model allows it.
+  account, the checks build or the CI role in any account, a repository of the package mirror's
+  domain other than the one pip reads): the check fails when the model allows it.
 
 The journeys are made per account, from what each synthesized stack is (its ``accountRole``
 export): every data science team's stack, pre-production's, data management's and tooling's. The
@@ -34,6 +35,7 @@ from offline.access.model import (
     BUCKET,
     DATABASE,
     HTTPS,
+    PACKAGE_REPOSITORY,
     AccessError,
     AccessModel,
     Evidence,
@@ -179,7 +181,7 @@ def decide(model: AccessModel, step: Step) -> Verdict:
         return model.connect(step.stack, source, step.port, group=target)
     if not step.origin:
         return model.call(step.principal, step.action, step.resource, step.context, external=step.external)
-    endpoint = model.endpoint_for(step.origin, step.action)
+    endpoint = model.endpoint_for(step.origin, step.action, step.context)
     if endpoint is None:
         return Verdict(False, f"the {step.origin} VPC has no endpoint for {step.action} and no internet path")
     source = model.security_group(step.origin, step.group).id
@@ -258,6 +260,11 @@ def question(
 
 PIPELINE = "aws:codepipeline/pipeline:Pipeline"
 FEATURE_GROUP = "aws:sagemaker/featureGroup:FeatureGroup"
+PARAMETER = "aws:ssm/parameter:Parameter"
+WORKGROUP = "aws:athena/workgroup:Workgroup"
+#: The service CodeArtifact's bearer tokens are for: what ``sts:AWSServiceName`` says when CodeArtifact
+#: asks STS for one (https://docs.aws.amazon.com/codeartifact/latest/ug/tokens-authentication.html).
+CODEARTIFACT = "codeartifact.amazonaws.com"
 #: A curated table of the data engineers, as the training definition reads it.
 CURATED_TABLE = "churn_labels"
 
@@ -273,6 +280,16 @@ class _Group:
     table: str
     bucket: str
     prefix: str
+
+
+@dataclass(frozen=True)
+class _Mirror:
+    """The package mirror a stack's jobs are told to install from, as ARNs: its domain, the
+    repository pip reads, and the domain's other repositories (which nobody reads directly)."""
+
+    domain: str
+    repository: str
+    others: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -408,6 +425,40 @@ class _Refs:
         # No link: the contract's name, so that the Lake Formation step fails on it.
         return links[0] if links else naming.resource_link(database)
 
+    # --- the package mirror ----------------------------------------------------------------------
+
+    def mirror(self, stack: str) -> _Mirror | None:
+        """The package mirror of the stack's job settings (``packageMirror`` of its settings
+        parameter, which ``ops`` hands the jobs and which Studio's lifecycle scripts name too), or
+        None without one. The other repositories are those the stacks built in its domain."""
+        found = [
+            r
+            for r in self.model.stack(stack).of(PARAMETER)
+            if property_of(r, "name") == naming.FEATURE_JOB_SETTINGS_PARAMETER
+        ]
+        if not found:
+            return None
+        raw = property_of(found[0], "value")
+        settings = json.loads(raw) if isinstance(raw, str) else raw
+        mirror = (settings or {}).get("packageMirror")
+        if not mirror:
+            return None
+        domain, owner, region = str(mirror["domain"]), str(mirror["owner"]), str(mirror["region"])
+        prefix = f"arn:{self.partition}:codeartifact:{region}:{owner}"
+        others = [
+            str(property_of(repository, "repository"))
+            for holder in self.model.stacks.values()
+            if holder.account_id == owner
+            for repository in holder.of(PACKAGE_REPOSITORY)
+            if property_of(repository, "domain") == domain
+            and property_of(repository, "repository") != mirror["repository"]
+        ]
+        return _Mirror(
+            f"{prefix}:domain/{domain}",
+            f"{prefix}:repository/{domain}/{mirror['repository']}",
+            tuple(f"{prefix}:repository/{domain}/{other}" for other in sorted(others)),
+        )
+
     # --- the CI ------------------------------------------------------------------------------------
 
     def runner(self, stack: str) -> str:
@@ -518,6 +569,8 @@ def platform_journeys(model: AccessModel) -> list[Journey]:
         *(_training_journey(r, stack) for stack in r.targets),
         *_lake_journeys(r),
         *_platform_service_journeys(r),
+        *_package_journeys(r),
+        *(_snapshot_journey(r, stack) for stack in r.teams),
     ]
 
 
@@ -974,6 +1027,136 @@ def _platform_service_journeys(r: _Refs) -> list[Journey]:
             )
         )
     return journeys
+
+
+def _pip_steps(r: _Refs, stack: str, role: str, mirror: _Mirror) -> list[Step]:
+    """What ``pip install`` (Studio's lifecycle script, a job's requirements) does as ``role`` from
+    the stack's VPC: a token for the mirror's domain (CodeArtifact asks STS for the bearer token on
+    the caller's behalf, for its own service), the repository's endpoint, then the packages. Reading
+    another repository of the domain, or asking a token for a domain of the caller's own account
+    (somewhere to publish to, or install from, past the mirror), is refused."""
+    _, _, region, _, path = parse_arn(mirror.domain)
+    own_domain = f"arn:{r.partition}:codeartifact:{region}:{r.account[stack]}:{path}"
+    return [
+        Call(role, "codeartifact:GetAuthorizationToken", mirror.domain, origin=stack),
+        Call(role, "sts:GetServiceBearerToken", "*", {"sts:AWSServiceName": CODEARTIFACT}, origin=stack),
+        Call(role, "codeartifact:GetRepositoryEndpoint", mirror.repository, origin=stack),
+        Call(role, "codeartifact:ReadFromRepository", mirror.repository, origin=stack),
+        *(Refused(Call(role, "codeartifact:ReadFromRepository", other, origin=stack)) for other in mirror.others),
+        Refused(Call(role, "codeartifact:GetAuthorizationToken", own_domain, origin=stack)),
+    ]
+
+
+def _package_journeys(r: _Refs) -> list[Journey]:
+    """Installing packages from the tooling account's mirror, in every account that runs code:
+    Studio in each team's account and the read-only Studio, and each target account's jobs and
+    training. None where a stack's jobs are told of no mirror (``packageMirror: none``)."""
+    journeys: list[Journey] = []
+    studios: dict[str, str] = {}
+    for stack in r.teams:
+        studios[stack] = studio = str(r.out[stack]["executionRoleArn"])
+        mirror = r.mirror(stack)
+        if mirror is not None:
+            journeys.append(
+                Journey(
+                    f"pip install from Studio in {stack}",
+                    f"data scientist in {stack} (Studio execution role)",
+                    _pip_steps(r, stack, studio, mirror),
+                )
+            )
+    dm = r.datamgmt
+    mirror = r.mirror(dm)
+    if mirror is not None:
+        journeys.append(
+            Journey(
+                "pip install from the read-only Studio in datamgmt",
+                "data scientist (data management read-only Studio role)",
+                _pip_steps(r, dm, str(r.out[dm]["readonlyRoleArn"]), mirror),
+            )
+        )
+    for stack in r.targets:
+        mirror = r.mirror(stack)
+        if mirror is None:
+            continue
+        # A team's jobs run as its Studio execution role, whose journey is above.
+        roles = [
+            role for role in (r.job_role(stack), str(r.out[stack]["trainingRoleArn"])) if role != studios.get(stack)
+        ]
+        journeys.append(
+            Journey(
+                f"Jobs and training install their packages from the mirror in {stack}",
+                "SageMaker jobs as the account's job execution role and training role",
+                [step for role in roles for step in _pip_steps(r, stack, role, mirror)],
+            )
+        )
+    return journeys
+
+
+def _snapshot_journey(r: _Refs, ds: str) -> Journey:
+    """``ops snapshot`` in a team's Studio: an Athena CTAS in the snapshot workgroup reads a curated
+    table through the resource link and writes Parquet files to the snapshots bucket as a new table
+    of the snapshot database, whose properties the command then records; the table is read back.
+
+    Athena calls Glue, Lake Formation and S3 with the caller's credentials (``aws:CalledVia``). A
+    workgroup that enforces its configuration writes a CTAS's files under ``<its result
+    location>tables/<query id>/``, otherwise under the snapshots bucket's ``tables/<table>/``
+    (https://docs.aws.amazon.com/athena/latest/ug/ctas-considerations-limitations.html)."""
+    dm = r.datamgmt
+    studio = str(r.out[ds]["executionRoleArn"])
+    key = r.key(ds)
+    link = r.lake_database(ds, "curated")
+    source = r.curated_table(ds)
+    database = str(property_of(r.record(ds, DATABASE, "-snapshots-db"), "name"))
+    snapshot = f"{source}_20261130t081500z"
+    table = r.arn("glue", ds, f"table/{database}/{snapshot}")
+    workgroup = r.record(ds, WORKGROUP, "-snapshots")
+    configuration = property_of(workgroup, "configuration") or {}
+    results = str((configuration.get("resultConfiguration") or {}).get("outputLocation", ""))
+    bucket = r.bucket(ds, "snapshots")
+    where = (
+        f"{results}tables/abc123/"
+        if configuration.get("enforceWorkgroupConfiguration") and results
+        else f"s3://{bucket}/tables/{snapshot}/"
+    )
+    files = f"arn:{r.partition}:s3:::{where.removeprefix('s3://')}part-0.parquet"
+    via_athena = {**r.via_s3_bucket(bucket), "aws:CalledVia": ["athena.amazonaws.com"]}
+    query = _workgroup(r, ds, "snapshots")
+    return Journey(
+        f"Make a snapshot of curated data in {ds}",
+        f"data scientist in {ds} (Studio execution role), then Athena as that role",
+        [
+            Call(studio, "athena:GetWorkGroup", query, origin=ds),
+            Call(studio, "athena:StartQueryExecution", query, origin=ds),
+            Call(studio, "glue:GetDatabase", r.arn("glue", ds, f"database/{link}"), _service("athena")),
+            Call(
+                studio,
+                "glue:GetTable",
+                r.arn("glue", dm, f"table/{r.shared('curated')}/{source}"),
+                _service("athena"),
+            ),
+            Call(
+                studio,
+                "kms:Decrypt",
+                r.key(dm),
+                _service("glue", **{"kms:ViaService": f"glue.{r.region}.amazonaws.com"}),
+            ),
+            Lake(studio, "SELECT", r.account[ds], link, source),
+            Call(studio, "lakeformation:GetDataAccess", "*", _service("athena")),
+            Call(studio, "glue:CreateTable", table, _service("athena")),
+            Lake(studio, "CREATE_TABLE", r.account[ds], database),
+            Location(studio, r.bucket_arn(ds, "snapshots")),
+            Call(studio, "s3:PutObject", files, _service("athena")),
+            Call(studio, "kms:GenerateDataKey", key, via_athena),
+            Call(studio, "s3:ListBucketMultipartUploads", r.bucket_arn(ds, "snapshots"), _service("athena")),
+            Call(studio, "athena:GetQueryExecution", query, origin=ds),
+            Call(studio, "glue:GetTable", table, origin=ds),
+            Call(studio, "glue:UpdateTable", table, origin=ds),
+            Lake(studio, "ALTER", r.account[ds], database, snapshot),
+            Lake(studio, "SELECT", r.account[ds], database, snapshot),
+            Call(studio, "s3:GetObject", files, _service("athena")),
+            Call(studio, "kms:Decrypt", key, via_athena),
+        ],
+    )
 
 
 def _workgroup(r: _Refs, stack: str, purpose: str = "training") -> str:

@@ -7,8 +7,9 @@ statements, grants, tag assignments, registrations, security group rules and bui
 that a person can see why, and a test can remove each piece and watch the answer change:
 
 - ``call``: an API call by a role or an AWS service, through the VPC endpoint of the caller's VPC
-  when it starts there: identity policies, the resource's policy (bucket, key, topic, repository,
-  model package group, role trust), the endpoint's policy, both sides across accounts;
+  when it starts there: identity policies, the resource's policy (bucket, key, topic, ECR repository,
+  model package group, CodeArtifact domain and repository, role trust), the endpoint's policy, both
+  sides across accounts;
 - ``lake``: a Lake Formation permission on a database or table, through resource links and
   cross-account shares, by named resource or by LF-tag expression against the assigned tags;
   ``location``: data location access on a registered S3 location;
@@ -42,6 +43,7 @@ LF_TAG = "aws:lakeformation/lfTag:LfTag"
 LOCATION = "aws:lakeformation/resource:Resource"
 DATABASE = "aws:glue/catalogDatabase:CatalogDatabase"
 BUILD_PROJECT = "aws:codebuild/project:Project"
+PACKAGE_REPOSITORY = "aws:codeartifact/repository:Repository"
 
 #: The VPC endpoint (short name, as in the network's config) a call from inside the VPC goes
 #: through, by the action's service prefix; some SageMaker actions have endpoints of their own.
@@ -67,7 +69,20 @@ ENDPOINT_OF_ACTION = {
     "sagemaker:putrecord": "sagemaker.featurestore-runtime",
     "sagemaker:deleterecord": "sagemaker.featurestore-runtime",
     "sagemaker:invokeendpoint": "sagemaker.runtime",
+    # CodeArtifact has two endpoints: codeartifact.api for its API (GetAuthorizationToken,
+    # GetRepositoryEndpoint...), codeartifact.repositories for package managers reading packages
+    # (pip's requests, authorized as ReadFromRepository):
+    # https://docs.aws.amazon.com/codeartifact/latest/ug/create-vpc-endpoints.html
+    "codeartifact:readfromrepository": "codeartifact.repositories",
 }
+#: A service that hands out STS bearer tokens asks STS for one on its caller's behalf, inside the
+#: caller's request to it (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_bearer.html):
+#: ``sts:GetServiceBearerToken`` is authorized for the caller with ``sts:AWSServiceName`` naming the
+#: service, and from a VPC it comes through that request's endpoint, whose policy must allow it (as
+#: CodeArtifact's example endpoint policy does:
+#: https://docs.aws.amazon.com/codeartifact/latest/ug/create-vpc-endoint-policy.html). By service name.
+BEARER_TOKEN_ENDPOINTS = {"codeartifact.amazonaws.com": "codeartifact.api"}
+BEARER_TOKEN = "sts:getservicebearertoken"
 HTTPS = 443
 
 
@@ -278,6 +293,8 @@ class AccessModel:
                     )
             return "", None, kind  # a bucket of no stack: AWS's or someone else's
         stack = self.stack_of_account(account)
+        if service == "codeartifact":
+            return (account, *self._package_policy(path, account))
         if stack is None or not kind:
             return account, None, kind
         if kind == "key":
@@ -297,6 +314,34 @@ class AccessModel:
             stack, kind, lambda r: str(property_of(r, "modelPackageGroupName")).lower() == group.lower()
         )
         return account, document, kind
+
+    def _package_policy(self, path: str, owner: str) -> tuple[PolicyDocument | None, str]:
+        """A CodeArtifact domain's or repository's policy (a package's is its repository's), in
+        whichever stack set it: a repository's may be another account's than the domain owner's.
+        CodeArtifact's resource policies: https://docs.aws.amazon.com/codeartifact/latest/ug/domain-policies.html
+        and https://docs.aws.amazon.com/codeartifact/latest/ug/repo-policies.html"""
+        kind, _, rest = path.partition("/")
+        parts = rest.split("/")
+        if kind == "domain" and len(parts) == 1:
+            wanted = {"domain": parts[0]}
+            kind = "package-domain"
+        elif kind in ("repository", "package") and len(parts) >= 2:
+            wanted = {"domain": parts[0], "repository": parts[1]}
+            kind = "package-repository"
+        else:
+            return None, ""
+        for holder in self.stacks.values():
+            document = self._document(
+                holder,
+                kind,
+                lambda r, holder=holder: (
+                    (property_of(r, "domainOwner") or holder.account_id) == owner
+                    and all(property_of(r, key) == value for key, value in wanted.items())
+                ),
+            )
+            if document is not None:
+                return document, kind
+        return None, kind
 
     @staticmethod
     def _document(stack: _Stack, kind: str, matches: Any) -> PolicyDocument | None:
@@ -319,10 +364,13 @@ class AccessModel:
 
     # --- the VPC: endpoints and security groups ------------------------------------------------------
 
-    def endpoint_for(self, stack_name: str, action: str) -> ResourceRecord | None:
+    def endpoint_for(
+        self, stack_name: str, action: str, context: Mapping[str, Value] | None = None
+    ) -> ResourceRecord | None:
         """The endpoint a call of ``action`` from inside the stack's VPC goes through, or None
-        (no route: the VPC has no internet path)."""
-        short = ENDPOINT_OF_ACTION.get(action.lower()) or ENDPOINT_OF_SERVICE.get(action.split(":")[0].lower())
+        (no route: the VPC has no internet path). ``context``: a bearer token's request goes
+        through the endpoint of the service named by its ``sts:AWSServiceName``."""
+        short = endpoint_name(action, context or {})
         if short is None:
             return None
         stack = self.stacks[stack_name]
@@ -486,6 +534,16 @@ class AccessModel:
                 False, f"{location} is a registered location and {principal} has no data location access to it"
             )
         return Verdict(True, f"{location} is not a registered location: S3 permissions alone decide")
+
+
+def endpoint_name(action: str, context: Mapping[str, Value]) -> str | None:
+    """The short name of the VPC endpoint a call of ``action`` with ``context`` goes through."""
+    lowered = action.lower()
+    if lowered == BEARER_TOKEN:
+        service = next((v for k, v in context.items() if k.lower() == "sts:awsservicename"), None)
+        if isinstance(service, str) and service in BEARER_TOKEN_ENDPOINTS:
+            return BEARER_TOKEN_ENDPOINTS[service]
+    return ENDPOINT_OF_ACTION.get(lowered) or ENDPOINT_OF_SERVICE.get(lowered.split(":")[0])
 
 
 def _rule_admits(rule: ResourceRecord, group: str, peer: Mapping[str, str], port: int) -> bool:
