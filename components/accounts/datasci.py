@@ -25,6 +25,7 @@ from components.accounts.foundation import AccountFoundation, AccountFoundationA
 from components.accounts.outputs import DatamgmtOutputs, DatasciOutputs, ToolingOutputs
 from components.accounts.training import ModelTraining, ModelTrainingArgs
 from components.accounts.workbench import feature_store_args, studio_domain_args
+from components.athena import enforced_workgroup
 from components.feature_store import FeatureStore
 from components.iam import PlatformRole, Statements
 from components.lake_formation import LakeFormationSettings, LakeFormationSettingsArgs
@@ -224,20 +225,15 @@ class DatasciAccount(pulumi.ComponentResource):
         the bucket's objects (``snapshotRetentionDays``)."""
         s, name = self._settings, self._name
         snapshots = foundation.buckets[naming.SNAPSHOTS_BUCKET]
-        aws.athena.Workgroup(
+        enforced_workgroup(
             f"{name}-snapshots",
-            name=naming.snapshot_workgroup(s.role),
-            description="Snapshots of curated data (ops snapshot): CTAS through the resource links",
-            configuration={
-                "enforce_workgroup_configuration": True,
-                "publish_cloudwatch_metrics_enabled": True,
-                "result_configuration": {
-                    "output_location": snapshots.bucket.apply(lambda b: f"s3://{b}/{naming.SNAPSHOT_RESULTS}"),
-                    "encryption_configuration": {"encryption_option": "SSE_KMS", "kms_key_arn": foundation.key.arn},
-                },
-            },
-            tags=s.tags,
-            opts=pulumi.ResourceOptions(parent=self),
+            naming.snapshot_workgroup(s.role),
+            "Snapshots of curated data (ops snapshot): CTAS through the resource links",
+            snapshots.bucket,
+            naming.SNAPSHOT_RESULTS,
+            foundation.key.arn,
+            s.tags,
+            pulumi.ResourceOptions(parent=self),
         )
         database = aws.glue.CatalogDatabase(
             f"{name}-snapshots-db",

@@ -16,6 +16,7 @@ import pulumi_aws as aws
 from components import policy_documents as docs
 from components.accounts.execution import ExecutionRoleSpec, execution_role_args
 from components.accounts.foundation import AccountFoundation, moved_children
+from components.athena import enforced_workgroup
 from components.iam import PlatformRole, Statements
 from contracts import naming
 from contracts.config import Settings
@@ -57,21 +58,16 @@ class ModelTraining(pulumi.ComponentResource):
         p, region, account_id = s.partition, s.region, s.account_id
         bucket = foundation.buckets[naming.TRAINING_BUCKET]
         key_arn = foundation.key.arn
-        self.workgroup = aws.athena.Workgroup(
+        # Queries cannot choose another result location or drop the encryption.
+        self.workgroup = enforced_workgroup(
             f"{name}-training",
-            name=naming.training_workgroup(s.role),
-            description="Studio's queries and training datasets; results encrypted in the training bucket",
-            configuration={
-                # Queries cannot choose another result location or drop the encryption.
-                "enforce_workgroup_configuration": True,
-                "publish_cloudwatch_metrics_enabled": True,
-                "result_configuration": {
-                    "output_location": bucket.bucket.apply(lambda b: f"s3://{b}/{naming.ATHENA_RESULTS}"),
-                    "encryption_configuration": {"encryption_option": "SSE_KMS", "kms_key_arn": key_arn},
-                },
-            },
-            tags=s.tags,
-            opts=children,
+            naming.training_workgroup(s.role),
+            "Studio's queries and training datasets; results encrypted in the training bucket",
+            bucket.bucket,
+            naming.ATHENA_RESULTS,
+            key_arn,
+            s.tags,
+            children,
         )
         training_bucket = foundation.bucket_arn(naming.TRAINING_BUCKET)
         spec = ExecutionRoleSpec(

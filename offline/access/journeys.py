@@ -576,11 +576,9 @@ def platform_journeys(model: AccessModel) -> list[Journey]:
 
 def _studio_journeys(r: _Refs, ds: str) -> list[Journey]:
     """A data scientist's work in a team's Studio."""
-    dm = r.datamgmt
     studio = str(r.out[ds]["executionRoleArn"])
     domain = str(r.out[ds]["studioDomainId"])
     key = r.key(ds)
-    curated = r.lake_database(ds, "curated")
     workgroup = _workgroup(r, ds)
     results = r.object(ds, "training", "athena/query-1.csv")
     group = r.group(ds)
@@ -631,22 +629,7 @@ def _studio_journeys(r: _Refs, ds: str) -> list[Journey]:
             actor,
             [
                 Call(studio, "athena:StartQueryExecution", workgroup, origin=ds),
-                Call(studio, "glue:GetDatabase", r.arn("glue", ds, f"database/{curated}"), _service("athena")),
-                Call(
-                    studio,
-                    "glue:GetTable",
-                    r.arn("glue", dm, f"table/{r.shared('curated')}/{r.curated_table(ds)}"),
-                    _service("athena"),
-                ),
-                # The shared catalog's metadata is encrypted with the data management key.
-                Call(
-                    studio,
-                    "kms:Decrypt",
-                    r.key(dm),
-                    _service("glue", **{"kms:ViaService": f"glue.{r.region}.amazonaws.com"}),
-                ),
-                Lake(studio, "SELECT", r.account[ds], curated, r.curated_table(ds)),
-                Call(studio, "lakeformation:GetDataAccess", "*", _service("athena")),
+                *_read_curated_through_the_link(r, studio, ds),
                 Call(studio, "s3:PutObject", results, _service("athena")),
                 Call(studio, "kms:GenerateDataKey", key, r.via_s3(ds, "training")),
                 Call(studio, "athena:GetQueryResults", workgroup, origin=ds),
@@ -1101,10 +1084,8 @@ def _snapshot_journey(r: _Refs, ds: str) -> Journey:
     workgroup that enforces its configuration writes a CTAS's files under ``<its result
     location>tables/<query id>/``, otherwise under the snapshots bucket's ``tables/<table>/``
     (https://docs.aws.amazon.com/athena/latest/ug/ctas-considerations-limitations.html)."""
-    dm = r.datamgmt
     studio = str(r.out[ds]["executionRoleArn"])
     key = r.key(ds)
-    link = r.lake_database(ds, "curated")
     source = r.curated_table(ds)
     database = str(property_of(r.record(ds, DATABASE, "-snapshots-db"), "name"))
     snapshot = f"{source}_20261130t081500z"
@@ -1127,21 +1108,7 @@ def _snapshot_journey(r: _Refs, ds: str) -> Journey:
         [
             Call(studio, "athena:GetWorkGroup", query, origin=ds),
             Call(studio, "athena:StartQueryExecution", query, origin=ds),
-            Call(studio, "glue:GetDatabase", r.arn("glue", ds, f"database/{link}"), _service("athena")),
-            Call(
-                studio,
-                "glue:GetTable",
-                r.arn("glue", dm, f"table/{r.shared('curated')}/{source}"),
-                _service("athena"),
-            ),
-            Call(
-                studio,
-                "kms:Decrypt",
-                r.key(dm),
-                _service("glue", **{"kms:ViaService": f"glue.{r.region}.amazonaws.com"}),
-            ),
-            Lake(studio, "SELECT", r.account[ds], link, source),
-            Call(studio, "lakeformation:GetDataAccess", "*", _service("athena")),
+            *_read_curated_through_the_link(r, studio, ds),
             Call(studio, "glue:CreateTable", table, _service("athena")),
             Lake(studio, "CREATE_TABLE", r.account[ds], database),
             Location(studio, r.bucket_arn(ds, "snapshots")),
@@ -1157,6 +1124,31 @@ def _snapshot_journey(r: _Refs, ds: str) -> Journey:
             Call(studio, "kms:Decrypt", key, via_athena),
         ],
     )
+
+
+def _read_curated_through_the_link(r: _Refs, principal: str, ds: str) -> list[Step]:
+    """What Athena does, as ``principal``, to read the stack's curated table through its resource
+    link to the data management catalog."""
+    table = r.curated_table(ds)
+    link = r.lake_database(ds, "curated")
+    return [
+        Call(principal, "glue:GetDatabase", r.arn("glue", ds, f"database/{link}"), _service("athena")),
+        Call(
+            principal,
+            "glue:GetTable",
+            r.arn("glue", r.datamgmt, f"table/{r.shared('curated')}/{table}"),
+            _service("athena"),
+        ),
+        # The shared catalog's metadata is encrypted with the data management key.
+        Call(
+            principal,
+            "kms:Decrypt",
+            r.key(r.datamgmt),
+            _service("glue", **{"kms:ViaService": f"glue.{r.region}.amazonaws.com"}),
+        ),
+        Lake(principal, "SELECT", r.account[ds], link, table),
+        Call(principal, "lakeformation:GetDataAccess", "*", _service("athena")),
+    ]
 
 
 def _workgroup(r: _Refs, stack: str, purpose: str = "training") -> str:
