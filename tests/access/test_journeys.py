@@ -28,7 +28,6 @@ from offline.access.journeys import (
     run,
 )
 from offline.access.model import AccessError, AccessModel, Evidence, Verdict
-from offline.engine import Preview
 from offline.mocks import ResourceRecord
 from offline.synth import StackResult
 from tests.conftest import run_engine
@@ -49,22 +48,6 @@ ACTORS = (
     "VPC Flow Logs",
     "EventBridge",
 )
-
-
-@pytest.fixture(scope="module")
-def results(platform: Preview) -> list[StackResult]:
-    return [stack.result for stack in platform.stacks]
-
-
-@pytest.fixture(scope="module")
-def model(results: list[StackResult]) -> AccessModel:
-    return AccessModel(results)
-
-
-@pytest.fixture(scope="module")
-def access(platform: Preview) -> AccessCheck:
-    assert platform.access is not None, "the preview of all stacks runs the access model"
-    return platform.access
 
 
 def test_every_journey_step_is_allowed(access: AccessCheck) -> None:

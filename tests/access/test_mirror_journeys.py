@@ -49,22 +49,6 @@ STUDIO = role(DATASCI, "mlops-datasci-studio-execution")
 READONLY = role(DATAMGMT, "mlops-datamgmt-studio-readonly")
 
 
-@pytest.fixture(scope="module")
-def results(platform: Preview) -> list[StackResult]:
-    return [stack.result for stack in platform.stacks]
-
-
-@pytest.fixture(scope="module")
-def model(results: list[StackResult]) -> AccessModel:
-    return AccessModel(results)
-
-
-@pytest.fixture(scope="module")
-def access(platform: Preview) -> AccessCheck:
-    assert platform.access is not None
-    return platform.access
-
-
 def journey_named(journeys: list[Journey], name: str) -> Journey:
     (found,) = [journey for journey in journeys if journey.name == name]
     return found
