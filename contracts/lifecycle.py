@@ -13,7 +13,6 @@ from pathlib import Path
 
 from contracts import InputError
 from contracts.package_mirror import TOKEN_SECONDS, PackageMirror
-from contracts.regions import REGIONS
 
 #: The script, with ``@@NAME@@`` placeholders.
 PIP_MIRROR_SCRIPT = Path(__file__).resolve().parent / "pip-mirror.sh"
@@ -23,32 +22,15 @@ PIP_MIRROR_SCRIPT = Path(__file__).resolve().parent / "pip-mirror.sh"
 #: (the same page as https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateStudioLifecycleConfig.html)
 CONTENT_LIMIT = 16384
 PLACEHOLDER = re.compile(r"@@[A-Z_]+@@")
-#: CodeArtifact's own patterns (the GetAuthorizationToken and GetRepositoryEndpoint parameters).
-DOMAIN = re.compile(r"[a-z][a-z0-9-]{0,48}[a-z0-9]")
-OWNER = re.compile(r"[0-9]{12}")
-REPOSITORY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,99}")
 
 
 class LifecycleError(InputError):
-    """A mirror or a script that cannot become a lifecycle configuration."""
-
-
-def check_mirror(mirror: PackageMirror) -> None:
-    """Refuse a mirror any of whose values is not a CodeArtifact domain, account, region or repository."""
-    checks = (
-        ("domain", mirror.domain, DOMAIN.fullmatch(mirror.domain), "2 to 50 lowercase letters, digits and hyphens"),
-        ("owner", mirror.owner, OWNER.fullmatch(mirror.owner), "a 12-digit account id"),
-        ("region", mirror.region, mirror.region in REGIONS, "an AWS region such as eu-west-1"),
-        ("repository", mirror.repository, REPOSITORY.fullmatch(mirror.repository), "2 to 100 letters, digits, . _ -"),
-    )
-    for field, value, ok, expected in checks:
-        if not ok:
-            raise LifecycleError(f"package mirror {field}: {value!r} is not one; expected {expected}")
+    """A script that cannot become a lifecycle configuration."""
 
 
 def render_pip_mirror(mirror: PackageMirror, template: str | None = None) -> str:
     """``pip-mirror.sh`` (or ``template``) with the mirror's values in place of its placeholders."""
-    check_mirror(mirror)
+    mirror.check()
     script = PIP_MIRROR_SCRIPT.read_text() if template is None else template
     values = {
         "@@DOMAIN@@": mirror.domain,

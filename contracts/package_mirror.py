@@ -8,11 +8,13 @@ CodeArtifact's URLs: https://docs.aws.amazon.com/codeartifact/latest/ug/python-c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from contracts import naming
+from contracts import InputError, naming
+from contracts.regions import REGIONS
 
 #: The domain, in the tooling account.
 DOMAIN = f"{naming.PREFIX}-packages"
@@ -28,6 +30,16 @@ SERVICE = "codeartifact.amazonaws.com"
 TOKEN_SECONDS = 43200
 
 
+#: CodeArtifact's own patterns (the GetAuthorizationToken and GetRepositoryEndpoint parameters).
+_DOMAIN = re.compile(r"[a-z][a-z0-9-]{0,48}[a-z0-9]")
+_OWNER = re.compile(r"[0-9]{12}")
+_REPOSITORY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,99}")
+
+
+class MirrorError(InputError):
+    """A mirror whose values are not a CodeArtifact domain, account, region and repository."""
+
+
 @dataclass(frozen=True)
 class PackageMirror:
     domain: str
@@ -35,6 +47,19 @@ class PackageMirror:
     owner: str
     region: str
     repository: str
+
+    def check(self) -> None:
+        """Refuse a value that is not a CodeArtifact domain, account, region or repository: the
+        values go into a shell script and a job's environment, so nothing else may reach them."""
+        checks = (
+            ("domain", self.domain, _DOMAIN.fullmatch(self.domain), "2 to 50 lowercase letters, digits and hyphens"),
+            ("owner", self.owner, _OWNER.fullmatch(self.owner), "a 12-digit account id"),
+            ("region", self.region, self.region in REGIONS, "an AWS region such as eu-west-1"),
+            ("repository", self.repository, _REPOSITORY.fullmatch(self.repository), "2 to 100 letters, digits, . _ -"),
+        )
+        for field, value, ok, expected in checks:
+            if not ok:
+                raise MirrorError(f"package mirror {field}: {value!r} is not one; expected {expected}")
 
     @property
     def host(self) -> str:

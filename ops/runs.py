@@ -24,8 +24,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from contracts.lifecycle import LifecycleError, check_mirror
-from contracts.package_mirror import TOKEN_SECONDS, PackageMirror
+from contracts.package_mirror import TOKEN_SECONDS, MirrorError, PackageMirror
 from ops import FeatureJobError, OpsError
 from ops.aws import JobSettings
 
@@ -144,8 +143,8 @@ class PipelineRun:
         self.prefix = prefix
         if settings.package_mirror is not None:
             try:
-                check_mirror(settings.package_mirror)
-            except LifecycleError as error:
+                settings.package_mirror.check()
+            except MirrorError as error:
                 raise OpsError(
                     f"job settings of account {settings.account_id}: {error} (the settings the stack publishes)"
                 ) from None

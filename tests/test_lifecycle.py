@@ -22,7 +22,7 @@ from contracts.lifecycle import (
     pip_mirror_content,
     render_pip_mirror,
 )
-from contracts.package_mirror import TOKEN_SECONDS, platform_mirror
+from contracts.package_mirror import TOKEN_SECONDS, MirrorError, platform_mirror
 
 MIRROR = platform_mirror("111111111111", "eu-west-1")
 TOKEN = "eyJ2ZXIiOjEsImlzdSI6MTcwMDAwMDAwMH0.c2lnbmF0dXJl+/="
@@ -147,7 +147,7 @@ def test_the_rendered_script_holds_the_mirror_and_no_placeholder() -> None:
     ],
 )
 def test_a_value_that_is_not_what_it_should_be_is_refused(field: str, value: str, fragment: str) -> None:
-    with pytest.raises(LifecycleError) as raised:
+    with pytest.raises(MirrorError) as raised:
         render_pip_mirror(dataclasses.replace(MIRROR, **{field: value}))
     assert str(raised.value).startswith(fragment)
 
