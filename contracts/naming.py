@@ -66,7 +66,9 @@ PRODUCTION = "production"
 CHECKS = "checks"
 
 
-#: The read-only Studio's execution role in the data management account (a suffix of its name).
+#: The Studio domain's name part in a data science (and pre-production) account, and the read-only
+#: Studio's in the data management account (also its execution role's).
+STUDIO = "studio"
 STUDIO_READONLY = "studio-readonly"
 
 

@@ -68,7 +68,11 @@ if TYPE_CHECKING:
 
 #: The accounts with a Studio domain, and the domain's name part there (components/accounts/datasci.py
 #: for datasci and preprod, components/accounts/datamgmt.py).
-STUDIO_DOMAINS: dict[str, str] = {"datasci": "studio", "preprod": "studio", "datamgmt": "studio-readonly"}
+STUDIO_DOMAINS: dict[str, str] = {
+    "datasci": naming.STUDIO,
+    "preprod": naming.STUDIO,
+    "datamgmt": naming.STUDIO_READONLY,
+}
 STACK_TAG = f"{naming.TAG_PREFIX}stack"
 #: SageMaker tags the home file system of a domain with the domain's ARN.
 EFS_DOMAIN_TAG = "ManagedByAmazonSageMakerResource"

@@ -113,7 +113,7 @@ class DatasciAccount(pulumi.ComponentResource):
         readers = {"": execution_role, "-training": training.role}
         studio = StudioDomain(
             f"{name}-studio",
-            studio_domain_args(ds, foundation, "studio", execution_role),
+            studio_domain_args(ds, foundation, naming.STUDIO, execution_role),
             opts=pulumi.ResourceOptions(parent=self),
         )
         lake_formation = LakeFormationSettings(
