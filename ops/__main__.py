@@ -152,11 +152,11 @@ def run_training(args: argparse.Namespace) -> int:
 
 def audit(args: argparse.Namespace) -> int:
     from ops.audit import audit as run_audit
-    from ops.audit import table
+    from ops.audit import table, to_json
 
     settings = _settings(args.project, args.account, ACCOUNT_ROLES)
     findings = run_audit(_target(args, settings, None), settings)
-    print(table(findings))
+    print(to_json(findings) if args.format == "json" else table(findings))
     return 1 if any(not f.ok for f in findings) else 0
 
 
@@ -274,6 +274,12 @@ def _parser() -> OneLineParser:
 
     check = commands.add_parser("audit", help="check a live account against the guardrails")
     account_options(check, "any account")
+    check.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="a table, or JSON: one object per check (check, guardrail, control, resource, result, detail)",
+    )
     check.set_defaults(handler=audit)
 
     listing = commands.add_parser("catalog", help="list the feature catalog")

@@ -3,6 +3,7 @@ see, because someone changed the account by hand after ``pulumi up``."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,34 @@ class Finding:
     resource: str
     ok: bool
     detail: str
+
+    @property
+    def guardrail(self) -> str:
+        """The guardrail (docs/guardrails.md) the check watches, or "" for a setting of the platform's own."""
+        return GUARDRAILS[self.check][0]
+
+    @property
+    def control(self) -> str:
+        """The Security Hub control that checks the same, where one exists."""
+        return GUARDRAILS[self.check][1]
+
+
+#: Each check's guardrail (docs/guardrails.md, by number) and the AWS Security Hub control
+#: (Foundational Security Best Practices) that checks the same thing, where there is one:
+#: https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-standards-fsbp-controls.html
+GUARDRAILS: dict[str, tuple[str, str]] = {
+    "lake-formation-defaults": ("1", ""),
+    "lake-formation-admins": ("2", ""),
+    "lake-location": ("6", ""),
+    "studio-vpc-only": ("9", ""),
+    "vpc-endpoints": ("16", ""),
+    "vpc-internet-path": ("17", ""),
+    "buckets": ("21", ""),
+    "bucket-public-access-block": ("21", "S3.8"),
+    "bucket-encryption": ("22", "S3.17"),
+    "kms-key-rotation": ("25", "KMS.4"),
+    "training-workgroup": ("", ""),
+}
 
 
 Check = Callable[[boto3.Session, Settings], Iterator[Finding]]
@@ -141,6 +170,43 @@ def buckets(session: boto3.Session, settings: Settings) -> Iterator[Finding]:
         yield Finding("bucket-encryption", name, algorithm in allowed, algorithm)
 
 
+def kms_key_rotation(session: boto3.Session, settings: Settings) -> Iterator[Finding]:
+    """Every enabled symmetric customer key of the account rotates (AWS-managed keys rotate by themselves)."""
+    kms = session.client("kms")
+    for listed in kms.list_keys().get("Keys", []):
+        key = kms.describe_key(KeyId=listed["KeyId"])["KeyMetadata"]
+        if key.get("KeyManager") != "CUSTOMER" or key.get("KeyState") != "Enabled":
+            continue
+        if key.get("KeySpec", "SYMMETRIC_DEFAULT") != "SYMMETRIC_DEFAULT" or key.get("Origin") != "AWS_KMS":
+            continue
+        rotating = bool(kms.get_key_rotation_status(KeyId=key["KeyId"]).get("KeyRotationEnabled"))
+        yield Finding("kms-key-rotation", str(key["Arn"]), rotating, "rotates" if rotating else "rotation off")
+
+
+def vpc_internet_path(session: boto3.Session, settings: Settings) -> Iterator[Finding]:
+    """A Studio VPC has no internet gateway, no NAT gateway and no route to anywhere beyond the VPC."""
+    ec2 = session.client("ec2")
+    for vpc in sorted({str(d["VpcId"]) for d in _domains(session) if d.get("VpcId")}):
+        in_vpc: Any = [{"Name": "vpc-id", "Values": [vpc]}]
+        problems = [
+            f"internet gateway {gateway['InternetGatewayId']}"
+            for gateway in ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc]}]).get(
+                "InternetGateways", []
+            )
+        ]
+        problems += [
+            f"NAT gateway {nat['NatGatewayId']}"
+            for nat in ec2.describe_nat_gateways(Filters=in_vpc).get("NatGateways", [])
+            if nat.get("State") not in ("deleted", "deleting", "failed")
+        ]
+        for table in ec2.describe_route_tables(Filters=in_vpc).get("RouteTables", []):
+            for route in table.get("Routes", []):
+                destination = route.get("DestinationCidrBlock") or route.get("DestinationIpv6CidrBlock")
+                if destination in ("0.0.0.0/0", "::/0"):
+                    problems.append(f"route {destination} in {table['RouteTableId']}")
+        yield Finding("vpc-internet-path", vpc, not problems, "; ".join(problems) or "no path beyond the VPC")
+
+
 def training_workgroup(session: boto3.Session, settings: Settings) -> Iterator[Finding]:
     """Training datasets' query results stay in the training bucket, encrypted with the account key."""
     name = naming.training_workgroup(settings.role)
@@ -167,13 +233,14 @@ def training_workgroup(session: boto3.Session, settings: Settings) -> Iterator[F
 #: Which checks apply to which account.
 CHECKS: dict[str, tuple[Check, ...]] = {
     "tooling": (buckets,),
-    "datasci": (lake_formation_settings, studio_domains, vpc_endpoints, buckets, training_workgroup),
-    "preprod": (lake_formation_settings, studio_domains, vpc_endpoints, buckets, training_workgroup),
+    "datasci": (lake_formation_settings, studio_domains, vpc_endpoints, vpc_internet_path, buckets, training_workgroup),
+    "preprod": (lake_formation_settings, studio_domains, vpc_endpoints, vpc_internet_path, buckets, training_workgroup),
     "datamgmt": (
         lake_formation_settings,
         registered_locations,
         studio_domains,
         vpc_endpoints,
+        vpc_internet_path,
         buckets,
         training_workgroup,
     ),
@@ -181,16 +248,36 @@ CHECKS: dict[str, tuple[Check, ...]] = {
 
 
 def audit(session: boto3.Session, settings: Settings) -> list[Finding]:
-    return [finding for check in CHECKS[settings.role] for finding in check(session, settings)]
+    everywhere = (kms_key_rotation,)
+    return [finding for check in (*CHECKS[settings.role], *everywhere) for finding in check(session, settings)]
+
+
+def to_json(findings: list[Finding]) -> str:
+    """One object per check, for other tools: check, guardrail, control, resource, result, detail."""
+    return json.dumps(
+        [
+            {
+                "check": f.check,
+                "guardrail": f.guardrail,
+                "control": f.control,
+                "resource": f.resource,
+                "result": "ok" if f.ok else "drift",
+                "detail": f.detail,
+            }
+            for f in findings
+        ],
+        indent=2,
+    )
 
 
 def table(findings: list[Finding]) -> str:
-    rows = [("CHECK", "RESOURCE", "RESULT", "DETAIL")] + [
-        (f.check, f.resource, "ok" if f.ok else "DRIFT", f.detail) for f in findings
+    rows = [("CHECK", "RESOURCE", "RESULT", "GUARDRAIL", "CONTROL", "DETAIL")] + [
+        (f.check, f.resource, "ok" if f.ok else "DRIFT", f.guardrail or "-", f.control or "-", f.detail)
+        for f in findings
     ]
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
     lines = [
-        "  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)) + "  " + row[3]
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:5], widths, strict=True)) + "  " + row[5]
         for row in rows
     ]
     drift = sum(not f.ok for f in findings)

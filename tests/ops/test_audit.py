@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -47,7 +48,9 @@ def build_compliant(account: boto3.Session, settings: Settings) -> dict[str, Any
     """What the datamgmt stack deploys, for the parts the audit reads."""
     assert settings.network is not None
     s3 = account.client("s3")
-    key = account.client("kms").create_key()["KeyMetadata"]["Arn"]
+    kms = account.client("kms")
+    key = kms.create_key()["KeyMetadata"]["Arn"]
+    kms.enable_key_rotation(KeyId=key)
     for name in [_bucket(settings, "access-logs"), *lake_buckets(settings), _bucket(settings, "feature-jobs")]:
         s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
         s3.put_public_access_block(
@@ -121,7 +124,10 @@ def test_a_compliant_account_passes(aws: boto3.Session, settings: Settings, caps
     assert drift_lines(output) == []
     assert output.strip().endswith("0 drift: the account matches the guardrails")
     assert "lake-location" in output and "vpc-endpoints" in output and "studio-vpc-only" in output
-    assert re.search(r"^training-workgroup +mlops-datamgmt-training +ok +enforced, results SSE-KMS$", output, re.M)
+    assert re.search(
+        r"^training-workgroup +mlops-datamgmt-training +ok +- +- +enforced, results SSE-KMS$", output, re.M
+    )
+    assert re.search(r"^bucket-encryption +\S+ +ok +22 +S3\.17 +aws:kms$", output, re.M)
 
 
 def _all_to_iam(account: boto3.Session, _: Settings, __: dict[str, Any]) -> None:
@@ -192,6 +198,36 @@ def _service_linked_role(account: boto3.Session, settings: Settings, _: dict[str
     lf.register_resource(ResourceArn=arn, UseServiceLinkedRole=True)
 
 
+def _rotation_off(account: boto3.Session, _: Settings, built: dict[str, Any]) -> None:
+    account.client("kms").disable_key_rotation(KeyId=built["key"])
+
+
+def _internet_gateway(account: boto3.Session, _: Settings, built: dict[str, Any]) -> None:
+    ec2 = account.client("ec2")
+    gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=built["vpc"])
+
+
+def _nat_gateway(account: boto3.Session, _: Settings, built: dict[str, Any]) -> None:
+    ec2 = account.client("ec2")
+    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    ec2.create_nat_gateway(SubnetId=built["subnet"], AllocationId=allocation)
+
+
+def _default_route(account: boto3.Session, _: Settings, built: dict[str, Any]) -> None:
+    ec2 = account.client("ec2")
+    (table,) = ec2.describe_route_tables(
+        Filters=[{"Name": "vpc-id", "Values": [built["vpc"]]}, {"Name": "association.main", "Values": ["true"]}]
+    )["RouteTables"]
+    peer = ec2.create_vpc(CidrBlock="172.31.0.0/16")["Vpc"]["VpcId"]
+    peering = ec2.create_vpc_peering_connection(VpcId=built["vpc"], PeerVpcId=peer)["VpcPeeringConnection"]
+    ec2.create_route(
+        RouteTableId=table["RouteTableId"],
+        DestinationCidrBlock="0.0.0.0/0",
+        VpcPeeringConnectionId=peering["VpcPeeringConnectionId"],
+    )
+
+
 DRIFTS: list[tuple[str, Callable[[boto3.Session, Settings, dict[str, Any]], None], str]] = [
     ("default permissions to IAMAllowedPrincipals", _all_to_iam, "lake-formation-defaults"),
     ("an admin added by hand", _extra_admin, "lake-formation-admins"),
@@ -203,7 +239,27 @@ DRIFTS: list[tuple[str, Callable[[boto3.Session, Settings, dict[str, Any]], None
     ("a lake bucket on SSE-S3", _sse_s3_on_lake, "bucket-encryption"),
     ("an unregistered location", _unregistered, "lake-location"),
     ("a location on the service-linked role", _service_linked_role, "lake-location"),
+    ("key rotation turned off", _rotation_off, "kms-key-rotation"),
+    ("an internet gateway attached to the Studio VPC", _internet_gateway, "vpc-internet-path"),
+    ("a NAT gateway in the Studio VPC", _nat_gateway, "vpc-internet-path"),
+    ("a route to anywhere", _default_route, "vpc-internet-path"),
 ]
+
+
+def test_json_names_each_checks_guardrail_and_control(
+    aws: boto3.Session, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    build_compliant(in_account(aws, DATAMGMT), settings)
+    assert main(["audit", "--account", "datamgmt", "--role-arn", AUDITOR, "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows and all(set(row) == {"check", "guardrail", "control", "resource", "result", "detail"} for row in rows)
+    assert all(row["result"] == "ok" for row in rows)
+    by_check = {row["check"]: row for row in rows}
+    blocks = by_check["bucket-public-access-block"]
+    assert (blocks["guardrail"], blocks["control"]) == ("21", "S3.8")
+    assert by_check["training-workgroup"]["guardrail"] == "" and by_check["training-workgroup"]["control"] == ""
+    assert by_check["kms-key-rotation"]["control"] == "KMS.4"
+    assert by_check["vpc-internet-path"]["guardrail"] == "17"
 
 
 @pytest.mark.parametrize(("what", "drift", "check"), DRIFTS, ids=[d[0] for d in DRIFTS])
