@@ -48,6 +48,9 @@ GUARDRAILS: dict[str, tuple[str, str]] = {
     "studio-vpc-only": ("9", ""),
     "vpc-endpoints": ("16", ""),
     "vpc-internet-path": ("17", ""),
+    "vpc-flow-logs": ("18", "EC2.6"),
+    "default-security-group": ("19", "EC2.2"),
+    "open-ingress": ("20", ""),
     "buckets": ("21", ""),
     "bucket-public-access-block": ("21", "S3.8"),
     "bucket-encryption": ("22", "S3.17"),
@@ -207,6 +210,45 @@ def vpc_internet_path(session: boto3.Session, settings: Settings) -> Iterator[Fi
         yield Finding("vpc-internet-path", vpc, not problems, "; ".join(problems) or "no path beyond the VPC")
 
 
+def _open_to_the_internet(group: Mapping[str, Any]) -> list[str]:
+    """The internet-wide sources a security group admits."""
+    return [
+        cidr
+        for permission in group.get("IpPermissions", [])
+        for cidr in [
+            *(r.get("CidrIp") for r in permission.get("IpRanges", [])),
+            *(r.get("CidrIpv6") for r in permission.get("Ipv6Ranges", [])),
+        ]
+        if cidr in ("0.0.0.0/0", "::/0")
+    ]
+
+
+def vpc_network_guards(session: boto3.Session, settings: Settings) -> Iterator[Finding]:
+    """Each Studio VPC logs its flows, keeps its default security group closed, and no security
+    group in it admits the whole internet."""
+    ec2 = session.client("ec2")
+    for vpc in sorted({str(d["VpcId"]) for d in _domains(session) if d.get("VpcId")}):
+        flows = [
+            f
+            for f in ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc]}]).get("FlowLogs", [])
+            if f.get("FlowLogStatus", "ACTIVE") == "ACTIVE"
+        ]
+        yield Finding("vpc-flow-logs", vpc, bool(flows), "logging" if flows else "no active flow log")
+        in_vpc: Any = [{"Name": "vpc-id", "Values": [vpc]}]
+        groups = ec2.describe_security_groups(Filters=in_vpc).get("SecurityGroups", [])
+        for group in groups:
+            if group.get("GroupName") == "default":
+                rules = len(group.get("IpPermissions", [])) + len(group.get("IpPermissionsEgress", []))
+                yield Finding(
+                    "default-security-group", str(group["GroupId"]), not rules, f"{rules} rules" if rules else "closed"
+                )
+        open_groups = [(str(g["GroupId"]), _open_to_the_internet(g)) for g in groups if _open_to_the_internet(g)]
+        for group_id, sources in open_groups:
+            yield Finding("open-ingress", group_id, False, f"ingress from {', '.join(sources)}")
+        if not open_groups:
+            yield Finding("open-ingress", vpc, True, "no security group admits the internet")
+
+
 def training_workgroup(session: boto3.Session, settings: Settings) -> Iterator[Finding]:
     """Training datasets' query results stay in the training bucket, encrypted with the account key."""
     name = naming.training_workgroup(settings.role)
@@ -233,14 +275,31 @@ def training_workgroup(session: boto3.Session, settings: Settings) -> Iterator[F
 #: Which checks apply to which account.
 CHECKS: dict[str, tuple[Check, ...]] = {
     "tooling": (buckets,),
-    "datasci": (lake_formation_settings, studio_domains, vpc_endpoints, vpc_internet_path, buckets, training_workgroup),
-    "preprod": (lake_formation_settings, studio_domains, vpc_endpoints, vpc_internet_path, buckets, training_workgroup),
+    "datasci": (
+        lake_formation_settings,
+        studio_domains,
+        vpc_endpoints,
+        vpc_internet_path,
+        vpc_network_guards,
+        buckets,
+        training_workgroup,
+    ),
+    "preprod": (
+        lake_formation_settings,
+        studio_domains,
+        vpc_endpoints,
+        vpc_internet_path,
+        vpc_network_guards,
+        buckets,
+        training_workgroup,
+    ),
     "datamgmt": (
         lake_formation_settings,
         registered_locations,
         studio_domains,
         vpc_endpoints,
         vpc_internet_path,
+        vpc_network_guards,
         buckets,
         training_workgroup,
     ),

@@ -92,6 +92,23 @@ def build_compliant(account: boto3.Session, settings: Settings) -> dict[str, Any
         )["VpcEndpoint"]["VpcEndpointId"]
         for name in settings.network.interface_endpoints
     }
+    # Flow logs on, and the default security group emptied, as components/network.py leaves them.
+    flow_log = ec2.create_flow_logs(
+        ResourceIds=[vpc],
+        ResourceType="VPC",
+        TrafficType="ALL",
+        LogGroupName="/mlops/flow-logs",
+        DeliverLogsPermissionArn=f"arn:aws:iam::{DATAMGMT}:role/mlops/flow-logs",
+    )["FlowLogIds"][0]
+    (default,) = ec2.describe_security_groups(
+        Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "group-name", "Values": ["default"]}]
+    )["SecurityGroups"]
+    for kind, revoke in (
+        ("IpPermissions", ec2.revoke_security_group_ingress),
+        ("IpPermissionsEgress", ec2.revoke_security_group_egress),
+    ):
+        if default[kind]:
+            revoke(GroupId=default["GroupId"], IpPermissions=default[kind])
     table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
     endpoints["s3"] = ec2.create_vpc_endpoint(
         VpcId=vpc, ServiceName=endpoint_service_name(REGION, "s3"), VpcEndpointType="Gateway", RouteTableIds=[table]
@@ -105,7 +122,14 @@ def build_compliant(account: boto3.Session, settings: Settings) -> dict[str, Any
         SubnetIds=[subnet],
         DefaultUserSettings={"ExecutionRole": f"arn:aws:iam::{DATAMGMT}:role/mlops/readonly"},
     )
-    return {"vpc": vpc, "subnet": subnet, "endpoints": endpoints, "key": key}
+    return {
+        "vpc": vpc,
+        "subnet": subnet,
+        "endpoints": endpoints,
+        "key": key,
+        "flow_log": flow_log,
+        "default_group": default["GroupId"],
+    }
 
 
 def audit(capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
@@ -228,6 +252,26 @@ def _default_route(account: boto3.Session, _: Settings, built: dict[str, Any]) -
     )
 
 
+def _flow_logs_off(account: boto3.Session, _: Settings, built: dict[str, Any]) -> None:
+    account.client("ec2").delete_flow_logs(FlowLogIds=[built["flow_log"]])
+
+
+def _default_group_opened(account: boto3.Session, _: Settings, built: dict[str, Any]) -> None:
+    account.client("ec2").authorize_security_group_egress(
+        GroupId=built["default_group"],
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "10.30.0.0/16"}]}],
+    )
+
+
+def _world_open_group(account: boto3.Session, _: Settings, built: dict[str, Any]) -> None:
+    ec2 = account.client("ec2")
+    group = ec2.create_security_group(GroupName="debug", Description="temporary", VpcId=built["vpc"])["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=group,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
+
+
 DRIFTS: list[tuple[str, Callable[[boto3.Session, Settings, dict[str, Any]], None], str]] = [
     ("default permissions to IAMAllowedPrincipals", _all_to_iam, "lake-formation-defaults"),
     ("an admin added by hand", _extra_admin, "lake-formation-admins"),
@@ -243,6 +287,9 @@ DRIFTS: list[tuple[str, Callable[[boto3.Session, Settings, dict[str, Any]], None
     ("an internet gateway attached to the Studio VPC", _internet_gateway, "vpc-internet-path"),
     ("a NAT gateway in the Studio VPC", _nat_gateway, "vpc-internet-path"),
     ("a route to anywhere", _default_route, "vpc-internet-path"),
+    ("flow logs turned off", _flow_logs_off, "vpc-flow-logs"),
+    ("a rule on the default security group", _default_group_opened, "default-security-group"),
+    ("a security group open to the internet", _world_open_group, "open-ingress"),
 ]
 
 
