@@ -44,6 +44,8 @@ class Finding:
 GUARDRAILS: dict[str, tuple[str, str]] = {
     "lake-formation-defaults": ("1", ""),
     "lake-formation-admins": ("2", ""),
+    "lake-formation-iam-allowed": ("3", ""),
+    "glue-catalog-encryption": ("7", ""),
     "lake-location": ("6", ""),
     "studio-vpc-only": ("9", ""),
     "vpc-endpoints": ("16", ""),
@@ -55,6 +57,7 @@ GUARDRAILS: dict[str, tuple[str, str]] = {
     "bucket-public-access-block": ("21", "S3.8"),
     "bucket-encryption": ("22", "S3.17"),
     "kms-key-rotation": ("25", "KMS.4"),
+    "kms-key-policy": ("25", ""),
     "training-workgroup": ("", ""),
 }
 
@@ -76,6 +79,51 @@ def lake_formation_settings(session: boto3.Session, settings: Settings) -> Itera
         admins == expected,
         "as configured" if admins == expected else f"{admins}; expected {expected}",
     )
+
+
+def _catalog_resource(resource: Mapping[str, Any]) -> str:
+    """A Lake Formation grant's database or table, as DATABASE[.TABLE]."""
+    table = resource.get("Table") or {}
+    database = (resource.get("Database") or {}).get("Name") or table.get("DatabaseName")
+    name = table.get("Name") or ("*" if table.get("TableWildcard") is not None else None)
+    return ".".join(str(part) for part in (database, name) if part) or "a catalog resource"
+
+
+def iam_allowed_grants(session: boto3.Session, settings: Settings) -> Iterator[Finding]:
+    """No database or table is granted to IAM_ALLOWED_PRINCIPALS: Lake Formation decides, not IAM."""
+    listed: list[Any] = session.client("lakeformation").list_permissions().get("PrincipalResourcePermissions", [])
+    granted = sorted(
+        {
+            _catalog_resource(grant.get("Resource", {}))
+            for grant in listed
+            if grant.get("Principal", {}).get("DataLakePrincipalIdentifier") == IAM_ALLOWED_PRINCIPALS
+        }
+    )
+    yield Finding(
+        "lake-formation-iam-allowed",
+        "catalog",
+        not granted,
+        f"granted on {', '.join(granted)}" if granted else f"nothing granted to {IAM_ALLOWED_PRINCIPALS}",
+    )
+
+
+def catalog_encryption(session: boto3.Session, settings: Settings) -> Iterator[Finding]:
+    """The Glue Data Catalog's metadata and connection passwords are encrypted with a KMS key."""
+    found = session.client("glue").get_data_catalog_encryption_settings().get("DataCatalogEncryptionSettings", {})
+    at_rest = found.get("EncryptionAtRest", {})
+    passwords = found.get("ConnectionPasswordEncryption", {})
+    problems = [
+        problem
+        for problem, bad in (
+            (
+                "metadata not SSE-KMS",
+                at_rest.get("CatalogEncryptionMode") != "SSE-KMS" or not at_rest.get("SseAwsKmsKeyId"),
+            ),
+            ("connection passwords not encrypted", not passwords.get("ReturnConnectionPasswordEncrypted")),
+        )
+        if bad
+    ]
+    yield Finding("glue-catalog-encryption", settings.account_id, not problems, "; ".join(problems) or "SSE-KMS")
 
 
 def registered_locations(session: boto3.Session, settings: Settings) -> Iterator[Finding]:
@@ -184,6 +232,21 @@ def kms_key_rotation(session: boto3.Session, settings: Settings) -> Iterator[Fin
             continue
         rotating = bool(kms.get_key_rotation_status(KeyId=key["KeyId"]).get("KeyRotationEnabled"))
         yield Finding("kms-key-rotation", str(key["Arn"]), rotating, "rotates" if rotating else "rotation off")
+        policy = json.loads(kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"])
+        statements = policy.get("Statement", [])
+        anyone = [
+            str(statement.get("Sid", index))
+            for index, statement in enumerate(statements if isinstance(statements, list) else [statements])
+            if statement.get("Effect") == "Allow"
+            and statement.get("Principal") in ("*", {"AWS": "*"})
+            and not statement.get("Condition")
+        ]
+        yield Finding(
+            "kms-key-policy",
+            str(key["Arn"]),
+            not anyone,
+            f"anyone allowed, unconditionally, by {', '.join(anyone)}" if anyone else "no unconditional wildcard",
+        )
 
 
 def vpc_internet_path(session: boto3.Session, settings: Settings) -> Iterator[Finding]:
@@ -295,6 +358,8 @@ CHECKS: dict[str, tuple[Check, ...]] = {
     ),
     "datamgmt": (
         lake_formation_settings,
+        iam_allowed_grants,
+        catalog_encryption,
         registered_locations,
         studio_domains,
         vpc_endpoints,

@@ -31,6 +31,14 @@ TRAINING_WORKGROUP: dict[str, Any] = {
 }
 
 
+def catalog_encryption_settings(key: str) -> dict[str, Any]:
+    """The catalog's encryption as components/catalog.py sets it."""
+    return {
+        "EncryptionAtRest": {"CatalogEncryptionMode": "SSE-KMS", "SseAwsKmsKeyId": key},
+        "ConnectionPasswordEncryption": {"ReturnConnectionPasswordEncrypted": True, "AwsKmsKeyId": key},
+    }
+
+
 @pytest.fixture(scope="module")
 def settings() -> Settings:
     return _settings(ROOT, "datamgmt")
@@ -66,6 +74,9 @@ def build_compliant(account: boto3.Session, settings: Settings) -> dict[str, Any
         s3.put_bucket_encryption(
             Bucket=name, ServerSideEncryptionConfiguration={"Rules": [{"ApplyServerSideEncryptionByDefault": default}]}
         )
+    account.client("glue").put_data_catalog_encryption_settings(
+        DataCatalogEncryptionSettings=catalog_encryption_settings(key)
+    )
     lf = account.client("lakeformation")
     lf.put_data_lake_settings(
         DataLakeSettings={
@@ -252,6 +263,40 @@ def _default_route(account: boto3.Session, _: Settings, built: dict[str, Any]) -
     )
 
 
+def _granted_to_iam(account: boto3.Session, _: Settings, __: dict[str, Any]) -> None:
+    account.client("lakeformation").grant_permissions(
+        Principal={"DataLakePrincipalIdentifier": "IAM_ALLOWED_PRINCIPALS"},
+        Resource={"Database": {"Name": "mlops_curated"}},
+        Permissions=["ALL"],
+    )
+
+
+def _catalog_unencrypted(account: boto3.Session, _: Settings, __: dict[str, Any]) -> None:
+    account.client("glue").put_data_catalog_encryption_settings(
+        DataCatalogEncryptionSettings={
+            "EncryptionAtRest": {"CatalogEncryptionMode": "DISABLED"},
+            "ConnectionPasswordEncryption": {"ReturnConnectionPasswordEncrypted": False},
+        }
+    )
+
+
+def _key_open_to_anyone(account: boto3.Session, _: Settings, built: dict[str, Any]) -> None:
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Root",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{DATAMGMT}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            {"Sid": "Anyone", "Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*"},
+        ],
+    }
+    account.client("kms").put_key_policy(KeyId=built["key"], PolicyName="default", Policy=json.dumps(policy))
+
+
 def _flow_logs_off(account: boto3.Session, _: Settings, built: dict[str, Any]) -> None:
     account.client("ec2").delete_flow_logs(FlowLogIds=[built["flow_log"]])
 
@@ -290,6 +335,9 @@ DRIFTS: list[tuple[str, Callable[[boto3.Session, Settings, dict[str, Any]], None
     ("flow logs turned off", _flow_logs_off, "vpc-flow-logs"),
     ("a rule on the default security group", _default_group_opened, "default-security-group"),
     ("a security group open to the internet", _world_open_group, "open-ingress"),
+    ("a database granted to IAM_ALLOWED_PRINCIPALS", _granted_to_iam, "lake-formation-iam-allowed"),
+    ("catalog encryption turned off", _catalog_unencrypted, "glue-catalog-encryption"),
+    ("a key policy open to anyone", _key_open_to_anyone, "kms-key-policy"),
 ]
 
 
