@@ -111,15 +111,15 @@ def build_compliant(account: boto3.Session, settings: Settings) -> dict[str, Any
         LogGroupName="/mlops/flow-logs",
         DeliverLogsPermissionArn=f"arn:aws:iam::{DATAMGMT}:role/mlops/flow-logs",
     )["FlowLogIds"][0]
-    (default,) = ec2.describe_security_groups(
+    (default_group,) = ec2.describe_security_groups(
         Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "group-name", "Values": ["default"]}]
     )["SecurityGroups"]
     for kind, revoke in (
         ("IpPermissions", ec2.revoke_security_group_ingress),
         ("IpPermissionsEgress", ec2.revoke_security_group_egress),
     ):
-        if default[kind]:
-            revoke(GroupId=default["GroupId"], IpPermissions=default[kind])
+        if default_group[kind]:
+            revoke(GroupId=default_group["GroupId"], IpPermissions=default_group[kind])
     table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
     endpoints["s3"] = ec2.create_vpc_endpoint(
         VpcId=vpc, ServiceName=endpoint_service_name(REGION, "s3"), VpcEndpointType="Gateway", RouteTableIds=[table]
@@ -139,7 +139,7 @@ def build_compliant(account: boto3.Session, settings: Settings) -> dict[str, Any
         "endpoints": endpoints,
         "key": key,
         "flow_log": flow_log,
-        "default_group": default["GroupId"],
+        "default_group": default_group["GroupId"],
     }
 
 
