@@ -114,12 +114,14 @@ def build_compliant(account: boto3.Session, settings: Settings) -> dict[str, Any
     (default_group,) = ec2.describe_security_groups(
         Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "group-name", "Values": ["default"]}]
     )["SecurityGroups"]
-    for kind, revoke in (
-        ("IpPermissions", ec2.revoke_security_group_ingress),
-        ("IpPermissionsEgress", ec2.revoke_security_group_egress),
-    ):
-        if default_group[kind]:
-            revoke(GroupId=default_group["GroupId"], IpPermissions=default_group[kind])
+    if default_group["IpPermissions"]:
+        ec2.revoke_security_group_ingress(
+            GroupId=default_group["GroupId"], IpPermissions=default_group["IpPermissions"]
+        )
+    if default_group["IpPermissionsEgress"]:
+        ec2.revoke_security_group_egress(
+            GroupId=default_group["GroupId"], IpPermissions=default_group["IpPermissionsEgress"]
+        )
     table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
     endpoints["s3"] = ec2.create_vpc_endpoint(
         VpcId=vpc, ServiceName=endpoint_service_name(REGION, "s3"), VpcEndpointType="Gateway", RouteTableIds=[table]
