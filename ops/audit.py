@@ -335,39 +335,23 @@ def training_workgroup(session: boto3.Session, settings: Settings) -> Iterator[F
     yield Finding("training-workgroup", name, not problems, "; ".join(problems) or "enforced, results SSE-KMS")
 
 
-#: Which checks apply to which account.
+#: What every account with a Studio domain and a private VPC is checked for.
+STUDIO_ACCOUNT: tuple[Check, ...] = (
+    lake_formation_settings,
+    studio_domains,
+    vpc_endpoints,
+    vpc_internet_path,
+    vpc_network_guards,
+    buckets,
+    training_workgroup,
+)
+#: Which checks apply to which account (every account's keys are checked too, see ``audit``).
 CHECKS: dict[str, tuple[Check, ...]] = {
     "tooling": (buckets,),
-    "datasci": (
-        lake_formation_settings,
-        studio_domains,
-        vpc_endpoints,
-        vpc_internet_path,
-        vpc_network_guards,
-        buckets,
-        training_workgroup,
-    ),
-    "preprod": (
-        lake_formation_settings,
-        studio_domains,
-        vpc_endpoints,
-        vpc_internet_path,
-        vpc_network_guards,
-        buckets,
-        training_workgroup,
-    ),
-    "datamgmt": (
-        lake_formation_settings,
-        iam_allowed_grants,
-        catalog_encryption,
-        registered_locations,
-        studio_domains,
-        vpc_endpoints,
-        vpc_internet_path,
-        vpc_network_guards,
-        buckets,
-        training_workgroup,
-    ),
+    "datasci": STUDIO_ACCOUNT,
+    "preprod": STUDIO_ACCOUNT,
+    # The lake house: its catalog, grants and registered locations besides.
+    "datamgmt": (iam_allowed_grants, catalog_encryption, registered_locations, *STUDIO_ACCOUNT),
 }
 
 
