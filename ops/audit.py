@@ -221,8 +221,17 @@ def buckets(session: boto3.Session, settings: Settings) -> Iterator[Finding]:
         yield Finding("bucket-encryption", name, algorithm in allowed, algorithm)
 
 
-def kms_key_rotation(session: boto3.Session, settings: Settings) -> Iterator[Finding]:
-    """Every enabled symmetric customer key of the account rotates (AWS-managed keys rotate by themselves)."""
+def _anyone(principal: Any) -> bool:
+    """Whether a policy principal is everyone: ``"*"``, or ``"*"`` among its AWS principals."""
+    if principal == "*":
+        return True
+    named = principal.get("AWS", []) if isinstance(principal, Mapping) else []
+    return "*" in ([named] if isinstance(named, str) else named)
+
+
+def kms_keys(session: boto3.Session, settings: Settings) -> Iterator[Finding]:
+    """Every enabled symmetric customer key of the account rotates (AWS-managed keys rotate by
+    themselves), and its policy lets nobody in with a wildcard principal outside a condition."""
     kms = session.client("kms")
     for listed in kms.list_keys().get("Keys", []):
         key = kms.describe_key(KeyId=listed["KeyId"])["KeyMetadata"]
@@ -238,7 +247,7 @@ def kms_key_rotation(session: boto3.Session, settings: Settings) -> Iterator[Fin
             str(statement.get("Sid", index))
             for index, statement in enumerate(statements if isinstance(statements, list) else [statements])
             if statement.get("Effect") == "Allow"
-            and statement.get("Principal") in ("*", {"AWS": "*"})
+            and _anyone(statement.get("Principal"))
             and not statement.get("Condition")
         ]
         yield Finding(
@@ -356,7 +365,7 @@ CHECKS: dict[str, tuple[Check, ...]] = {
 
 
 def audit(session: boto3.Session, settings: Settings) -> list[Finding]:
-    everywhere = (kms_key_rotation,)
+    everywhere = (kms_keys,)
     return [finding for check in (*CHECKS[settings.role], *everywhere) for finding in check(session, settings)]
 
 

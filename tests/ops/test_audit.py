@@ -293,7 +293,7 @@ def _key_open_to_anyone(account: boto3.Session, _: Settings, built: dict[str, An
                 "Action": "kms:*",
                 "Resource": "*",
             },
-            {"Sid": "Anyone", "Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*"},
+            {"Sid": "Anyone", "Effect": "Allow", "Principal": {"AWS": ["*"]}, "Action": "kms:Decrypt", "Resource": "*"},
         ],
     }
     account.client("kms").put_key_policy(KeyId=built["key"], PolicyName="default", Policy=json.dumps(policy))
