@@ -163,35 +163,41 @@ def studio_domains(session: boto3.Session, settings: Settings) -> Iterator[Findi
         yield Finding("studio-vpc-only", str(domain["DomainId"]), mode == "VpcOnly", f"AppNetworkAccessType {mode}")
 
 
-def vpc_endpoints(session: boto3.Session, settings: Settings) -> Iterator[Finding]:
-    assert settings.network is not None
+def studio_vpcs(session: boto3.Session, settings: Settings) -> Iterator[Finding]:
+    """Each Studio domain's VPC, listed once: its endpoints, no path beyond it, and its network guards."""
     ec2 = session.client("ec2")
     for vpc in sorted({str(d["VpcId"]) for d in _domains(session) if d.get("VpcId")}):
-        endpoints = [
-            e
-            for e in ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["VpcEndpoints"]
-            # Deleted endpoints stay listed for a while.
-            if str(e.get("State", "available")).lower() in LIVE_ENDPOINT_STATES
-        ]
-        interface = {
-            e["ServiceName"]
-            for e in endpoints
-            if e.get("VpcEndpointType") == "Interface" and e.get("PrivateDnsEnabled")
-        }
-        gateway = {e["ServiceName"] for e in endpoints if e.get("VpcEndpointType") == "Gateway"}
-        missing = [
-            name
-            for name in settings.network.interface_endpoints
-            if endpoint_service_name(settings.region, name) not in interface
-        ]
-        if endpoint_service_name(settings.region, "s3") not in gateway:
-            missing.append("s3 (gateway)")
-        yield Finding(
-            "vpc-endpoints",
-            vpc,
-            not missing,
-            f"missing {', '.join(missing)}" if missing else "all present with private DNS",
-        )
+        yield from _vpc_endpoints(ec2, vpc, settings)
+        yield from _internet_path(ec2, vpc)
+        yield from _network_guards(ec2, vpc)
+
+
+def _vpc_endpoints(ec2: Any, vpc: str, settings: Settings) -> Iterator[Finding]:
+    """The configured interface endpoints, with private DNS, and S3's gateway."""
+    assert settings.network is not None
+    endpoints = [
+        e
+        for e in ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["VpcEndpoints"]
+        # Deleted endpoints stay listed for a while.
+        if str(e.get("State", "available")).lower() in LIVE_ENDPOINT_STATES
+    ]
+    interface = {
+        e["ServiceName"] for e in endpoints if e.get("VpcEndpointType") == "Interface" and e.get("PrivateDnsEnabled")
+    }
+    gateway = {e["ServiceName"] for e in endpoints if e.get("VpcEndpointType") == "Gateway"}
+    missing = [
+        name
+        for name in settings.network.interface_endpoints
+        if endpoint_service_name(settings.region, name) not in interface
+    ]
+    if endpoint_service_name(settings.region, "s3") not in gateway:
+        missing.append("s3 (gateway)")
+    yield Finding(
+        "vpc-endpoints",
+        vpc,
+        not missing,
+        f"missing {', '.join(missing)}" if missing else "all present with private DNS",
+    )
 
 
 def buckets(session: boto3.Session, settings: Settings) -> Iterator[Finding]:
@@ -258,28 +264,26 @@ def kms_keys(session: boto3.Session, settings: Settings) -> Iterator[Finding]:
         )
 
 
-def vpc_internet_path(session: boto3.Session, settings: Settings) -> Iterator[Finding]:
-    """A Studio VPC has no internet gateway, no NAT gateway and no route to anywhere beyond the VPC."""
-    ec2 = session.client("ec2")
-    for vpc in sorted({str(d["VpcId"]) for d in _domains(session) if d.get("VpcId")}):
-        in_vpc: Any = [{"Name": "vpc-id", "Values": [vpc]}]
-        problems = [
-            f"internet gateway {gateway['InternetGatewayId']}"
-            for gateway in ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc]}]).get(
-                "InternetGateways", []
-            )
-        ]
-        problems += [
-            f"NAT gateway {nat['NatGatewayId']}"
-            for nat in ec2.describe_nat_gateways(Filters=in_vpc).get("NatGateways", [])
-            if nat.get("State") not in ("deleted", "deleting", "failed")
-        ]
-        for table in ec2.describe_route_tables(Filters=in_vpc).get("RouteTables", []):
-            for route in table.get("Routes", []):
-                destination = route.get("DestinationCidrBlock") or route.get("DestinationIpv6CidrBlock")
-                if destination in ("0.0.0.0/0", "::/0"):
-                    problems.append(f"route {destination} in {table['RouteTableId']}")
-        yield Finding("vpc-internet-path", vpc, not problems, "; ".join(problems) or "no path beyond the VPC")
+def _internet_path(ec2: Any, vpc: str) -> Iterator[Finding]:
+    """No internet gateway, no NAT gateway and no route to anywhere beyond the VPC."""
+    in_vpc: Any = [{"Name": "vpc-id", "Values": [vpc]}]
+    problems = [
+        f"internet gateway {gateway['InternetGatewayId']}"
+        for gateway in ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc]}]).get(
+            "InternetGateways", []
+        )
+    ]
+    problems += [
+        f"NAT gateway {nat['NatGatewayId']}"
+        for nat in ec2.describe_nat_gateways(Filters=in_vpc).get("NatGateways", [])
+        if nat.get("State") not in ("deleted", "deleting", "failed")
+    ]
+    for table in ec2.describe_route_tables(Filters=in_vpc).get("RouteTables", []):
+        for route in table.get("Routes", []):
+            destination = route.get("DestinationCidrBlock") or route.get("DestinationIpv6CidrBlock")
+            if destination in ("0.0.0.0/0", "::/0"):
+                problems.append(f"route {destination} in {table['RouteTableId']}")
+    yield Finding("vpc-internet-path", vpc, not problems, "; ".join(problems) or "no path beyond the VPC")
 
 
 def _open_to_the_internet(group: Mapping[str, Any]) -> list[str]:
@@ -295,30 +299,27 @@ def _open_to_the_internet(group: Mapping[str, Any]) -> list[str]:
     ]
 
 
-def vpc_network_guards(session: boto3.Session, settings: Settings) -> Iterator[Finding]:
-    """Each Studio VPC logs its flows, keeps its default security group closed, and no security
-    group in it admits the whole internet."""
-    ec2 = session.client("ec2")
-    for vpc in sorted({str(d["VpcId"]) for d in _domains(session) if d.get("VpcId")}):
-        flows = [
-            f
-            for f in ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc]}]).get("FlowLogs", [])
-            if f.get("FlowLogStatus", "ACTIVE") == "ACTIVE"
-        ]
-        yield Finding("vpc-flow-logs", vpc, bool(flows), "logging" if flows else "no active flow log")
-        in_vpc: Any = [{"Name": "vpc-id", "Values": [vpc]}]
-        groups = ec2.describe_security_groups(Filters=in_vpc).get("SecurityGroups", [])
-        for group in groups:
-            if group.get("GroupName") == "default":
-                rules = len(group.get("IpPermissions", [])) + len(group.get("IpPermissionsEgress", []))
-                yield Finding(
-                    "default-security-group", str(group["GroupId"]), not rules, f"{rules} rules" if rules else "closed"
-                )
-        open_groups = [(str(g["GroupId"]), _open_to_the_internet(g)) for g in groups if _open_to_the_internet(g)]
-        for group_id, sources in open_groups:
-            yield Finding("open-ingress", group_id, False, f"ingress from {', '.join(sources)}")
-        if not open_groups:
-            yield Finding("open-ingress", vpc, True, "no security group admits the internet")
+def _network_guards(ec2: Any, vpc: str) -> Iterator[Finding]:
+    """Flow logs on, the default security group closed, and no security group admitting the whole internet."""
+    flows = [
+        f
+        for f in ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc]}]).get("FlowLogs", [])
+        if f.get("FlowLogStatus", "ACTIVE") == "ACTIVE"
+    ]
+    yield Finding("vpc-flow-logs", vpc, bool(flows), "logging" if flows else "no active flow log")
+    in_vpc: Any = [{"Name": "vpc-id", "Values": [vpc]}]
+    groups = ec2.describe_security_groups(Filters=in_vpc).get("SecurityGroups", [])
+    for group in groups:
+        if group.get("GroupName") == "default":
+            rules = len(group.get("IpPermissions", [])) + len(group.get("IpPermissionsEgress", []))
+            yield Finding(
+                "default-security-group", str(group["GroupId"]), not rules, f"{rules} rules" if rules else "closed"
+            )
+    open_groups = [(str(g["GroupId"]), sources) for g in groups if (sources := _open_to_the_internet(g))]
+    for group_id, sources in open_groups:
+        yield Finding("open-ingress", group_id, False, f"ingress from {', '.join(sources)}")
+    if not open_groups:
+        yield Finding("open-ingress", vpc, True, "no security group admits the internet")
 
 
 def training_workgroup(session: boto3.Session, settings: Settings) -> Iterator[Finding]:
@@ -348,9 +349,7 @@ def training_workgroup(session: boto3.Session, settings: Settings) -> Iterator[F
 STUDIO_ACCOUNT: tuple[Check, ...] = (
     lake_formation_settings,
     studio_domains,
-    vpc_endpoints,
-    vpc_internet_path,
-    vpc_network_guards,
+    studio_vpcs,
     buckets,
     training_workgroup,
 )
