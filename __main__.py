@@ -7,14 +7,13 @@ from components.accounts.datamgmt import DatamgmtAccount, DatamgmtAccountArgs
 from components.accounts.datasci import DatasciAccount, DatasciAccountArgs
 from components.accounts.outputs import DatamgmtOutputs, StackOutputs, ToolingOutputs
 from components.accounts.tooling import ToolingAccount, ToolingAccountArgs
-from contracts.feature_catalog import load_catalog, owned_by
+from contracts.feature_catalog import load_catalog
 
 # Both validate everything before the first resource is registered.
 settings = config.load()
 catalog = load_catalog(settings.feature_catalog_dir)
-teams = [team.name for team in settings.accounts.teams]
 # A team's experimentation Feature Store holds the groups it owns; the other stacks hold them all.
-groups = owned_by(catalog, teams, settings.team.name if settings.team else None)
+groups = settings.held_groups(catalog)
 outputs: StackOutputs
 
 if settings.role == "tooling":

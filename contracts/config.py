@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -18,6 +18,7 @@ from typing import Any, Literal, cast
 from contracts import InputError, cidr, naming, sagemaker_images
 from contracts.branches import glob_matches
 from contracts.endpoints import PACKAGE_MIRROR_ENDPOINTS, REQUIRED_INTERFACE_ENDPOINTS
+from contracts.feature_catalog import FeatureGroupSpec, owned_by
 from contracts.naming import ACCOUNT_ROLES, AccountRole
 from contracts.package_mirror import PackageMirror, platform_mirror
 from contracts.regions import REGIONS
@@ -144,6 +145,10 @@ class Accounts:
         (found,) = [team for team in self.teams if team.name == name]
         return found
 
+    @property
+    def team_names(self) -> list[str]:
+        return [team.name for team in self.teams]
+
     def targets(self, partition: str) -> tuple[naming.Target, ...]:
         """Every account feature jobs run in: each team's, pre-production's, data management's."""
         teams = tuple(naming.Target("datasci", t.account_id, t.stack, t.name, partition) for t in self.teams)
@@ -268,6 +273,11 @@ class Settings:
     @property
     def tags(self) -> dict[str, str]:
         return naming.common_tags(self.project, self.role, self.stack, self.git_revision, self.extra_tags)
+
+    def held_groups(self, catalog: Sequence[FeatureGroupSpec]) -> tuple[FeatureGroupSpec, ...]:
+        """The catalog groups this stack's Feature Store holds: a team's, its own; any other, all of them
+        (a CatalogError names a group whose team is not one of the teams)."""
+        return owned_by(catalog, self.accounts.team_names, self.team.name if self.team else None)
 
     @property
     def approvers(self) -> tuple[str, ...]:
@@ -405,12 +415,12 @@ def _team(reader: _Reader, role: AccountRole, accounts: Accounts) -> Team | None
         return None
     if not name:
         return accounts.teams[0]
-    if name not in [team.name for team in accounts.teams]:
+    if name not in accounts.team_names:
         reader.fail(
             "dataScienceTeam",
             name,
             "is not a team of dataScienceTeams",
-            f"one of {', '.join(team.name for team in accounts.teams)}",
+            f"one of {', '.join(accounts.team_names)}",
         )
     return accounts.team(name)
 

@@ -184,7 +184,9 @@ def check_stack_set(project: Project, configs: Mapping[str, Mapping[str, str]]) 
     teams = reference.accounts.teams
     for name, stack in settings.items():
         if stack.role == "datasci" and stack.team is not None and name != stack.team.stack:
-            _wrong_team(project, name, configs[name].get(key("dataScienceTeam"), ""), stack, [t.name for t in teams])
+            _wrong_team(
+                project, name, configs[name].get(key("dataScienceTeam"), ""), stack, reference.accounts.team_names
+            )
         if stack.role == "preprod" and name != PREPROD_STACK:
             raise StackSetError(
                 f"{project.stack_file(name).name}: {key('accountRole')}: 'preprod' is set on the stack {name!r}; "

@@ -20,7 +20,7 @@ from contracts import InputError
 from contracts import config as platform_config
 from contracts.cli import OneLineParser
 from contracts.config import Settings
-from contracts.feature_catalog import CatalogError, FeatureGroupSpec, load_catalog, owned_by
+from contracts.feature_catalog import CatalogError, FeatureGroupSpec, load_catalog
 from contracts.naming import ACCOUNT_ROLES
 from contracts.project import load_project, stack_config
 from ops import FeatureJobError, OpsError
@@ -56,9 +56,7 @@ def _settings(project: Path, account: str, roles: Sequence[str] = TARGETS) -> Se
 
 def _groups(settings: Settings) -> dict[str, FeatureGroupSpec]:
     """The catalog groups the account's Feature Store holds: a team's own, elsewhere all."""
-    teams = [team.name for team in settings.accounts.teams]
-    catalog = load_catalog(settings.feature_catalog_dir)
-    return {spec.name: spec for spec in owned_by(catalog, teams, settings.team.name if settings.team else None)}
+    return {spec.name: spec for spec in settings.held_groups(load_catalog(settings.feature_catalog_dir))}
 
 
 def _target(args: argparse.Namespace, settings: Settings, default_role: str | None) -> boto3.Session:

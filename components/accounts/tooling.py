@@ -108,7 +108,6 @@ class ToolingAccount(pulumi.ComponentResource):
         )
         (production,) = roles.of_role("datamgmt")
         preprod = roles.of_role("preprod")
-        team_names = [team.name for team in s.accounts.teams]
         ci_cd = CiCd(
             f"{name}-cicd",
             CiCdArgs(
@@ -129,7 +128,7 @@ class ToolingAccount(pulumi.ComponentResource):
                         target=FeatureJobTarget(team.stack, roles.target(team.stack).runner),
                         build_role_arn=build_roles[team.name].arn,
                         default_feature_group=next(
-                            (spec.name for spec in owned_by(args.catalog, team_names, team.name)), None
+                            (spec.name for spec in owned_by(args.catalog, s.accounts.team_names, team.name)), None
                         ),
                     )
                     for team in s.accounts.teams
