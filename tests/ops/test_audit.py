@@ -412,7 +412,7 @@ def test_a_drifted_training_workgroup_is_caught(
     aws: boto3.Session, settings: Settings, configuration: dict[str, Any] | None, detail: str
 ) -> None:
     """The workgroup check alone (the full account above costs seconds a case)."""
-    from ops.audit import training_workgroup
+    from ops.audit.storage import training_workgroup
 
     if configuration is not None:
         aws.client("athena").create_work_group(Name="mlops-datamgmt-training", Configuration=configuration)

@@ -1,0 +1,57 @@
+"""Audit a live account against the guardrails the program deploys: the drift the policy packs cannot
+see, because someone changed the account by hand after ``pulumi up``."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+
+from contracts.config import Settings
+from ops.audit import identity, lake, services, storage, studio
+from ops.audit.findings import Check, Finding
+
+#: Each module's checks by account role, in the order the table shows them.
+MODULES = (lake, studio, storage, services, identity)
+#: Which checks apply to which account role.
+CHECKS: dict[str, tuple[Check, ...]] = {
+    role: tuple(check for module in MODULES for check in module.CHECKS.get(role, ()))
+    for role in ("tooling", "datasci", "preprod", "datamgmt")
+}
+
+
+def audit(session: boto3.Session, settings: Settings) -> list[Finding]:
+    return [finding for check in CHECKS[settings.role] for finding in check(session, settings)]
+
+
+def to_json(findings: list[Finding]) -> str:
+    """One object per check, for other tools: check, guardrail, control, resource, result, detail."""
+    return json.dumps(
+        [
+            {
+                "check": f.check,
+                "guardrail": f.guardrail,
+                "control": f.control,
+                "resource": f.resource,
+                "result": "ok" if f.ok else "drift",
+                "detail": f.detail,
+            }
+            for f in findings
+        ],
+        indent=2,
+    )
+
+
+def table(findings: list[Finding]) -> str:
+    rows = [("CHECK", "RESOURCE", "RESULT", "GUARDRAIL", "CONTROL", "DETAIL")] + [
+        (f.check, f.resource, "ok" if f.ok else "DRIFT", f.guardrail or "-", f.control or "-", f.detail)
+        for f in findings
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:5], widths, strict=True)) + "  " + row[5]
+        for row in rows
+    ]
+    drift = sum(not f.ok for f in findings)
+    lines.append(f"{len(findings)} checks, {drift} drift" + ("" if drift else ": the account matches the guardrails"))
+    return "\n".join(lines)

@@ -1,0 +1,8 @@
+"""Redshift, CodeBuild, the production pipeline, feature groups and the model registry."""
+
+from __future__ import annotations
+
+from ops.audit.findings import Check
+
+#: Which checks of this module apply to which account role.
+CHECKS: dict[str, tuple[Check, ...]] = {}
