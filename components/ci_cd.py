@@ -34,6 +34,7 @@ from contracts.config import Source
 CHECKS_BUILDSPEC = "buildspecs/checks.yml"
 FEATURE_JOB_BUILDSPEC = "buildspecs/feature-job.yml"
 TRAINING_BUILDSPEC = "buildspecs/training.yml"
+AUDIT_BUILDSPEC = "buildspecs/audit.yml"
 TRAINING_TIMEOUT_MINUTES = 180
 #: What the builds in target accounts read: environment variable to the pipeline variable it comes from.
 FEATURE_JOB_VARIABLES = {"FEATURE_GROUP": "FeatureGroup", "FLOW": "Flow"}
@@ -77,6 +78,19 @@ class Production:
 
 
 @dataclass(frozen=True)
+class NightlyAudit:
+    """The audit of every account against the guardrails (``python -m ops audit``), on a schedule."""
+
+    #: The stacks it audits, tooling first (its own, with the audit role's credentials), then each
+    #: target account's through the account's read-only auditor role.
+    stacks: Sequence[str]
+    #: The role its build runs as (contracts/naming.AUDIT_ROLE_NAME).
+    role_arn: pulumi.Input[str]
+    #: An EventBridge schedule expression (contracts/audit.check_schedule).
+    schedule: str
+
+
+@dataclass(frozen=True)
 class CiCdArgs:
     source: Source
     #: The artifact bucket (name) and the customer key for artifacts, logs and the approval topic.
@@ -91,6 +105,7 @@ class CiCdArgs:
     teams: Sequence[FeatureBranches]
     #: ... and the production branch, after approval.
     production: Production
+    audit: NightlyAudit
     #: E-mail addresses notified to approve production runs: the teams' leads and the lead data engineer.
     approvers: Sequence[str]
     #: The feature group (and its flow) a run processes unless started with other values.
@@ -122,7 +137,7 @@ class CiCd(pulumi.ComponentResource):
         source_arn, source_action = self._create_source()
         topic = aws.sns.Topic(
             f"{name}-approvals",
-            name=naming.physical_name("tooling", "production-approvals"),
+            name=naming.APPROVAL_TOPIC,
             kms_master_key_id=args.kms_key_arn,
             tags=dict(args.tags),
             opts=pulumi.ResourceOptions(parent=self),
@@ -159,24 +174,20 @@ class CiCd(pulumi.ComponentResource):
             if production.preprod
             else []
         )
-        pipelines = [
-            self._create_pipeline(
-                naming.physical_name("tooling", naming.PRODUCTION),
-                [args.source.production_branch],
-                source_action,
-                [
-                    self._build_stage("Checks", checks),
-                    *preprod,
-                    self._approval_stage(topic, preprod=bool(preprod)),
-                    self._target_stage(
-                        "ProductionFeatureJob", feature_job, production.production, FEATURE_JOB_VARIABLES
-                    ),
-                    self._target_stage("Training", training, production.production, TRAINING_VARIABLES),
-                ],
-                args.default_feature_group,
-                training=True,
-            )
-        ]
+        production_pipeline = self._create_pipeline(
+            naming.physical_name("tooling", naming.PRODUCTION),
+            [args.source.production_branch],
+            source_action,
+            [
+                self._build_stage("Checks", checks),
+                *preprod,
+                self._approval_stage(topic, preprod=bool(preprod)),
+                self._target_stage("ProductionFeatureJob", feature_job, production.production, FEATURE_JOB_VARIABLES),
+                self._target_stage("Training", training, production.production, TRAINING_VARIABLES),
+            ],
+            args.default_feature_group,
+            training=True,
+        )
         # A CodeCommit source action is bound to one branch, so feature branches need the V2
         # branch filters that only a CodeConnections source offers.
         if args.source.provider == "github":
@@ -187,19 +198,17 @@ class CiCd(pulumi.ComponentResource):
                     f"Runs a feature job of the {team.team} team's feature branches in its account",
                     team.build_role_arn,
                 )
-                pipelines.insert(
-                    len(pipelines) - 1,
-                    self._create_pipeline(
-                        team.pipeline_name,
-                        team.branches,
-                        source_action,
-                        [
-                            self._build_stage("Checks", checks),
-                            self._target_stage("FeatureJob", team_job, team.target, FEATURE_JOB_VARIABLES),
-                        ],
-                        team.default_feature_group,
-                    ),
+                self._create_pipeline(
+                    team.pipeline_name,
+                    team.branches,
+                    source_action,
+                    [
+                        self._build_stage("Checks", checks),
+                        self._target_stage("FeatureJob", team_job, team.target, FEATURE_JOB_VARIABLES),
+                    ],
+                    team.default_feature_group,
                 )
+        self._create_audit(source_action)
         aws.iam.RolePolicy(
             f"{name}-ci-pipelines",
             role=args.ci_role_name,
@@ -209,7 +218,7 @@ class CiCd(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         if args.source.provider == "codecommit":
-            self._trigger_codecommit(source_arn, pipelines)
+            self._trigger_codecommit(source_arn, production_pipeline)
         self.source_arn = source_arn
         self.pipeline_names = sorted(pipeline_name for pipeline_name, _ in self._created)
         self.approval_topic_arn = topic.arn
@@ -376,13 +385,16 @@ class CiCd(pulumi.ComponentResource):
     def _create_pipeline(
         self,
         pipeline_name: str,
-        branches: Sequence[str],
+        branches: Sequence[str] | None,
         source_action: pulumi.Output[dict[str, Any]],
         stages: Sequence[pulumi.Input[dict[str, Any]]],
         default_group: str | None,
         training: bool = False,
     ) -> aws.codepipeline.Pipeline:
+        """A pipeline started by pushes to ``branches``, or with None, only when started (by a
+        schedule, or by hand) on the production branch."""
         args = self._args
+        scheduled = branches is None
         source_stage = source_action.apply(
             lambda action: {
                 "name": SOURCE_ACTION,
@@ -394,6 +406,13 @@ class CiCd(pulumi.ComponentResource):
                         "version": "1",
                         "output_artifacts": ["source"],
                         **action,
+                        # Without triggers, a connection source starts the pipeline on every push unless
+                        # DetectChanges is false: https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-CodestarConnectionSource.html
+                        **(
+                            {"configuration": {**action["configuration"], "DetectChanges": "false"}}
+                            if scheduled and args.source.provider == "github"
+                            else {}
+                        ),
                     }
                 ],
             }
@@ -408,16 +427,17 @@ class CiCd(pulumi.ComponentResource):
                     },
                 }
             ]
-            if args.source.provider == "github"
+            if args.source.provider == "github" and branches is not None
             else None
         )
-        is_production = list(branches) == [args.source.production_branch]
+        # Feature branches run side by side; production runs one at a time, in merge order (a
+        # scheduled pipeline too: a run started while one is going waits for it).
+        one_at_a_time = scheduled or list(branches or ()) == [args.source.production_branch]
         pipeline = aws.codepipeline.Pipeline(
             f"{self._name}-{pipeline_name}",
             name=pipeline_name,
             pipeline_type="V2",
-            # Feature branches run side by side; production runs one at a time, in merge order.
-            execution_mode="QUEUED" if is_production else "PARALLEL",
+            execution_mode="QUEUED" if one_at_a_time else "PARALLEL",
             role_arn=args.ci_role_arn,
             artifact_stores=[
                 {
@@ -426,7 +446,7 @@ class CiCd(pulumi.ComponentResource):
                     "encryption_key": {"id": args.kms_key_arn, "type": "KMS"},
                 }
             ],
-            variables=self._variables(default_group, training),
+            variables=[] if scheduled else self._variables(default_group, training),
             stages=pulumi.Output.all(source_stage, *stages),
             triggers=triggers,
             tags=dict(args.tags),
@@ -434,6 +454,100 @@ class CiCd(pulumi.ComponentResource):
         )
         self._created.append((pipeline_name, pipeline))
         return pipeline
+
+    def _create_audit(self, source_action: pulumi.Output[dict[str, Any]]) -> None:
+        """The nightly audit: a pipeline of the production branch's source and one build, which
+        audits every account and publishes what drifted to the approval topic, started on schedule."""
+        args = self._args
+        audit = args.audit
+        project = self._create_project(
+            "audit",
+            AUDIT_BUILDSPEC,
+            "Audits every account against the platform's guardrails, read-only, and reports drift to the leads",
+            audit.role_arn,
+        )
+        pipeline = self._create_pipeline(
+            naming.AUDIT_PIPELINE,
+            None,
+            source_action,
+            [
+                self._build_stage(
+                    "Audit",
+                    project,
+                    [
+                        {"name": "AUDIT_STACKS", "value": " ".join(audit.stacks), "type": "PLAINTEXT"},
+                        {
+                            "name": "NOTIFY_TOPIC_ARN",
+                            "value": naming.approval_topic_arn(args.partition, args.region, args.account_id),
+                            "type": "PLAINTEXT",
+                        },
+                    ],
+                )
+            ],
+            None,
+        )
+        rule = aws.cloudwatch.EventRule(
+            f"{self._name}-nightly-audit",
+            name=naming.physical_name("tooling", "nightly-audit"),
+            description="Starts the audit of every account against the guardrails",
+            schedule_expression=audit.schedule,
+            tags=dict(args.tags),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self._start_pipeline_on(
+            rule,
+            f"{self._name}-nightly-audit",
+            pipeline,
+            (f"{self._name}-audit-schedule", naming.physical_name("tooling", "audit-schedule")),
+            "StartAudit",
+        )
+
+    def _start_pipeline_on(
+        self,
+        rule: aws.cloudwatch.EventRule,
+        target: str,
+        pipeline: aws.codepipeline.Pipeline,
+        role: tuple[str, str],
+        sid: str,
+    ) -> None:
+        """EventBridge starts ``pipeline`` on ``rule`` (the target's resource name ``target``), as a
+        role (resource name, role name) that may start that pipeline alone."""
+        args = self._args
+        resource_name, role_name = role
+        starter = aws.iam.Role(
+            resource_name,
+            name=role_name,
+            path=naming.ROLE_PATH,
+            assume_role_policy=json.dumps(docs.service_trust(["events.amazonaws.com"], args.account_id)),
+            tags=dict(args.tags),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.iam.RolePolicy(
+            resource_name,
+            role=starter.id,
+            policy=pipeline.arn.apply(
+                lambda arn: json.dumps(
+                    docs.document(
+                        [
+                            {
+                                "Sid": sid,
+                                "Effect": "Allow",
+                                "Action": "codepipeline:StartPipelineExecution",
+                                "Resource": arn,
+                            }
+                        ]
+                    )
+                )
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.cloudwatch.EventTarget(
+            target,
+            rule=rule.name,
+            arn=pipeline.arn,
+            role_arn=starter.arn,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
     def _variables(self, group: str | None, training: bool) -> list[aws.codepipeline.PipelineVariableArgsDict]:
         """Which feature group and flow a run processes (and, with ``training``, which training
@@ -461,40 +575,10 @@ class CiCd(pulumi.ComponentResource):
                 variables[2]["default_value"] = f"pipelines/{group}.py"
         return variables
 
-    def _trigger_codecommit(
-        self, repository_arn: pulumi.Output[str], pipelines: list[aws.codepipeline.Pipeline]
-    ) -> None:
+    def _trigger_codecommit(self, repository_arn: pulumi.Output[str], production: aws.codepipeline.Pipeline) -> None:
         """CodeCommit has no V2 push triggers: EventBridge starts the production pipeline on a push
         to the production branch."""
         args = self._args
-        (production,) = pipelines
-        role = aws.iam.Role(
-            f"{self._name}-events",
-            name=naming.physical_name("tooling", "pipeline-events"),
-            path=naming.ROLE_PATH,
-            assume_role_policy=json.dumps(docs.service_trust(["events.amazonaws.com"], args.account_id)),
-            tags=dict(args.tags),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        aws.iam.RolePolicy(
-            f"{self._name}-events",
-            role=role.id,
-            policy=production.arn.apply(
-                lambda arn: json.dumps(
-                    docs.document(
-                        [
-                            {
-                                "Sid": "StartProduction",
-                                "Effect": "Allow",
-                                "Action": "codepipeline:StartPipelineExecution",
-                                "Resource": arn,
-                            }
-                        ]
-                    )
-                )
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
         rule = aws.cloudwatch.EventRule(
             f"{self._name}-production-push",
             description="A push to the production branch starts the production pipeline",
@@ -515,12 +599,12 @@ class CiCd(pulumi.ComponentResource):
             tags=dict(args.tags),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        aws.cloudwatch.EventTarget(
+        self._start_pipeline_on(
+            rule,
             f"{self._name}-production-push",
-            rule=rule.name,
-            arn=production.arn,
-            role_arn=role.arn,
-            opts=pulumi.ResourceOptions(parent=self),
+            production,
+            (f"{self._name}-events", naming.physical_name("tooling", "pipeline-events")),
+            "StartProduction",
         )
 
     def _ci_statements(self, source_arn: str, topic_arn: str) -> list[dict[str, Any]]:

@@ -15,6 +15,10 @@ class LakeFormationSettingsArgs:
     #: so every admin must be listed here, the role that deploys this stack included; an admin added
     #: in the console is removed by the next deploy.
     admins: Sequence[str]
+    #: Roles that see every grant and setting but change nothing (the nightly audit's auditor):
+    #: Lake Formation's ListPermissions shows a principal that is neither only the grants it may see.
+    #: https://docs.aws.amazon.com/lake-formation/latest/dg/permissions-reference.html
+    read_only_admins: Sequence[pulumi.Input[str]] = ()
     #: Cross-account grant version; 4 shares through RAM by LF-tag and named resources. Only for an
     #: account that shares (a consumer account leaves it to the default).
     cross_account_version: int | None = None
@@ -39,6 +43,7 @@ class LakeFormationSettings(pulumi.ComponentResource):
         self.settings = aws.lakeformation.DataLakeSettings(
             f"{name}-settings",
             admins=list(args.admins),
+            read_only_admins=list(args.read_only_admins),
             create_database_default_permissions=[],
             create_table_default_permissions=[],
             parameters=(

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from contracts import package_mirror
+from contracts.audit import AUDIT_ACTIONS
 from contracts.naming import PENDING_APPROVAL
 from contracts.package_mirror import PackageMirror
 
@@ -262,6 +263,7 @@ WILDCARD_RESOURCE_SIDS = {
     "FeatureGroupList": "sagemaker:ListFeatureGroups takes no resource",
     "StudioListAppsAndSpaces": "sagemaker:ListApps and sagemaker:ListSpaces take no resource",
     "PackageMirrorBearerToken": "sts:GetServiceBearerToken takes no resource (its condition names the service)",
+    "ReadGuardrailSettings": "the audit reads the settings of every resource of the account, read-only (audit_read)",
 }
 
 
@@ -780,3 +782,20 @@ def flow_logs_delivery(log_group_arn: str) -> Statement:
         "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
         "Resource": [log_group_arn, f"{log_group_arn}:log-stream:*"],
     }
+
+
+def audit_read() -> list[Statement]:
+    """The auditor role's permissions: the settings and metadata ``python -m ops audit`` reads, by
+    name (contracts/audit.AUDIT_ACTIONS), and nothing that reads data or changes anything.
+
+    Every resource: the audit's point is to see all of the account's buckets, keys, roles and
+    networks, including the ones the platform did not create (as AWS's SecurityAudit policy does).
+    """
+    return [
+        {
+            "Sid": "ReadGuardrailSettings",  # in WILDCARD_RESOURCE_SIDS
+            "Effect": "Allow",
+            "Action": sorted(action for actions in AUDIT_ACTIONS.values() for action in actions),
+            "Resource": "*",
+        }
+    ]

@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any, Literal, cast
 
 from contracts import InputError, cidr, naming, sagemaker_images
+from contracts.audit import check_schedule
 from contracts.branches import glob_matches
 from contracts.endpoints import PACKAGE_MIRROR_ENDPOINTS, REQUIRED_INTERFACE_ENDPOINTS
 from contracts.feature_catalog import FeatureGroupSpec, owned_by
@@ -60,6 +61,7 @@ KEYS = (
     "packageMirror",
     "packageUpstreams",
     "snapshotRetentionDays",
+    "auditSchedule",
     "protectResources",
     "extraTags",
 )
@@ -248,6 +250,8 @@ class Settings:
     package_upstreams: tuple[str, ...]
     #: Days a snapshot of curated data lives in the data science account.
     snapshot_retention_days: int
+    #: When the tooling account audits every account (an EventBridge schedule expression, UTC).
+    audit_schedule: str
     protect: bool
     extra_tags: Mapping[str, str]
     git_revision: str | None
@@ -349,6 +353,7 @@ def parse(
         package_mirror=package_mirror,
         package_upstreams=_package_upstreams(reader),
         snapshot_retention_days=reader.integer("snapshotRetentionDays", minimum=1, maximum=3650),
+        audit_schedule=reader.wrap("auditSchedule", None, lambda: check_schedule(reader.string("auditSchedule"))),
         protect=reader.boolean("protectResources"),
         extra_tags=MappingProxyType(reader.tags("extraTags")),
         git_revision=_git_revision(environ),

@@ -21,6 +21,8 @@ TargetRole = Literal["datasci", "preprod", "datamgmt"]
 DATASCI_STACK = "datasci"
 #: The pre-production stack: the production pipeline's builds and ``ops --account`` name it.
 PREPROD_STACK = "preprod"
+#: The tooling stack, as ``ops --account`` and the nightly audit name it.
+TOOLING_STACK = "tooling"
 
 PREFIX = "mlops"
 #: IAM path of every role the platform creates; policies can scope to it.
@@ -90,6 +92,27 @@ def training_role_name(role: TargetRole) -> str:
 def build_role_name(pipeline: str) -> str:
     """The tooling role a pipeline's target builds run as: a team's name, or ``production``."""
     return physical_name("tooling", "build", pipeline)
+
+
+#: The tooling account's topic the leads subscribe to: production approvals, model versions pending
+#: approval, and what the nightly audit found drifted.
+APPROVAL_TOPIC = physical_name("tooling", "production-approvals")
+
+
+def approval_topic_arn(partition_name: str, region: str, tooling_account_id: str) -> str:
+    return f"arn:{partition_name}:sns:{region}:{tooling_account_id}:{APPROVAL_TOPIC}"
+
+
+#: The tooling role the nightly audit's build runs as: it assumes each account's auditor role, and
+#: publishes what drifted to the approval topic.
+AUDIT_ROLE_NAME = physical_name("tooling", "audit")
+#: The tooling pipeline (and its CodeBuild project) that audits every account on a schedule.
+AUDIT_PIPELINE = physical_name("tooling", "audit")
+
+
+def auditor_role_name(account_role: str) -> str:
+    """Each account's read-only role the nightly audit assumes: it reads settings, never data."""
+    return physical_name(account_role, "auditor")
 
 
 def datasci_stack(team: str, first: bool) -> str:
@@ -179,6 +202,10 @@ class Target:
     def training(self) -> str:
         return self._arn(training_role_name(self.role))
 
+    @property
+    def auditor(self) -> str:
+        return self._arn(auditor_role_name(self.role))
+
 
 @dataclass(frozen=True)
 class CrossAccountRoles:
@@ -195,6 +222,16 @@ class CrossAccountRoles:
 
     def build_role(self, pipeline: str) -> str:
         return role_arn(self.partition, self.tooling, build_role_name(pipeline))
+
+    @property
+    def audit(self) -> str:
+        """The tooling role the nightly audit runs as, the only one each auditor role trusts."""
+        return role_arn(self.partition, self.tooling, AUDIT_ROLE_NAME)
+
+    @property
+    def auditors(self) -> tuple[str, ...]:
+        """Each target account's auditor role (the audit role reads the tooling account itself)."""
+        return tuple(target.auditor for target in self.targets)
 
     def target(self, stack: str) -> Target:
         (found,) = [target for target in self.targets if target.stack == stack]

@@ -10,13 +10,14 @@ Exit codes: 0 done; 1 a job failed or the audit found drift; 2 bad arguments, co
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import boto3
 
-from contracts import InputError
+from contracts import InputError, naming
 from contracts import config as platform_config
 from contracts.cli import OneLineParser
 from contracts.config import Settings
@@ -150,12 +151,35 @@ def run_training(args: argparse.Namespace) -> int:
 
 def audit(args: argparse.Namespace) -> int:
     from ops.audit import audit as run_audit
-    from ops.audit import table, to_json
+    from ops.audit import notify, table, to_json
 
     settings = _settings(args.project, args.account, ACCOUNT_ROLES)
-    findings = run_audit(_target(args, settings, None), settings)
+    topic = _topic(args.notify) if args.notify else None
+    try:
+        if args.auditor and settings.role == "tooling":
+            # The tooling account is read by the audit role itself, the build's own credentials.
+            session = aws_ops.session(args.region or settings.region)
+        else:
+            session = _target(args, settings, settings.target.auditor if args.auditor else None)
+        findings = run_audit(session, settings)
+    except OpsError as error:
+        if topic:
+            notify(aws_ops.session(args.region or settings.region), topic, settings, [], str(error))
+        raise
     print(to_json(findings) if args.format == "json" else table(findings))
-    return 1 if any(not f.ok for f in findings) else 0
+    drift = [f for f in findings if not f.ok]
+    if drift and topic:
+        notify(aws_ops.session(args.region or settings.region), topic, settings, drift)
+    return 1 if drift else 0
+
+
+def _topic(value: str) -> str:
+    if not re.fullmatch(r"arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}", value):
+        raise OpsError(
+            f"--notify: {value!r} is not an SNS topic ARN; expected arn:aws:sns:REGION:ACCOUNT:TOPIC, "
+            f"such as the approval topic {naming.APPROVAL_TOPIC}"
+        )
+    return value
 
 
 def catalog(args: argparse.Namespace) -> int:
@@ -228,7 +252,7 @@ def _parser() -> OneLineParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
 
-    def account_options(command: argparse.ArgumentParser, accounts: str) -> None:
+    def account_options(command: argparse.ArgumentParser, accounts: str) -> argparse._MutuallyExclusiveGroup:
         command.add_argument(
             "--account", required=True, help=f"the stack of {accounts}, such as datasci, datasci-<team> or datamgmt"
         )
@@ -236,6 +260,7 @@ def _parser() -> OneLineParser:
         roles = command.add_mutually_exclusive_group()
         roles.add_argument("--role-arn", help="the role to assume in the account")
         roles.add_argument("--no-assume-role", action="store_true", help="use the ambient credentials")
+        return roles
 
     def run_options(command: argparse.ArgumentParser, timeout_minutes: float) -> None:
         """What every pipeline run takes: its settings, the code's revision, and how to wait."""
@@ -271,7 +296,12 @@ def _parser() -> OneLineParser:
     train.set_defaults(handler=run_training)
 
     check = commands.add_parser("audit", help="check a live account against the guardrails")
-    account_options(check, "any account")
+    account_options(check, "any account").add_argument(
+        "--auditor",
+        action="store_true",
+        help="as the account's read-only auditor role, assumed from the tooling audit role (tooling: its own)",
+    )
+    check.add_argument("--notify", metavar="TOPIC_ARN", help="publish what drifted (or why no audit ran) to this topic")
     check.add_argument(
         "--format",
         choices=("table", "json"),

@@ -46,7 +46,9 @@ def test_each_account_is_a_cluster_of_its_building_blocks(source: str) -> None:
 def test_cross_account_edges(source: str) -> None:
     labels = edges(source)
     assert labels.count("stack reference") == 3  # tooling to both, datamgmt to datasci
-    assert labels.count("assumes") == 2  # the team's build role into its runner, production's into the deployer
+    # The team's build role into its runner, production's into the deployer, and the audit role
+    # into each account's auditor.
+    assert labels.count("assumes") == 2 + 2
     assert any(label.startswith("LF-tag share (RAM): tables where") and "public/internal" in label for label in labels)
     assert {"resource link to mlops_curated", "resource link to mlops_features"} <= set(labels)
     assert "mlops-tooling-feature-branches\npush to feature/analytics/**, feature/*: Checks -> FeatureJob" in labels
@@ -79,8 +81,9 @@ def test_every_account_of_three_teams_and_preprod_is_drawn_in_its_roles_colour(t
 
 def test_each_teams_pipeline_reaches_its_own_account(teams_platform: Preview, teams_drawing: Drawing) -> None:
     labels = edges(str(build(teams_platform).source))
-    # Each runner trusts its pipeline's build role: three teams', preprod's and the deployer.
-    assert labels.count("assumes") == 5
+    # Each runner trusts its pipeline's build role: three teams', preprod's and the deployer; each
+    # of those five accounts' auditor trusts the audit role.
+    assert labels.count("assumes") == 5 + 5
     for team in THREE_TEAMS[1:]:
         assert (
             f"mlops-tooling-feature-branches-{team.name}\npush to feature/{team.name}/**: Checks -> FeatureJob"

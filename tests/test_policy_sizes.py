@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from contracts import naming
 from offline import sizes
 from offline.engine import preview
 from offline.synth import StackResult
@@ -23,7 +24,7 @@ PLATFORM, TEAM = ("tooling", "datamgmt"), "datasci"
 NAME_TEAMS = ("KMS key policy", "S3 bucket policy", "SageMaker model package group policy", "ECR repository policy")
 #: Kinds that must not grow: each team's build role is a role of its own, and the CI role names its
 #: builds and pipelines by prefix (listed, its policies reached IAM's 10,240 characters at 50 teams).
-CONSTANT = ("IAM role inline policies", "IAM role trust policy", "SNS topic policy")
+CONSTANT = ("IAM role trust policy", "SNS topic policy")
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +66,18 @@ def test_documents_naming_the_teams_grow_with_them(platform_growth: dict[str, si
 def test_documents_that_scale_by_design_do_not_grow(platform_growth: dict[str, sizes.Growth], kind: str) -> None:
     row = platform_growth[kind]
     assert row.per_team == 0 and row.largest[50].size == row.largest[1].size, (kind, row.limiting.where)
+
+
+def test_of_the_inline_policies_only_the_audit_roles_grows_and_it_is_never_the_first_limit(
+    platform_growth: dict[str, sizes.Growth],
+) -> None:
+    """The audit role names each account's auditor role (one ARN a team, least privilege over a
+    wildcard); every other inline policy stays flat. The documents naming the teams reach their
+    limits first, so the audit role never decides how many teams fit."""
+    row = platform_growth["IAM role inline policies"]
+    assert row.limiting.where == f"tooling: {naming.AUDIT_ROLE_NAME}"
+    assert 0 < row.per_team <= len('"arn:aws:iam::700000000001:role/mlops/mlops-datasci-auditor",')
+    assert row.exceeds_at > min(platform_growth[kind].exceeds_at for kind in NAME_TEAMS)
 
 
 def test_a_team_stack_does_not_grow_with_the_teams(synthesized: dict[int, list[StackResult]]) -> None:

@@ -188,6 +188,9 @@ def test_only_each_pipelines_build_role_may_assume_its_runner_roles(stack: Stack
     roles = shipped_roles()
     assert assumed.pop(naming.CI_ROLE_NAME) == []
     assert assumed.pop("mlops-tooling-build-checks") == []
+    # EventBridge's role that starts the audit assumes nothing; the audit role each auditor.
+    assert assumed.pop("mlops-tooling-audit-schedule") == []
+    assert assumed.pop(naming.AUDIT_ROLE_NAME) == [sorted(roles.auditors)]
     assert assumed == {
         "mlops-tooling-build-analytics": [[roles.target("datasci").runner]],
         "mlops-tooling-build-production": [[roles.target("datamgmt").runner]],

@@ -116,6 +116,7 @@ def test_no_codebuild_project_is_privileged_and_each_encrypts_and_logs(tooling: 
         "mlops-tooling-feature-job-analytics": ROLES.build_role("analytics"),
         "mlops-tooling-feature-job": ROLES.build_role("production"),
         "mlops-tooling-training": ROLES.build_role("production"),
+        "mlops-tooling-audit": ROLES.audit,
     }
     for project in projects:
         assert project.inputs["environment"]["privilegedMode"] is False
@@ -129,6 +130,7 @@ def test_no_codebuild_project_is_privileged_and_each_encrypts_and_logs(tooling: 
         "mlops-tooling-feature-job-analytics": 60,
         "mlops-tooling-feature-job": 60,
         "mlops-tooling-training": 180,
+        "mlops-tooling-audit": 60,
     }
 
 
@@ -205,7 +207,11 @@ def test_exports_for_the_other_stacks_and_people(tooling: StackPreview) -> None:
     outputs = tooling.result.outputs
     assert outputs["ecrRepositoryUrl"] == "111111111111.dkr.ecr.eu-west-1.amazonaws.com/mlops/processing"
     assert outputs["modelPackageGroupName"] == "mlops-feature-models"
-    assert outputs["pipelineNames"] == ["mlops-tooling-feature-branches", "mlops-tooling-production"]
+    assert outputs["pipelineNames"] == [
+        "mlops-tooling-audit",
+        "mlops-tooling-feature-branches",
+        "mlops-tooling-production",
+    ]
     assert outputs["ciRoleArn"] == ROLES.ci
 
 
@@ -219,10 +225,10 @@ def test_codecommit_source_creates_the_repository_and_a_push_rule_for_production
     (result,) = preview(project_copy, ["tooling"], policies=False).stacks
     repository = one(result, "aws:codecommit/repository:Repository")
     assert repository.inputs["kmsKeyId"] == result.result.outputs["artifactKeyArn"] and repository.protect
-    assert result.result.outputs["pipelineNames"] == ["mlops-tooling-production"]
-    (production,) = of_type(result, "aws:codepipeline/pipeline:Pipeline")
-    assert production.inputs["stages"][0]["actions"][0]["provider"] == "CodeCommit"
-    assert "triggers" not in production.inputs
+    assert result.result.outputs["pipelineNames"] == ["mlops-tooling-audit", "mlops-tooling-production"]
+    for pipeline_record in of_type(result, "aws:codepipeline/pipeline:Pipeline"):
+        assert pipeline_record.inputs["stages"][0]["actions"][0]["provider"] == "CodeCommit"
+        assert "triggers" not in pipeline_record.inputs
     rule = json.loads(one(result, "aws:cloudwatch/eventRule:EventRule", "production-push").inputs["eventPattern"])
     assert rule["detail"]["referenceName"] == ["main"]
     target = one(result, "aws:cloudwatch/eventTarget:EventTarget", "production-push").inputs

@@ -116,7 +116,11 @@ class DatamgmtAccount(pulumi.ComponentResource):
         engineering = self._create_engineering_role(foundation)
         lake_formation = LakeFormationSettings(
             f"{name}-lake-formation",
-            LakeFormationSettingsArgs(admins=s.lake_formation_admins, cross_account_version=CROSS_ACCOUNT_VERSION),
+            LakeFormationSettingsArgs(
+                admins=s.lake_formation_admins,
+                cross_account_version=CROSS_ACCOUNT_VERSION,
+                read_only_admins=foundation.read_only_admins,
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         catalog = GlueCatalog(

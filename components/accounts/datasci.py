@@ -118,7 +118,7 @@ class DatasciAccount(pulumi.ComponentResource):
         )
         lake_formation = LakeFormationSettings(
             f"{name}-lake-formation",
-            LakeFormationSettingsArgs(admins=ds.lake_formation_admins),
+            LakeFormationSettingsArgs(admins=ds.lake_formation_admins, read_only_admins=foundation.read_only_admins),
             opts=pulumi.ResourceOptions(parent=self),
         )
         governed = pulumi.ResourceOptions(parent=self, depends_on=[lake_formation.settings])

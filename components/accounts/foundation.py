@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import pulumi
 
 from components import policy_documents as docs
+from components.iam import PlatformRole, PlatformRoleArgs
 from components.kms import CustomerKey, CustomerKeyArgs
 from components.network import PrivateNetwork, PrivateNetworkArgs
 from components.storage import EncryptedBucket, EncryptedBucketArgs
@@ -68,6 +69,8 @@ class AccountFoundation(pulumi.ComponentResource):
     access_logs: EncryptedBucket
     #: None for an account without a private network (tooling).
     network: PrivateNetwork | None
+    #: The read-only role the nightly audit assumes; None in tooling, whose audit role reads it.
+    auditor: PlatformRole | None
     buckets: dict[str, EncryptedBucket]
 
     def __init__(self, name: str, args: AccountFoundationArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -106,6 +109,19 @@ class AccountFoundation(pulumi.ComponentResource):
             ),
             opts=children,
         )
+        self.auditor = None
+        if s.role != "tooling":
+            self.auditor = PlatformRole(
+                f"{name}-auditor",
+                PlatformRoleArgs(
+                    role_name=naming.auditor_role_name(s.role),
+                    description="Read-only: the nightly audit reads this account's guardrail settings, never its data",
+                    trust_policy=docs.role_trust(s.cross_account_roles.audit),
+                    statements=[docs.audit_read()],
+                    tags=s.tags,
+                ),
+                opts=children,
+            )
         self.network = self._create_network(name, args, children)
         self.buckets = {
             purpose: self._create_bucket(name, purpose, spec, children) for purpose, spec in args.buckets.items()
@@ -113,6 +129,11 @@ class AccountFoundation(pulumi.ComponentResource):
         self.register_outputs(
             {"keyArn": self.key.arn, "buckets": {purpose: b.bucket for purpose, b in self.buckets.items()}}
         )
+
+    @property
+    def read_only_admins(self) -> list[pulumi.Output[str]]:
+        """Who sees every Lake Formation grant of the account without changing any: its auditor."""
+        return [self.auditor.arn] if self.auditor is not None else []
 
     def bucket_arn(self, purpose: str) -> str:
         """A data bucket's ARN, known before the bucket exists (its name is deterministic)."""

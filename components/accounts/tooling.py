@@ -13,7 +13,7 @@ import pulumi_aws as aws
 from components import policy_documents as docs
 from components.accounts.foundation import AccountFoundation, AccountFoundationArgs, BucketSpec
 from components.accounts.outputs import ToolingOutputs
-from components.ci_cd import CiCd, CiCdArgs, FeatureBranches, FeatureJobTarget, Production
+from components.ci_cd import CiCd, CiCdArgs, FeatureBranches, FeatureJobTarget, NightlyAudit, Production
 from components.iam import PlatformRole, PlatformRoleArgs
 from components.package_mirror import PackageMirrorArgs, PackageMirrorDomain
 from contracts import naming
@@ -72,6 +72,7 @@ class ToolingAccount(pulumi.ComponentResource):
             pipeline: self._create_build_role(pipeline, targets, artifacts.arn, foundation.key.arn)
             for pipeline, targets in {**roles.pipelines, naming.CHECKS: ()}.items()
         }
+        audit_role = self._create_audit_role(artifacts.arn, foundation.key.arn)
         repository = self._create_repository(foundation.key.arn)
         if s.package_mirror is not None:
             PackageMirrorDomain(
@@ -138,6 +139,11 @@ class ToolingAccount(pulumi.ComponentResource):
                     production=FeatureJobTarget(production.stack, production.runner),
                     build_role_arn=build_roles[naming.PRODUCTION].arn,
                 ),
+                audit=NightlyAudit(
+                    stacks=[naming.TOOLING_STACK, *(target.stack for target in roles.targets)],
+                    role_arn=audit_role.arn,
+                    schedule=s.audit_schedule,
+                ),
                 approvers=s.approvers,
                 default_feature_group=args.catalog[0].name if args.catalog else None,
                 log_retention_days=s.log_retention_days,
@@ -187,6 +193,44 @@ class ToolingAccount(pulumi.ComponentResource):
                         lambda arns: docs.object_access(arns[0], arns[1], "SourceArtifacts")
                     ),
                     docs.write_logs(s.partition, s.region, s.account_id, f"/aws/codebuild/{naming.PREFIX}-"),
+                ],
+                tags=s.tags,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _create_audit_role(self, artifacts_arn: pulumi.Output[str], key_arn: pulumi.Output[str]) -> PlatformRole:
+        """The role the nightly audit's build runs as: it reads this account's guardrail settings,
+        assumes each target account's read-only auditor role (and no other), and tells the leads
+        what drifted through the approval topic, which the account key encrypts."""
+        s = self._settings
+        topic = naming.approval_topic_arn(s.partition, s.region, s.account_id)
+        return PlatformRole(
+            f"{self._name}-audit",
+            PlatformRoleArgs(
+                role_name=naming.AUDIT_ROLE_NAME,
+                description="Runs the nightly audit: reads this account, assumes each target account's auditor role",
+                trust_policy=docs.service_trust(["codebuild.amazonaws.com"], s.account_id),
+                statements=[
+                    docs.assume_roles(s.cross_account_roles.auditors),
+                    docs.audit_read(),
+                    pulumi.Output.all(artifacts_arn, key_arn).apply(
+                        lambda arns: docs.object_access(arns[0], arns[1], "SourceArtifacts")
+                    ),
+                    docs.write_logs(s.partition, s.region, s.account_id, f"/aws/codebuild/{naming.AUDIT_PIPELINE}"),
+                    # Publishing to an encrypted topic takes the key's data keys:
+                    # https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
+                    key_arn.apply(
+                        lambda key: [
+                            {"Sid": "ReportDrift", "Effect": "Allow", "Action": "sns:Publish", "Resource": topic},
+                            {
+                                "Sid": "ReportDriftEncrypted",
+                                "Effect": "Allow",
+                                "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                                "Resource": key,
+                            },
+                        ]
+                    ),
                 ],
                 tags=s.tags,
             ),

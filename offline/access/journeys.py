@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from contracts import naming
+from contracts.audit import AUDIT_ACTIONS
 from contracts.sagemaker_images import image_repository_arns
 from offline.access.documents import property_of
 from offline.access.evaluate import Value, principal_account
@@ -526,10 +527,10 @@ class _Refs:
         ]
         return found[0] if len(found) == 1 else None
 
-    def builds(self, stack: str | None) -> list[_Build]:
+    def builds(self, stack: str | None, audit: bool = False) -> list[_Build]:
         """The tooling pipelines' build stages whose builds run in the stack's account (none for a
         team without a feature-branch pipeline: CodeCommit sources have none), or with None, those
-        that run in no account (the checks)."""
+        that run in no account (the checks); with ``audit``, the audit's (it names AUDIT_STACKS)."""
         found = []
         for pipeline in self.model.stack(self.tooling).of(PIPELINE):
             for stage in property_of(pipeline, "stages") or []:
@@ -539,7 +540,7 @@ class _Refs:
                         continue
                     raw = configuration.get("EnvironmentVariables")
                     variables = {v["name"]: v["value"] for v in json.loads(raw)} if raw else {}
-                    if variables.get("TARGET_ACCOUNT") == stack:
+                    if ("AUDIT_STACKS" in variables) == audit and variables.get("TARGET_ACCOUNT") == stack:
                         found.append(
                             _Build(
                                 str(property_of(pipeline, "name")),
@@ -571,6 +572,7 @@ def platform_journeys(model: AccessModel) -> list[Journey]:
         *_platform_service_journeys(r),
         *_package_journeys(r),
         *(_snapshot_journey(r, stack) for stack in r.teams),
+        *_audit_journeys(r),
     ]
 
 
@@ -1165,3 +1167,80 @@ def _image(r: _Refs, repository: str) -> str:
     """A SageMaker image repository of this region, in the AWS account that publishes it there."""
     (arn,) = [arn for arn in image_repository_arns(r.partition, r.region) if arn.endswith(f"/{repository}")]
     return arn
+
+
+def _audit_journeys(r: _Refs) -> list[Journey]:
+    """The nightly audit: EventBridge starts the audit pipeline on its schedule; the build runs as the
+    audit role, reads the tooling account, assumes each target account's auditor role and reads its
+    guardrail settings there (every action the auditor holds, contracts/audit.AUDIT_ACTIONS), then
+    tells the leads through the encrypted approval topic. Refused: an auditor reading data or
+    changing anything, and any other role assuming an auditor (or the audit role a runner).
+
+    Lake Formation shows an auditor every grant because it is the account's read-only admin; the
+    model decides IAM, not that setting (tests/test_audit_infra.py checks it is declared)."""
+    tooling = r.tooling
+    audit = r.tooling_role(naming.AUDIT_ROLE_NAME)
+    starter = r.tooling_role(naming.physical_name("tooling", "audit-schedule"))
+    if audit is None or starter is None:
+        return []
+    topic = str(r.out[tooling]["approvalTopicArn"])
+    sns = {"kms:ViaService": f"sns.{r.region}.amazonaws.com", **_service("sns")}
+    auditors = {
+        stack: naming.role_arn(r.partition, r.account[stack], naming.auditor_role_name(r.kind[stack]))
+        for stack in r.targets
+    }
+    steps: list[Step] = [
+        Call("events.amazonaws.com", "sts:AssumeRole", starter, {"aws:SourceAccount": r.account[tooling]}),
+        Call(starter, "codepipeline:StartPipelineExecution", r.arn("codepipeline", tooling, naming.AUDIT_PIPELINE)),
+        *(RunsAs(tooling, b.pipeline, b.stage, b.project, audit) for b in r.builds(None, audit=True)),
+        Call("codebuild.amazonaws.com", "sts:AssumeRole", audit, {"aws:SourceAccount": r.account[tooling]}),
+        Call(audit, "s3:GetObject", r.object(tooling, "artifacts", f"{naming.AUDIT_PIPELINE}/source/abc123.zip")),
+        Call(audit, "kms:Decrypt", r.key(tooling), r.via_s3(tooling, "artifacts")),
+        *_audit_reads(r, audit, tooling),
+    ]
+    for stack, auditor in auditors.items():
+        steps += [Call(audit, "sts:AssumeRole", auditor), *_audit_reads(r, auditor, stack)]
+    steps += [Call(audit, "sns:Publish", topic), Call(audit, "kms:GenerateDataKey", r.key(tooling), sns)]
+    refused: list[Step] = [
+        Refused(step)
+        for stack, auditor in auditors.items()
+        for step in (
+            Call(auditor, "s3:GetObject", r.object(stack, naming.FEATURE_JOBS_BUCKET, "runs/1/features/part-0.csv")),
+            Call(auditor, "kms:Decrypt", r.key(stack), r.via_s3(stack, naming.FEATURE_JOBS_BUCKET)),
+            Call(auditor, "s3:PutBucketPolicy", r.bucket_arn(stack, naming.FEATURE_JOBS_BUCKET)),
+            Call(auditor, "lakeformation:PutDataLakeSettings", "*"),
+            Call(auditor, "iam:PutRolePolicy", auditor),
+            Call(r.build_role(stack), "sts:AssumeRole", auditor),
+            Call(r.runner(stack), "sts:AssumeRole", auditor),
+            Call(str(r.out[tooling]["ciRoleArn"]), "sts:AssumeRole", auditor),
+            Call(audit, "sts:AssumeRole", r.runner(stack)),
+        )
+    ]
+    return [
+        Journey(
+            "The nightly audit reads every account's guardrail settings and tells the leads what drifted",
+            "EventBridge, then CodeBuild as the tooling audit role, then each account's auditor role",
+            steps,
+        ),
+        Journey(
+            "The auditors read no data, change nothing, and only the audit role assumes them",
+            "the auditor roles",
+            refused,
+        ),
+    ]
+
+
+def _audit_reads(r: _Refs, principal: str, stack: str) -> list[Step]:
+    """Every action the auditor holds, on the account's own key and access-log bucket where the
+    action takes a resource the account's resource policies also decide, else on every resource."""
+    bucket = r.bucket_arn(stack, "access-logs")
+    steps: list[Step] = []
+    for action in sorted(a for actions in AUDIT_ACTIONS.values() for a in actions):
+        if action.startswith("kms:") and not action.startswith("kms:List"):
+            resource = r.key(stack)
+        elif action.startswith("s3:GetBucket") or action == "s3:GetEncryptionConfiguration":
+            resource = bucket
+        else:
+            resource = "*"
+        steps.append(Call(principal, action, resource))
+    return steps

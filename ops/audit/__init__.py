@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 
 import boto3
+from botocore.exceptions import BotoCoreError, ClientError
 
 from contracts.config import Settings
+from ops import OpsError
 from ops.audit import identity, lake, services, storage, studio
 from ops.audit.findings import Check, Finding
 
@@ -22,6 +24,33 @@ CHECKS: dict[str, tuple[Check, ...]] = {
 
 def audit(session: boto3.Session, settings: Settings) -> list[Finding]:
     return [finding for check in CHECKS[settings.role] for finding in check(session, settings)]
+
+
+#: SNS takes at most 256 KiB a message and 100 characters a subject:
+#: https://docs.aws.amazon.com/sns/latest/api/API_Publish.html
+MESSAGE_ROWS = 200
+
+
+def notify(session: boto3.Session, topic_arn: str, settings: Settings, drift: list[Finding], failure: str = "") -> None:
+    """Tell the topic's subscribers (the leads) what drifted in the account, or why no audit ran."""
+    where = f"{settings.stack} ({settings.account_id})"
+    if failure:
+        subject, lines = f"Audit of {where} did not run", [failure]
+    else:
+        subject = f"Audit of {where}: {len(drift)} drift"
+        lines = [
+            f"{f.check} {f.resource}: {f.detail} (guardrail {f.guardrail or '-'}, {f.control or 'no control'})"
+            for f in drift
+        ]
+        if len(lines) > MESSAGE_ROWS:
+            lines = [*lines[:MESSAGE_ROWS], f"... and {len(lines) - MESSAGE_ROWS} more"]
+    rerun = f"Rerun: python -m ops audit --account {settings.stack} --auditor"
+    try:
+        session.client("sns").publish(TopicArn=topic_arn, Subject=subject[:100], Message="\n".join([*lines, "", rerun]))
+    except (ClientError, BotoCoreError) as error:
+        raise OpsError(
+            f"--notify: cannot publish to {topic_arn!r} ({error}); expected a topic this identity may publish to"
+        ) from None
 
 
 def to_json(findings: list[Finding]) -> str:

@@ -56,17 +56,24 @@ def test_every_journey_step_is_allowed(access: AccessCheck) -> None:
     assert len(access.outcomes) >= 100
 
 
-def refused_calls(access: AccessCheck) -> list[Call]:
-    """The calls the platform must refuse (every refusal is one)."""
+#: The journey of what the nightly audit's auditor roles must be refused (tested on its own below).
+AUDITORS = "The auditors read no data"
+
+
+def refused_calls(access: AccessCheck, auditors: bool = False) -> list[Call]:
+    """The calls the platform must refuse (every refusal is one): the auditors' with ``auditors``,
+    else every other."""
     calls = []
     for outcome in access.refusals:
         assert isinstance(outcome.step, Refused) and isinstance(outcome.step.step, Call), outcome.step
-        calls.append(outcome.step.step)
+        if outcome.journey.name.startswith(AUDITORS) == auditors:
+            calls.append(outcome.step.step)
     return calls
 
 
 def refused_assumptions(access: AccessCheck) -> set[tuple[str, str]]:
-    """(the role's name, the role ARN it must not assume) of each AssumeRole the platform must refuse."""
+    """(the role's name, the role ARN it must not assume) of each AssumeRole the platform must refuse,
+    the auditors' journey aside."""
     return {
         (call.principal.rsplit("/", 1)[-1], call.resource)
         for call in refused_calls(access)
@@ -93,7 +100,36 @@ def test_every_step_the_platform_must_refuse_is_refused(access: AccessCheck) -> 
     # its own, and gets no token of a domain of its own account: two refusals for each of five roles.
     others = [call.action for call in refused_calls(access) if call.action != "sts:AssumeRole"]
     assert sorted(others) == sorted(["codeartifact:ReadFromRepository", "codeartifact:GetAuthorizationToken"] * 5)
-    assert "every step allowed, and the 16 steps it must refuse refused" in summary(access)
+    assert "every step allowed, and the 34 steps it must refuse refused" in summary(access)
+
+
+def test_the_auditors_read_no_data_change_nothing_and_only_the_audit_role_assumes_them(access: AccessCheck) -> None:
+    """Per target account: no object or key read, no bucket policy, Lake Formation setting or role
+    policy written, no build, runner or CI role assuming its auditor, and no runner for the audit role."""
+    refused = refused_calls(access, auditors=True)
+    auditors = {
+        "datasci": "arn:aws:iam::222222222222:role/mlops/mlops-datasci-auditor",
+        "datamgmt": "arn:aws:iam::333333333333:role/mlops/mlops-datamgmt-auditor",
+    }
+    for auditor in auditors.values():
+        assert sorted(c.action for c in refused if c.principal == auditor) == [
+            "iam:PutRolePolicy",
+            "kms:Decrypt",
+            "lakeformation:PutDataLakeSettings",
+            "s3:GetObject",
+            "s3:PutBucketPolicy",
+        ]
+        assumers = {c.principal for c in refused if c.resource == auditor and c.action == "sts:AssumeRole"}
+        assert {principal.rsplit("/", 1)[-1] for principal in assumers} == {
+            "mlops-tooling-ci",
+            "mlops-datasci-feature-runner" if "datasci" in auditor else "mlops-datamgmt-feature-deployer",
+            "mlops-tooling-build-analytics" if "datasci" in auditor else "mlops-tooling-build-production",
+        }
+    assert {c.resource.rsplit("/", 1)[-1] for c in refused if c.principal.endswith("/mlops-tooling-audit")} == {
+        "mlops-datasci-feature-runner",
+        "mlops-datamgmt-feature-deployer",
+    }
+    assert access.breaches == []
 
 
 def test_a_refusal_allowed_is_a_violation_and_a_refusal_refused_is_none(access: AccessCheck) -> None:

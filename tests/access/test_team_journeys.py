@@ -195,6 +195,7 @@ def test_each_teams_builds_are_refused_every_other_account(access: AccessCheck) 
     assert assumptions == {
         "Each team's builds reach only the team's account",
         "The checks build reads the source and reaches no account",
+        "The auditors read no data, change nothing, and only the audit role assumes them",
     }
 
 
