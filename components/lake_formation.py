@@ -16,7 +16,7 @@ class LakeFormationSettingsArgs:
     #: in the console is removed by the next deploy.
     admins: Sequence[str]
     #: Roles that see every grant and setting but change nothing (the nightly audit's auditor):
-    #: Lake Formation's ListPermissions shows a principal that is neither only the grants it may see.
+    #: ListPermissions shows anyone else only the grants it may see itself.
     #: https://docs.aws.amazon.com/lake-formation/latest/dg/permissions-reference.html
     read_only_admins: Sequence[pulumi.Input[str]] = ()
     #: Cross-account grant version; 4 shares through RAM by LF-tag and named resources. Only for an

@@ -252,6 +252,11 @@ BAD: list[tuple[str, dict[str, object], list[str]]] = [
     ("tooling", {"featureCatalogDir": "../elsewhere"}, ["featureCatalogDir", "relative path inside the project"]),
     ("tooling", {"featureCatalogDir": "no-such-folder"}, ["featureCatalogDir", "not a folder"]),
     ("tooling", {"vpcCdir": "10.0.0.0/16"}, [f"{P}:vpcCdir", "unknown key", "vpcCidr"]),
+    ("tooling", {"auditSchedule": "nightly"}, [f"{P}:auditSchedule", "'nightly'", "not a schedule expression"]),
+    ("tooling", {"auditSchedule": "rate(30 minutes)"}, ["'rate(30 minutes)'", "more often than hourly"]),
+    ("tooling", {"auditSchedule": "rate(1 days)"}, ["'rate(1 days)'", "the unit 'days' for 1"]),
+    ("tooling", {"auditSchedule": "cron(0 2 * * MON *)"}, ["sets both day-of-month and day-of-week"]),
+    ("tooling", {"auditSchedule": "cron(*/5 2 * * ? *)"}, ["more often than hourly", "one minute"]),
 ]
 
 

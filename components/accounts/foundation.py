@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
+import pulumi_aws as aws
 
 from components import policy_documents as docs
 from components.iam import PlatformRole, PlatformRoleArgs
@@ -107,6 +108,18 @@ class AccountFoundation(pulumi.ComponentResource):
                 tags=s.tags,
                 protect=s.protect,
             ),
+            opts=children,
+        )
+        # Every bucket has its own block too; the account's stops a bucket made by hand from going
+        # public (Security Hub S3.1). The provider's create waiter can time out on S3 Control's
+        # eventual consistency (hashicorp/terraform-provider-aws#46949): a second `pulumi up` finishes it.
+        aws.s3.AccountPublicAccessBlock(
+            f"{name}-account-public-access-block",
+            account_id=s.account_id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
             opts=children,
         )
         self.auditor = None
