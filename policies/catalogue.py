@@ -64,7 +64,7 @@ AREAS: dict[str, dict[int, str]] = {
         26: "Redshift warehouses",
     },
     "CI/CD": {27: "CodeBuild projects", 28: "CodePipeline artifact encryption"},
-    "IAM": {29: "No wildcard or admin permissions", 30: "Pinned role trust"},
+    "IAM": {29: "No wildcard or admin permissions", 30: "Pinned role trust", 31: "Read-only auditors"},
 }
 GUARDRAILS = {number: title for area in AREAS.values() for number, title in area.items()}
 

@@ -105,9 +105,14 @@ class Res:
 
 
 def stack_violations(
-    policy: StackValidationPolicy, resources: Sequence[Res], config: Mapping[str, Any] | None = None
+    policy: StackValidationPolicy,
+    resources: Sequence[Res],
+    config: Mapping[str, Any] | None = None,
+    reported: list[str] | None = None,
 ) -> list[str]:
-    """The messages one stack policy reports for a stack, resources joined as AnalyzeStack joins them."""
+    """The messages one stack policy reports for a stack, resources joined as AnalyzeStack joins them.
+    ``reported``, when given, collects them as they come: what a policy reported before an unknown
+    value stopped it."""
     built = {
         r.name: PolicyResource(
             r.type,
@@ -128,7 +133,7 @@ def stack_violations(
         for key, names in r.property_dependencies.items():
             resource.property_dependencies[key] = [built[n] for n in names]
             resource.dependencies.extend(built[n] for n in names)
-    messages: list[str] = []
+    messages: list[str] = [] if reported is None else reported
 
     def report(message: str, urn: str | None = None) -> None:
         messages.append(message)

@@ -137,6 +137,7 @@ BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 WORKGROUP = "aws:redshiftserverless/workgroup:Workgroup"
 PROJECT = "aws:codebuild/project:Project"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+READ_ONLY_ACCESS = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 USER_PROFILE = "aws:sagemaker/userProfile:UserProfile"
 GITHUB_OIDC = "arn:aws:iam::222222222222:oidc-provider/token.actions.githubusercontent.com"
 IAM_ALLOWED = [{"principal": "IAM_ALLOWED_PRINCIPALS", "permissions": ["ALL"]}]
@@ -578,6 +579,46 @@ MUTATIONS = [
             "feature-deployer",
             "assumeRolePolicy",
             lambda d: d["Statement"][0].update({"Principal": {"AWS": "arn:aws:iam::111111111111:root"}}),
+        ),
+    ),
+    Mutation(
+        "datamgmt",
+        "iam-auditor-read-only",
+        "the auditor may write objects",
+        edit_json(
+            ROLE_POLICY,
+            "datamgmt-auditor-policy",
+            "policy",
+            add_statement({"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}),
+        ),
+    ),
+    Mutation(
+        "datasci",
+        "iam-auditor-read-only",
+        "the auditor may read objects",
+        edit_json(
+            ROLE_POLICY,
+            "datasci-auditor-policy",
+            "policy",
+            add_statement({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}),
+        ),
+    ),
+    Mutation(
+        "datamgmt",
+        "iam-auditor-read-only",
+        "a managed policy on the auditor",
+        set_prop("aws:iam/role:Role", "datamgmt-auditor-role", ("managedPolicyArns",), [READ_ONLY_ACCESS]),
+    ),
+    Mutation(
+        "datasci",
+        "iam-auditor-read-only",
+        "a managed policy attached to the auditor",
+        add_beside(
+            "aws:iam/role:Role",
+            "datasci-auditor-role",
+            "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+            "datasci-auditor-read-only-access",
+            lambda role: {"role": role.id, "policyArn": READ_ONLY_ACCESS},
         ),
     ),
 ]

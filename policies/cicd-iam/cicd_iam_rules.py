@@ -1,11 +1,16 @@
-"""CI/CD and IAM rules: CodeBuild, CodePipeline artifacts, IAM wildcards and trust (guardrails 27-30
-of docs/guardrails.md).
+"""CI/CD and IAM rules: CodeBuild, CodePipeline artifacts, IAM wildcards and trust, read-only auditors
+(guardrails 27-31 of docs/guardrails.md).
 
 One policy per guarded property, so that each can be made advisory or disabled on its own: the old
 ``codebuild-guardrails`` is four policies, ``iam-no-wildcard-admin`` and ``iam-trust-pinned`` three
 each. Where one reading of a document finds problems of several policies (a statement that allows
 ``*`` is admin, not also a service wildcard), the finding is classified once, by ``_wildcard_findings``
 and ``_trust_findings``, and each policy reports its own kind, so no problem is reported twice.
+
+``iam-auditor-read-only`` is a stack policy: a role's inline policies and attachments are separate
+resources whose ``role`` is often the role's id, unknown while the role is being created, so they are
+joined to their role through property dependencies (``target``), and the role's name, an input known
+at preview, says whether it is an auditor.
 """
 
 from __future__ import annotations
@@ -15,14 +20,36 @@ from collections.abc import Callable, Mapping
 from fnmatch import fnmatchcase
 from typing import Any
 
-from cicd_iam_helpers import described, document, is_set, obj, objects, setting, statements, strings, value
+from cicd_iam_helpers import (
+    Unknowns,
+    by_id,
+    described,
+    document,
+    is_set,
+    matches,
+    obj,
+    objects,
+    of_type,
+    patterns,
+    peek,
+    sequence,
+    setting,
+    statements,
+    strings,
+    target,
+    value,
+)
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
+    PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
 )
+from pulumi_policy.proxy import UnknownValueError
 
 CODEBUILD_PROJECT = "aws:codebuild/project:Project"
 PIPELINE = "aws:codepipeline/pipeline:Pipeline"
@@ -475,6 +502,244 @@ iam_trust_github_oidc_pinned = ResourceValidationPolicy(
 )
 
 
+# --- 31. Read-only auditors ----------------------------------------------------------------------
+
+AUDITOR_READ_ONLY = "iam-auditor-read-only"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+POLICY_ATTACHMENT = "aws:iam/policyAttachment:PolicyAttachment"
+#: Auditor roles, by role name (searched): the platform's are mlops-<account role>-auditor.
+DEFAULT_AUDITOR_ROLES: tuple[str, ...] = ("-auditor$",)
+#: An explicitly named read action: no wildcard, and a verb that reads. IAM compares action names
+#: without regard to case, and so does this.
+READ_ACTION = re.compile(r"^[a-z0-9-]+:(Get|List|Describe|BatchGet)[A-Za-z0-9]*$", re.IGNORECASE)
+#: Read actions that return data, secrets or credentials rather than settings (patterns, compared
+#: without regard to case): an auditor sees how things are configured, never what they hold.
+DATA_READS: tuple[str, ...] = (
+    # object, table, record, stream and log contents
+    "s3:GetObject*",
+    "s3-object-lambda:GetObject*",
+    "glacier:GetJobOutput",
+    "lakeformation:GetDataAccess",
+    "lakeformation:GetTemporaryGlueTableCredentials",
+    "lakeformation:GetTemporaryGluePartitionCredentials",
+    "lakeformation:GetWorkUnitResults",
+    "sagemaker:GetRecord",
+    "sagemaker:BatchGetRecord",
+    "athena:GetQueryResults*",
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:GetRecords",
+    "kinesis:GetRecords",
+    "logs:GetLogEvents",
+    "logs:GetLogRecord",
+    "logs:GetQueryResults",
+    "ec2:GetConsoleOutput",
+    "ec2:GetConsoleScreenshot",
+    # source, images and packages
+    "codecommit:GetBlob",
+    "codecommit:GetFile",
+    "codecommit:GetFolder",
+    "ecr:BatchGetImage",
+    "ecr:GetDownloadUrlForLayer",
+    "codeartifact:GetPackageVersionAsset",
+    "lambda:GetFunction",  # with a link to download the function's code
+    # secrets, passwords and credentials
+    "secretsmanager:GetSecretValue",
+    "secretsmanager:BatchGetSecretValue",
+    "ssm:GetParameter*",
+    "redshift:GetClusterCredentials*",
+    "redshift-serverless:GetCredentials",
+    "glue:GetConnection",  # a connection's properties may hold its password
+    "glue:GetConnections",
+    "ec2:GetPasswordData",
+    "ecr:GetAuthorizationToken",
+    "codeartifact:GetAuthorizationToken",
+    "sts:GetSessionToken",
+    "sts:GetFederationToken",
+)
+_READ_FIX = "name each read action the auditor calls (Get, List, Describe or BatchGet) in Action"
+
+
+def _returns_data(action: str) -> bool:
+    return any(fnmatchcase(action.lower(), pattern.lower()) for pattern in DATA_READS)
+
+
+def _read_only_findings(statement: Mapping[str, Any]) -> list[str]:
+    """What lets one statement do more than read settings, each "<problem>; <fix>"."""
+    if statement.get("Effect") != "Allow":
+        return []
+    if "NotAction" in list(statement):
+        return [f"allows every action except those in NotAction; {_READ_FIX}"]
+    actions = strings(statement.get("Action"))
+    wildcards = [a for a in actions if "*" in a or "?" in a]
+    writes = [a for a in actions if a not in wildcards and not READ_ACTION.fullmatch(a)]
+    data = [a for a in actions if READ_ACTION.fullmatch(a) and _returns_data(a)]
+    findings = []
+    if wildcards:
+        findings.append(
+            f"allows {', '.join(wildcards)}, a wildcard that grants every action it matches, including any AWS "
+            f"adds later; {_READ_FIX}"
+        )
+    if writes:
+        findings.append(
+            f"allows {', '.join(writes)}, not a Get, List, Describe or BatchGet action, so it can change or use "
+            "what it reaches; remove it: an auditor only reads settings"
+        )
+    if data:
+        findings.append(
+            f"allows {', '.join(data)}, which returns data, secrets or credentials rather than settings; remove "
+            "it: an auditor never reads data"
+        )
+    return findings
+
+
+def _role_name(role: PolicyResource) -> str:
+    """The name a role has or will have; raises UnknownValueError while it is unknown. Without
+    ``name`` the provider names the role from ``namePrefix`` (else the resource's name) and a random
+    suffix, so that prefix is what is judged."""
+    for key in ("name", "namePrefix"):
+        found = value(role.props, key)
+        if isinstance(found, str) and found:
+            return found
+    return role.name
+
+
+def _known_strings(found: Any) -> list[str]:
+    """The known strings of a list value, leaving out unknown entries (for a message only)."""
+    known = []
+    for index in range(len(sequence(found))):
+        try:
+            entry = found[index]
+        except UnknownValueError:
+            continue
+        if isinstance(entry, str) and entry:
+            known.append(entry)
+    return known
+
+
+def _attached_roles(attachment: PolicyResource, indexed: Mapping[str, PolicyResource]) -> list[PolicyResource | str]:
+    """The roles a PolicyAttachment's ``roles`` names: those it depends on (known while their ids are
+    not), then its known entries (a role of the stack by name or id, else the name itself). An unknown
+    entry is taken for one of the roles it depends on; with none, it cannot be judged (raises)."""
+    linked: list[PolicyResource | str] = [
+        d for d in attachment.property_dependencies.get("roles", []) if d.resource_type == ROLE
+    ]
+    try:
+        entries = sequence(value(attachment.props, "roles"))
+    except UnknownValueError:
+        if linked:
+            return linked
+        raise
+    found = list(linked)
+    for index in range(len(entries)):
+        try:
+            entry = entries[index]
+        except UnknownValueError:
+            if linked:
+                continue
+            raise
+        if isinstance(entry, str) and entry:
+            named = indexed.get(entry, entry)
+            if named not in found:
+                found.append(named)
+    return found
+
+
+def _auditor_read_only(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    key = "auditorRoles"
+    auditors = patterns(AUDITOR_READ_ONLY, key, setting(args, key, list(DEFAULT_AUDITOR_ROLES)))
+    roles = of_type(args.resources, ROLE)
+    indexed = by_id(roles, "id", "name")
+    unknowns = Unknowns()
+    fix_managed = "grant the auditor's read actions in its inline policy instead"
+
+    def auditor(role: PolicyResource | str | None) -> str | None:
+        """The role's name when it is an auditor (a role of the stack, or a role named by a string);
+        raises UnknownValueError while the name is unknown: the role cannot be judged."""
+        if role is None:
+            return None
+        name = role if isinstance(role, str) else _role_name(role)
+        return name if matches(auditors, name) else None
+
+    def judge(resource: PolicyResource, where: str, text: Any, role: str) -> None:
+        parsed = document(text)
+        if parsed is None:
+            return  # not JSON: iam-no-admin says so, for every IAM policy document
+        for index, statement in enumerate(statements(parsed)):
+            for problem in _read_only_findings(statement):
+                report_violation(
+                    f"{resource.name}: {where} {_label(index, statement)} of auditor role {role!r} {problem}.",
+                    resource.urn,
+                )
+
+    def managed(resource: PolicyResource, what: str, role: str) -> None:
+        report_violation(
+            f"{resource.name}: {what} to auditor role {role!r}; a managed policy can change outside this stack, "
+            f"so the role cannot be judged read-only; detach it and {fix_managed}.",
+            resource.urn,
+        )
+
+    for role in roles:
+        with unknowns:
+            name = auditor(role)
+            if name is None:
+                continue
+            with unknowns:
+                for index, inline in enumerate(objects(value(role.props, "inlinePolicies"))):
+                    # An entry without a policy ([{}]) only removes inline policies made outside the stack.
+                    if is_set(inline, "policy"):
+                        with unknowns:
+                            judge(role, f"inlinePolicies[{index}].policy", inline["policy"], name)
+            if is_set(role.props, "managedPolicyArns"):
+                arns = peek(role.props, "managedPolicyArns")
+                listed = ", ".join(_known_strings(arns)) or "managed policies"
+                managed(role, f"managedPolicyArns attaches {listed}", name)
+    for policy in of_type(args.resources, ROLE_POLICY):
+        with unknowns:
+            name = auditor(target(policy, "role", (ROLE,), indexed))
+            if name is not None:
+                judge(policy, "policy", value(policy.props, "policy"), name)
+    for attachment in of_type(args.resources, ROLE_POLICY_ATTACHMENT, POLICY_ATTACHMENT):
+        with unknowns:
+            attached: list[PolicyResource | str | None] = (
+                [target(attachment, "role", (ROLE,), indexed)]
+                if attachment.resource_type == ROLE_POLICY_ATTACHMENT
+                else [*_attached_roles(attachment, indexed)]
+            )
+            arn = peek(attachment.props, "policyArn")
+            what = f"policyArn attaches {arn}" if isinstance(arn, str) else "policyArn attaches a managed policy"
+            for attached_role in attached:
+                with unknowns:
+                    name = auditor(attached_role)
+                    if name is not None:
+                        managed(attachment, what, name)
+    unknowns.reraise()
+
+
+iam_auditor_read_only = StackValidationPolicy(
+    name=AUDITOR_READ_ONLY,
+    description=described(
+        "Auditor roles (configured by name) hold only explicitly named read actions (Get, List, Describe, "
+        "BatchGet), none that returns data, and no managed policy.",
+        31,
+    ),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_auditor_read_only,
+    config_schema=PolicyConfigSchema(
+        properties={
+            "auditorRoles": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Regular expressions (searched) for the names of the auditor roles, which may "
+                "only read settings.",
+                "default": list(DEFAULT_AUDITOR_ROLES),
+            }
+        }
+    ),
+)
+
+
 POLICIES = [
     codebuild_not_privileged,
     codebuild_artifacts_kms,
@@ -487,4 +752,5 @@ POLICIES = [
     iam_trust_no_wildcard_principal,
     iam_trust_no_account_root,
     iam_trust_github_oidc_pinned,
+    iam_auditor_read_only,
 ]

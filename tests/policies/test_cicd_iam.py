@@ -1,4 +1,4 @@
-"""The cicd-iam pack (guardrails 27-30 of docs/guardrails.md), policy by policy, without a server."""
+"""The cicd-iam pack (guardrails 27-31 of docs/guardrails.md), policy by policy, without a server."""
 
 from __future__ import annotations
 
@@ -6,18 +6,21 @@ import json
 from typing import Any
 
 import pytest
-from pulumi_policy import ResourceValidationArgs, ResourceValidationPolicy
+from pulumi_policy import ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy
 from pulumi_policy.policy import PolicyCustomTimeouts, PolicyResourceOptions
 from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
+from components import policy_documents
 from tests.policy_harness import (
     DELETE,
+    Res,
     assert_reported,
     changed,
     load_rules,
     reporting,
     resource_violations,
     schema_defaults,
+    stack_violations,
 )
 
 RULES = load_rules("cicd-iam")
@@ -727,3 +730,269 @@ def test_trust_policy_not_json_is_reported_once() -> None:
 def test_trust_policy_unknown_cannot_be_judged(name: str) -> None:
     with pytest.raises(UnknownValueError):
         resource_violations(policy(name), ROLE, {"assumeRolePolicy": UNKNOWN_STRING_VALUE}, name="runner")
+
+
+# --- iam-auditor-read-only -----------------------------------------------------------------------
+
+AUDITOR = "iam-auditor-read-only"
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+POLICY_ATTACHMENT = "aws:iam/policyAttachment:PolicyAttachment"
+AUDITOR_ROLE = "mlops-datamgmt-auditor"
+READ_ONLY_ARN = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+#: The program's own auditor policy, as components/iam.PlatformRole renders it.
+AUDIT_DOCUMENT = json.dumps(policy_documents.document(policy_documents.merge_statements(policy_documents.audit_read())))
+
+
+def auditor_policy() -> StackValidationPolicy:
+    found = BY_NAME[AUDITOR]
+    assert isinstance(found, StackValidationPolicy)
+    return found
+
+
+def auditor_stack(*statements: dict[str, Any], role_name: Any = AUDITOR_ROLE, **role_props: Any) -> list[Res]:
+    """An auditor role and its RolePolicy, whose role is the role's id, joined through the dependency
+    (as in a preview, where the id is unknown); extra statements are added to the real policy's."""
+    text = AUDIT_DOCUMENT
+    if statements:
+        parsed = json.loads(AUDIT_DOCUMENT)
+        parsed["Statement"] += list(statements)
+        text = json.dumps(parsed)
+    return [
+        Res(ROLE, "auditor-role", {"name": role_name, "path": "/mlops/", **role_props}),
+        Res(ROLE_POLICY, "auditor-policy", {"role": UNKNOWN_STRING_VALUE, "policy": text}, {"role": ["auditor-role"]}),
+    ]
+
+
+def auditor(*statements: dict[str, Any], config: dict[str, Any] | None = None, **role_props: Any) -> list[str]:
+    return stack_violations(auditor_policy(), auditor_stack(*statements, **role_props), config)
+
+
+def allow(*actions: str, **extra: Any) -> dict[str, Any]:
+    return {"Sid": "Extra", "Effect": "Allow", "Action": list(actions), "Resource": "*", **extra}
+
+
+def test_auditor_defaults() -> None:
+    assert schema_defaults(auditor_policy()) == {"auditorRoles": ["-auditor$"]}
+    assert RULES.READ_ACTION.fullmatch("glue:GetSecurityConfigurations")
+
+
+def test_the_programs_auditor_policy_passes() -> None:
+    assert "ReadGuardrailSettings" in AUDIT_DOCUMENT and "s3:GetBucketPolicy" in AUDIT_DOCUMENT
+    assert auditor() == []
+
+
+def test_the_programs_audit_actions_are_each_accepted_alone() -> None:
+    """Every action of contracts/audit.AUDIT_ACTIONS is a named read of settings, and the check sees
+    each one: a policy with only that action passes, and with a data read added it fails."""
+    actions = json.loads(AUDIT_DOCUMENT)["Statement"][0]["Action"]
+    assert len(actions) > 50
+    for action in actions:
+        assert RULES.READ_ACTION.fullmatch(action) and not RULES._returns_data(action), action
+
+
+AUDITOR_CASES = [
+    (
+        "write action",
+        allow("s3:PutObject"),
+        ("s3:PutObject, not a Get, List, Describe or BatchGet action", "remove it"),
+    ),
+    ("passrole", allow("iam:PassRole"), ("iam:PassRole, not a Get",)),
+    ("wildcard read", allow("s3:Get*"), ("allows s3:Get*, a wildcard", "name each read action")),
+    ("single-character wildcard", allow("kms:Describe?ey"), ("kms:Describe?ey, a wildcard",)),
+    ("service wildcard", allow("s3:*"), ("allows s3:*, a wildcard",)),
+    ("everything", allow("*"), ("allows *, a wildcard",)),
+    ("object read", allow("s3:GetObject"), ("allows s3:GetObject, which returns data", "never reads data")),
+    ("object version read", allow("s3:GetObjectVersion"), ("s3:GetObjectVersion, which returns data",)),
+    ("data access", allow("lakeformation:GetDataAccess"), ("lakeformation:GetDataAccess, which returns data",)),
+    ("secret", allow("secretsmanager:GetSecretValue"), ("secretsmanager:GetSecretValue, which returns data",)),
+    ("parameters", allow("ssm:GetParametersByPath"), ("ssm:GetParametersByPath, which returns data",)),
+    ("feature record", allow("sagemaker:BatchGetRecord"), ("sagemaker:BatchGetRecord, which returns data",)),
+    ("query results", allow("athena:GetQueryResults"), ("athena:GetQueryResults, which returns data",)),
+    ("glue connection password", allow("glue:GetConnections"), ("glue:GetConnections, which returns data",)),
+    ("data read in another case", allow("S3:getobject"), ("allows S3:getobject, which returns data",)),
+    (
+        "NotAction",
+        {"Effect": "Allow", "NotAction": ["iam:*"], "Resource": "*"},
+        ("Statement[1] of auditor role", "every action except those in NotAction"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("what", "statement", "expected"), AUDITOR_CASES, ids=[c[0] for c in AUDITOR_CASES])
+def test_auditor_violations(what: str, statement: dict[str, Any], expected: tuple[str, ...]) -> None:
+    messages = auditor(statement)
+    assert len(messages) == 1, messages
+    sid = "" if "Sid" not in statement else f" ({statement['Sid']})"
+    assert_reported(messages, f"auditor-policy: policy Statement[1]{sid} of auditor role {AUDITOR_ROLE!r}", *expected)
+
+
+def test_auditor_reports_each_kind_of_a_statement_once() -> None:
+    messages = auditor(allow("s3:PutObject", "s3:DeleteObject", "s3:List*", "s3:GetObject", "ec2:DescribeVpcs"))
+    assert len(messages) == 3, messages
+    assert_reported(messages, "allows s3:PutObject, s3:DeleteObject, not a Get")
+    assert_reported(messages, "allows s3:List*, a wildcard")
+    assert_reported(messages, "allows s3:GetObject, which returns data")
+    assert not any("ec2:DescribeVpcs" in m for m in messages)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        {"Effect": "Deny", "Action": ["s3:*"], "Resource": "*"},
+        {"Effect": "Deny", "NotAction": ["s3:GetBucketPolicy"], "Resource": "*"},
+        allow("iam:GetRole", "codebuild:BatchGetProjects", "IAM:LISTROLES"),
+        allow("s3:GetBucketPolicy", Resource="arn:aws:s3:::mlops-*"),
+    ],
+    ids=["deny wildcard", "deny NotAction", "named reads", "named read on some resources"],
+)
+def test_auditor_accepts(statement: dict[str, Any]) -> None:
+    assert auditor(statement) == []
+
+
+def test_auditor_inline_policies_on_the_role_are_judged() -> None:
+    inline = [{"name": "extra", "policy": document(allow("s3:PutBucketPolicy"))}, {}]
+    messages = auditor(inlinePolicies=inline)
+    assert len(messages) == 1, messages
+    assert_reported(
+        messages,
+        f"auditor-role: inlinePolicies[0].policy Statement[0] (Extra) of auditor role {AUDITOR_ROLE!r} allows "
+        "s3:PutBucketPolicy, not a Get",
+    )
+    assert auditor(inlinePolicies=[{"name": "reads", "policy": document(allow("kms:ListKeys"))}, {}]) == []
+
+
+def test_auditor_managed_policy_arns_on_the_role() -> None:
+    messages = auditor(managedPolicyArns=[READ_ONLY_ARN])
+    assert_reported(
+        messages,
+        f"auditor-role: managedPolicyArns attaches {READ_ONLY_ARN} to auditor role {AUDITOR_ROLE!r}",
+        "can change outside this stack",
+        "detach it",
+    )
+    assert auditor(managedPolicyArns=[]) == []
+
+
+def test_auditor_managed_policy_attachment_joins_through_the_role_id() -> None:
+    stack = auditor_stack()
+    stack.append(
+        Res(
+            ATTACHMENT,
+            "auditor-readonly",
+            {"role": UNKNOWN_STRING_VALUE, "policyArn": READ_ONLY_ARN},
+            {"role": ["auditor-role"]},
+        )
+    )
+    messages = stack_violations(auditor_policy(), stack)
+    assert len(messages) == 1, messages
+    assert_reported(messages, f"auditor-readonly: policyArn attaches {READ_ONLY_ARN} to auditor role", "inline policy")
+
+
+def test_auditor_managed_policy_attachment_by_name_and_unknown_arn() -> None:
+    """An attachment naming the role by its name (no dependency) joins too, and the policy it attaches
+    need not be known: any managed policy is refused."""
+    stack = auditor_stack()
+    stack.append(Res(ATTACHMENT, "by-name", {"role": AUDITOR_ROLE, "policyArn": UNKNOWN_STRING_VALUE}))
+    messages = stack_violations(auditor_policy(), stack)
+    assert_reported(messages, "by-name: policyArn attaches a managed policy to auditor role")
+
+
+def test_auditor_policy_attachment_of_several_roles() -> None:
+    stack = auditor_stack()
+    stack.append(
+        Res(
+            POLICY_ATTACHMENT,
+            "shared",
+            {"roles": [UNKNOWN_STRING_VALUE, "mlops-datasci-auditor"], "policyArn": READ_ONLY_ARN},
+            {"roles": ["auditor-role"]},
+        )
+    )
+    messages = stack_violations(auditor_policy(), stack)
+    assert len(messages) == 2, messages
+    assert_reported(messages, f"shared: policyArn attaches {READ_ONLY_ARN} to auditor role {AUDITOR_ROLE!r}")
+    assert_reported(messages, "shared: policyArn attaches", "to auditor role 'mlops-datasci-auditor'")
+
+
+def test_a_policy_on_an_auditor_role_outside_the_stack_is_judged() -> None:
+    """A RolePolicy naming an auditor role this stack does not create is judged by that name."""
+    stack = [Res(ROLE_POLICY, "external", {"role": "mlops-tooling-auditor", "policy": document(allow("s3:GetObject"))})]
+    assert_reported(stack_violations(auditor_policy(), stack), "external: policy Statement[0] (Extra) of auditor role")
+
+
+def test_roles_that_are_not_auditors_are_ignored() -> None:
+    runner = "mlops-datasci-feature-runner"
+    assert auditor(allow("s3:PutObject"), role_name=runner) == []
+    assert auditor(role_name="mlops-datamgmt-auditor-old", managedPolicyArns=[READ_ONLY_ARN]) == []
+    stack = auditor_stack(role_name=runner)
+    stack.append(
+        Res(
+            ATTACHMENT,
+            "runner-managed",
+            {"role": UNKNOWN_STRING_VALUE, "policyArn": READ_ONLY_ARN},
+            {"role": ["auditor-role"]},
+        )
+    )
+    stack.append(Res(ROLE_POLICY, "loose", {"role": "someone-else", "policy": document(allow("s3:PutObject"))}))
+    assert stack_violations(auditor_policy(), stack) == []
+
+
+def test_auditor_roles_config() -> None:
+    config = {"auditorRoles": ["^mlops-[a-z]+-feature-runner$", "-reader$"]}
+    runner = auditor(allow("s3:PutObject"), role_name="mlops-datasci-feature-runner", config=config)
+    assert_reported(runner, "of auditor role 'mlops-datasci-feature-runner' allows s3:PutObject")
+    assert auditor(allow("s3:PutObject"), config=config) == []  # -auditor$ no longer listed
+    with pytest.raises(ValueError, match="iam-auditor-read-only: config auditorRoles entry"):
+        auditor(config={"auditorRoles": ["("]})
+
+
+def test_auditor_name_from_name_prefix() -> None:
+    assert_reported(auditor(allow("s3:PutObject"), role_name=None, namePrefix="x-auditor"), "auditor role 'x-auditor'")
+
+
+def test_an_auditor_whose_name_is_unknown_cannot_be_judged() -> None:
+    """The rest of the stack is judged first, then the policy reports that it could not run."""
+    stack = auditor_stack(allow("s3:PutObject"), role_name=UNKNOWN_STRING_VALUE)
+    stack += [
+        Res(ROLE, "other-role", {"name": "mlops-datasci-auditor"}),
+        Res(ROLE_POLICY, "other-policy", {"role": "mlops-datasci-auditor", "policy": document(allow("s3:GetObject"))}),
+    ]
+    reported: list[str] = []
+    with pytest.raises(UnknownValueError):
+        stack_violations(auditor_policy(), stack, reported=reported)
+    assert len(reported) == 1
+    assert_reported(reported, "other-policy: policy Statement[0] (Extra) of auditor role 'mlops-datasci-auditor'")
+
+
+@pytest.mark.parametrize(
+    ("resource", "props", "dependencies"),
+    [
+        (ROLE_POLICY, {"role": UNKNOWN_STRING_VALUE, "policy": "{}"}, {}),
+        (ROLE_POLICY, {"role": AUDITOR_ROLE, "policy": UNKNOWN_STRING_VALUE}, {}),
+        (ATTACHMENT, {"role": UNKNOWN_STRING_VALUE, "policyArn": READ_ONLY_ARN}, {}),
+        (POLICY_ATTACHMENT, {"roles": [UNKNOWN_STRING_VALUE], "policyArn": READ_ONLY_ARN}, {}),
+    ],
+    ids=[
+        "policy of an unknown role",
+        "unknown policy of an auditor",
+        "attachment to an unknown role",
+        "attachment to unknown roles",
+    ],
+)
+def test_auditor_unknown_values_cannot_be_judged(
+    resource: str, props: dict[str, Any], dependencies: dict[str, list[str]]
+) -> None:
+    stack = [*auditor_stack(), Res(resource, "unknown", props, dependencies)]
+    with pytest.raises(UnknownValueError):
+        stack_violations(auditor_policy(), stack)
+
+
+def test_an_unknown_policy_of_a_role_that_is_not_an_auditor_does_not_matter() -> None:
+    stack = auditor_stack(role_name="mlops-datasci-feature-runner")
+    stack[1].props["policy"] = UNKNOWN_STRING_VALUE
+    assert stack_violations(auditor_policy(), stack) == []
+
+
+def test_auditor_policy_not_json_is_left_to_iam_no_admin() -> None:
+    stack = auditor_stack()
+    stack[1].props["policy"] = "read everything"
+    assert stack_violations(auditor_policy(), stack) == []
+    assert_reported(resource_violations(policy(ADMIN), ROLE_POLICY, {"policy": "read everything"}), "not a JSON")

@@ -38,6 +38,7 @@ EXPECTED: dict[str, dict[str, tuple[str, str, int, set[str]]]] = {
         "iam-trust-no-wildcard-principal": (M, R, 30, set()),
         "iam-trust-no-account-root": (M, R, 30, set()),
         "iam-trust-github-oidc-pinned": (M, R, 30, set()),
+        "iam-auditor-read-only": (M, S, 31, {"auditorRoles"}),
     },
     "data-protection": {
         "s3-public-access-block": (M, S, 21, set()),
@@ -98,7 +99,7 @@ GUARDRAILS = {
     "lake-formation": range(1, 9),
     "studio-vpc-only": range(9, 21),
     "data-protection": range(21, 27),
-    "cicd-iam": range(27, 31),
+    "cicd-iam": range(27, 32),
 }
 #: What a pack may import besides its own modules: pulumi-policy and the standard library.
 ALLOWED_IMPORTS = {"__future__", "pulumi_policy", "collections", "fnmatch", "functools", "ipaddress", "json", "re"}
@@ -163,7 +164,7 @@ def _guardrail(policy: Policy) -> int:
 def test_policy_metadata(pack: str, policy: Policy) -> None:
     assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", policy.name)
     assert policy.description and policy.description.endswith(".")
-    assert 1 <= _guardrail(policy) <= 30
+    assert 1 <= _guardrail(policy) <= 31
     # The summary before the controls is a sentence of its own.
     assert CONTROLS.split(policy.description)[0].endswith(".")
     assert policy.enforcement_level in (EnforcementLevel.MANDATORY, EnforcementLevel.ADVISORY)
