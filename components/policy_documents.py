@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from contracts import package_mirror
 from contracts.audit import AUDIT_ACTIONS
-from contracts.naming import PENDING_APPROVAL
+from contracts.naming import account_root, account_roots
 from contracts.package_mirror import PackageMirror
 
 Statement = dict[str, Any]
@@ -49,10 +49,6 @@ def merge_statements(statements: Iterable[Mapping[str, Any]]) -> list[Statement]
         if isinstance(statement.get("Action"), list) and len(statement["Action"]) == 1:
             statement["Action"] = statement["Action"][0]
     return kept
-
-
-def account_root(partition: str, account_id: str) -> str:
-    return f"arn:{partition}:iam::{account_id}:root"
 
 
 def service_trust(services: Sequence[str], source_account: str) -> Document:
@@ -245,11 +241,6 @@ def allow_roles_read(partition: str, bucket_arn: str, role_arns: Sequence[str]) 
         "Resource": [bucket_arn, f"{bucket_arn}/*"],
         "Condition": {"ArnEquals": {"aws:PrincipalArn": sorted(role_arns)}},
     }
-
-
-def account_roots(partition: str, role_arns: Sequence[str]) -> list[str]:
-    """The roots of the accounts the roles belong to, each once, sorted."""
-    return [account_root(partition, account) for account in sorted({arn.split(":")[4] for arn in role_arns})]
 
 
 # --- SageMaker, Lake Formation and the network --------------------------------------------------
@@ -572,40 +563,6 @@ def athena_queries(partition: str, region: str, account_id: str, *workgroups: st
         ],
         "Resource": arns[0] if len(arns) == 1 else arns,
     }
-
-
-def register_model_versions(group_arn: str) -> list[Statement]:
-    """Register versions in the tooling account's model registry, pending approval, and read them
-    back; never approve or change one."""
-    versions = group_arn.replace(":model-package-group/", ":model-package/") + "/*"
-    return [
-        {
-            "Sid": "RegisterModelVersionsPendingApproval",
-            "Effect": "Allow",
-            "Action": "sagemaker:CreateModelPackage",
-            "Resource": versions,
-            "Condition": {"StringEquals": {"sagemaker:ModelApprovalStatus": PENDING_APPROVAL}},
-        },
-        {
-            "Sid": "ReadModelRegistry",
-            "Effect": "Allow",
-            "Action": ["sagemaker:DescribeModelPackageGroup", "sagemaker:DescribeModelPackage"],
-            "Resource": [group_arn, versions],
-        },
-    ]
-
-
-def model_registry_policy(partition: str, group_arn: str, trainer_role_arns: Sequence[str]) -> Document:
-    """The model package group's resource policy (AWS's cross-account registration pattern): the
-    target accounts' training roles register versions, pending approval, and read them."""
-    principal = {"AWS": account_roots(partition, trainer_role_arns)}
-    # The roles may not exist yet when the tooling stack deploys first: pin them by ARN.
-    pinned = {"ArnEquals": {"aws:PrincipalArn": sorted(trainer_role_arns)}}
-    statements = [
-        {**statement, "Principal": principal, "Condition": {**pinned, **statement.get("Condition", {})}}
-        for statement in register_model_versions(group_arn)
-    ]
-    return document(statements)
 
 
 def studio_apps(partition: str, region: str, account_id: str, domain_id: str) -> list[Statement]:

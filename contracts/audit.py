@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-#: IAM actions the audit calls, by service. Most are List/Describe actions that take no resource;
-#: the policy scopes the ones that do to the account (policy_documents.audit_read).
+#: IAM actions the audit calls, by service: the auditor role holds exactly these, on every resource of
+#: its account (policy_documents.audit_read); most take no resource anyway.
 AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
     "athena": ("athena:GetWorkGroup",),
     "codebuild": ("codebuild:BatchGetProjects", "codebuild:ListProjects"),
@@ -32,13 +32,11 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
         "glue:GetCrawlers",
         "glue:GetDataCatalogEncryptionSettings",
         "glue:GetJobs",
-        "glue:GetSecurityConfiguration",
         "glue:GetSecurityConfigurations",
     ),
     "iam": (
         "iam:GetPolicy",
         "iam:GetPolicyVersion",
-        "iam:GetRole",
         "iam:GetRolePolicy",
         "iam:ListAttachedRolePolicies",
         "iam:ListRolePolicies",
@@ -48,24 +46,21 @@ AUDIT_ACTIONS: dict[str, tuple[str, ...]] = {
         "kms:DescribeKey",
         "kms:GetKeyPolicy",
         "kms:GetKeyRotationStatus",
-        "kms:ListAliases",
         "kms:ListKeys",
     ),
     "lakeformation": (
-        "lakeformation:DescribeResource",
         "lakeformation:GetDataLakeSettings",
         "lakeformation:ListPermissions",
         "lakeformation:ListResources",
     ),
     "redshift": ("redshift:DescribeClusterParameters", "redshift:DescribeClusters"),
     "redshift-serverless": (
-        "redshift-serverless:GetNamespace",
-        "redshift-serverless:GetWorkgroup",
         "redshift-serverless:ListNamespaces",
         "redshift-serverless:ListWorkgroups",
     ),
     "s3": (
         "s3:GetAccountPublicAccessBlock",
+        "s3:GetBucketLogging",
         "s3:GetBucketPolicy",
         "s3:GetBucketPublicAccessBlock",
         "s3:GetBucketVersioning",

@@ -8,7 +8,7 @@ a fixed path, so every stack can compute every ARN from account IDs alone, witho
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -53,6 +53,15 @@ def physical_name(account_role: str, *parts: str) -> str:
 
 def role_arn(partition_name: str, account_id: str, name: str) -> str:
     return f"arn:{partition_name}:iam::{account_id}:role{ROLE_PATH}{name}"
+
+
+def account_root(partition_name: str, account_id: str) -> str:
+    return f"arn:{partition_name}:iam::{account_id}:root"
+
+
+def account_roots(partition_name: str, role_arns: Sequence[str]) -> list[str]:
+    """The roots of the accounts the roles belong to, each once, sorted."""
+    return [account_root(partition_name, account) for account in sorted({arn.split(":")[4] for arn in role_arns})]
 
 
 #: The role CodePipeline and the checks build run as, in the tooling account. It assumes no role of

@@ -19,6 +19,7 @@ from components.package_mirror import PackageMirrorArgs, PackageMirrorDomain
 from contracts import naming
 from contracts.config import Settings
 from contracts.feature_catalog import FeatureGroupSpec, owned_by
+from contracts.model_registry import model_registry_policy
 
 #: Images kept in the processing repository; older ones expire.
 KEEP_IMAGES = 50
@@ -101,7 +102,7 @@ class ToolingAccount(pulumi.ComponentResource):
             f"{name}-models",
             model_package_group_name=models.model_package_group_name,
             resource_policy=json.dumps(
-                docs.model_registry_policy(
+                model_registry_policy(
                     s.partition, naming.model_package_group_arn(s.partition, s.region, s.account_id), roles.trainers
                 )
             ),
@@ -344,7 +345,7 @@ class ToolingAccount(pulumi.ComponentResource):
                             "Sid": "JobRolesOfTargetAccountsPull",
                             "Effect": "Allow",
                             # The roles may not exist yet when this stack deploys first: pin them by ARN.
-                            "Principal": {"AWS": docs.account_roots(s.partition, pullers)},
+                            "Principal": {"AWS": naming.account_roots(s.partition, pullers)},
                             "Action": [
                                 "ecr:BatchGetImage",
                                 "ecr:GetDownloadUrlForLayer",

@@ -20,6 +20,7 @@ from components.athena import enforced_workgroup
 from components.iam import PlatformRole, Statements
 from contracts import naming
 from contracts.config import Settings
+from contracts.model_registry import register_model_versions
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ class ModelTraining(pulumi.ComponentResource):
                 key_arn.apply(lambda key: docs.object_access(training_bucket, key, "TrainingData", write=True)),
                 docs.athena_queries(p, region, account_id, naming.training_workgroup(s.role)),
                 docs.describe_feature_groups(p, region, account_id),
-                docs.register_model_versions(naming.model_package_group_arn(p, region, s.accounts.tooling)),
+                register_model_versions(naming.model_package_group_arn(p, region, s.accounts.tooling)),
                 *args.data,
             ],
         )

@@ -3,8 +3,10 @@ control) and, per resource, whether the live account still matches it."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import boto3
 
@@ -16,9 +18,11 @@ class Rule:
     """One row kind of the audit.
 
     ``guardrail`` is the guardrail's number in docs/guardrails.md ("" for a setting of the platform's
-    own); ``control`` the AWS Security Hub control (Foundational Security Best Practices, by ID, e.g.
-    ``EC2.6``) or AWS Config managed rule that checks the same, "" where none does:
-    https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-standards-fsbp-controls.html
+    own); ``control`` what checks the same in AWS's own services, "" where nothing does: a Security
+    Hub control by its ID (Foundational Security Best Practices, ``EC2.6``:
+    https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-standards-fsbp-controls.html)
+    or else an AWS Config managed rule by its name (``sagemaker-domain-in-vpc``:
+    https://docs.aws.amazon.com/config/latest/developerguide/managed-rules-by-aws-config.html).
     """
 
     check: str
@@ -51,3 +55,22 @@ class Finding:
 
 #: A check reads one part of the account the session reaches, as the stack's settings describe it.
 Check = Callable[[boto3.Session, Settings], Iterator[Finding]]
+
+
+T = TypeVar("T")
+#: What the checks of one audit read more than once (the domains, the grants): by session.
+_READ: weakref.WeakKeyDictionary[boto3.Session, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def read_once(session: boto3.Session, what: str, read: Callable[[], T]) -> T:
+    """``read()``, once per session and ``what``: each audit makes a session of its own."""
+    cache = _READ.setdefault(session, {})
+    if what not in cache:
+        cache[what] = read()
+    found: T = cache[what]
+    return found
+
+
+def pages(client: Any, operation: str, key: str, **kwargs: Any) -> list[Any]:
+    """Every item under ``key`` of every page of a paginated operation."""
+    return [item for page in client.get_paginator(operation).paginate(**kwargs) for item in page.get(key, [])]
