@@ -179,3 +179,27 @@ def test_the_auditor_holds_no_action_the_audit_does_not_call() -> None:
         if not re.search(rf"\b{OPERATION_OF.get(action, _method(action))}\b", source)
     ]
     assert unused == []
+
+
+def test_every_guardrail_has_a_live_check_or_says_why_not() -> None:
+    """Each guardrail of the catalogue is watched by a check of the audit, or NOT_AUDITED gives the
+    reason; no check names a guardrail the catalogue lacks."""
+    from ops.audit import NOT_AUDITED, RULES
+    from tests.policies.test_catalogue import catalogue
+
+    numbers = {str(number) for number in catalogue.GUARDRAILS}
+    watched = {rule.guardrail for rule in RULES if rule.guardrail}
+    assert watched <= numbers
+    assert numbers - watched == set(NOT_AUDITED)
+    # One rule per check name, and each names a control only in one of the two forms.
+    assert len({rule.check for rule in RULES}) == len(RULES)
+    security_hub, config_rule = re.compile(r"^[A-Za-z0-9]+\.[0-9]+$"), re.compile(r"^[a-z0-9]+(-[a-z0-9]+)+$")
+    for rule in RULES:
+        for control in filter(None, rule.control.split(", ")):
+            assert security_hub.match(control) or config_rule.match(control), (rule.check, control)
+
+
+def test_the_readme_shows_the_coverage() -> None:
+    from ops.audit import coverage
+
+    assert coverage() in (Path(__file__).resolve().parent.parent / "README.md").read_text()
