@@ -210,9 +210,9 @@ def called_actions(monkeypatch: pytest.MonkeyPatch) -> set[str]:
     """From now on, the IAM action of every AWS call made (signing name and operation), moto's and
     answered alike; S3 Control's public access block is the account's."""
     called: set[str] = set()
-    make = BaseClient._make_api_call
+    make = BaseClient._make_api_call  # type: ignore[attr-defined]  # botocore's stubs omit it
 
-    def recording(self: BaseClient, operation: str, params: Mapping[str, Any]) -> Any:
+    def recording(self: Any, operation: str, params: Mapping[str, Any]) -> Any:
         service = self.meta.service_model.service_name
         action = f"{self.meta.service_model.signing_name}:{operation}"
         called.add("s3:GetAccountPublicAccessBlock" if service == "s3control" else ACTION_OF.get(action, action))
