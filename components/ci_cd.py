@@ -40,7 +40,7 @@ TRAINING_TIMEOUT_MINUTES = 180
 FEATURE_JOB_VARIABLES = {"FEATURE_GROUP": "FeatureGroup", "FLOW": "Flow"}
 TRAINING_VARIABLES = {"TRAINING_PIPELINE": "TrainingPipeline"}
 BUILD_IMAGE = "aws/codebuild/standard:7.0"
-SOURCE_ACTION = "Source"
+SOURCE_ACTION = naming.SOURCE_STAGE
 
 
 @dataclass(frozen=True)
@@ -170,7 +170,7 @@ class CiCd(pulumi.ComponentResource):
             timeout_minutes=TRAINING_TIMEOUT_MINUTES,
         )
         preprod = (
-            [self._target_stage("PreprodFeatureJob", feature_job, production.preprod, FEATURE_JOB_VARIABLES)]
+            [self._target_stage(naming.PREPROD_STAGE, feature_job, production.preprod, FEATURE_JOB_VARIABLES)]
             if production.preprod
             else []
         )
@@ -179,11 +179,11 @@ class CiCd(pulumi.ComponentResource):
             [args.source.production_branch],
             source_action,
             [
-                self._build_stage("Checks", checks),
+                self._build_stage(naming.CHECKS_STAGE, checks),
                 *preprod,
                 self._approval_stage(topic, preprod=bool(preprod)),
-                self._target_stage("ProductionFeatureJob", feature_job, production.production, FEATURE_JOB_VARIABLES),
-                self._target_stage("Training", training, production.production, TRAINING_VARIABLES),
+                self._target_stage(naming.PRODUCTION_STAGE, feature_job, production.production, FEATURE_JOB_VARIABLES),
+                self._target_stage(naming.TRAINING_STAGE, training, production.production, TRAINING_VARIABLES),
             ],
             args.default_feature_group,
             training=True,
@@ -203,7 +203,7 @@ class CiCd(pulumi.ComponentResource):
                     team.branches,
                     source_action,
                     [
-                        self._build_stage("Checks", checks),
+                        self._build_stage(naming.CHECKS_STAGE, checks),
                         self._target_stage("FeatureJob", team_job, team.target, FEATURE_JOB_VARIABLES),
                     ],
                     team.default_feature_group,
@@ -365,7 +365,7 @@ class CiCd(pulumi.ComponentResource):
         evidence = ", with the PreprodFeatureJob stage's run in front of you." if preprod else "."
         return topic.arn.apply(
             lambda topic_arn: {
-                "name": "Approval",
+                "name": naming.APPROVAL_STAGE,
                 "actions": [
                     {
                         "name": "ReviewByLeads",

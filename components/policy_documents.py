@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from contracts import package_mirror
 from contracts.audit import AUDIT_ACTIONS
+from contracts.endpoints import PACKAGE_MIRROR_READ_ACTIONS, S3_GATEWAY_ACTIONS
 from contracts.naming import account_root, account_roots
 from contracts.package_mirror import PackageMirror
 
@@ -678,11 +679,7 @@ def package_mirror_endpoint_policy(mirror: PackageMirror, partition: str, accoun
                 "Sid": "ReadThePackageMirror",
                 "Effect": "Allow",
                 "Principal": {"AWS": account_root(partition, account_id)},
-                "Action": [
-                    "codeartifact:GetAuthorizationToken",
-                    "codeartifact:GetRepositoryEndpoint",
-                    "codeartifact:ReadFromRepository",
-                ],
+                "Action": list(PACKAGE_MIRROR_READ_ACTIONS),
                 "Resource": [mirror.domain_arn(partition), mirror.repository_arn(partition)],
             },
             {
@@ -708,16 +705,7 @@ def s3_gateway_endpoint_policy(partition: str, region: str, bucket_arns: Sequenc
                 "Sid": "PlatformBuckets",
                 "Effect": "Allow",
                 "Principal": "*",
-                "Action": [
-                    "s3:GetObject",
-                    "s3:GetObjectVersion",
-                    "s3:PutObject",
-                    "s3:DeleteObject",
-                    "s3:AbortMultipartUpload",
-                    "s3:ListMultipartUploadParts",
-                    "s3:ListBucket",
-                    "s3:GetBucketLocation",
-                ],
+                "Action": list(S3_GATEWAY_ACTIONS),
                 "Resource": [*buckets, *(f"{bucket}/*" for bucket in buckets)],
             },
             {

@@ -31,6 +31,24 @@ DEFAULT_INTERFACE_ENDPOINTS = (
 #: What pip needs, in a VPC, to reach the package mirror (a Python package needs no S3 endpoint:
 #: https://docs.aws.amazon.com/codeartifact/latest/ug/create-s3-gateway-endpoint.html).
 PACKAGE_MIRROR_ENDPOINTS = ("codeartifact.api", "codeartifact.repositories")
+#: What those endpoints' policy lets through: reading the mirror (and, besides, bearer tokens for
+#: CodeArtifact alone). The program writes the policy; ``ops audit`` checks nothing wider is live.
+PACKAGE_MIRROR_READ_ACTIONS = (
+    "codeartifact:GetAuthorizationToken",
+    "codeartifact:GetRepositoryEndpoint",
+    "codeartifact:ReadFromRepository",
+)
+#: What the S3 gateway endpoint's policy lets through to the platform's buckets.
+S3_GATEWAY_ACTIONS = (
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+    "s3:PutObject",
+    "s3:DeleteObject",
+    "s3:AbortMultipartUpload",
+    "s3:ListMultipartUploadParts",
+    "s3:ListBucket",
+    "s3:GetBucketLocation",
+)
 
 
 def endpoint_service_name(region: str, endpoint: str) -> str:

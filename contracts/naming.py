@@ -75,6 +75,15 @@ _JOB_EXECUTION = {"datasci": "studio-execution", "preprod": "job-execution", "da
 PRODUCTION = "production"
 #: The build every pipeline runs first (make test, the offline preview): its role reaches no account.
 CHECKS = "checks"
+#: The pipelines' stage names (components/ci_cd.py); the audit holds the production pipeline to
+#: Source, Checks, PreprodFeatureJob (with a pre-production account), Approval, ProductionFeatureJob,
+#: Training (ops/audit/services.py).
+SOURCE_STAGE = "Source"
+CHECKS_STAGE = "Checks"
+PREPROD_STAGE = "PreprodFeatureJob"
+APPROVAL_STAGE = "Approval"
+PRODUCTION_STAGE = "ProductionFeatureJob"
+TRAINING_STAGE = "Training"
 
 
 #: The Studio domain's name part in a data science (and pre-production) account, and the read-only

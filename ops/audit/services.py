@@ -40,17 +40,6 @@ ONLINE_STORE_KMS = Rule(
 )
 MODEL_REGISTRY_POLICY = Rule("model-registry-policy", guardrail="", control="")
 
-#: The production pipeline's stages, as components/ci_cd.py names them; PreprodFeatureJob only with
-#: a pre-production account.
-SOURCE_STAGE, CHECKS_STAGE, PREPROD_STAGE, APPROVAL_STAGE, PRODUCTION_STAGE, TRAINING_STAGE = (
-    "Source",
-    "Checks",
-    "PreprodFeatureJob",
-    "Approval",
-    "ProductionFeatureJob",
-    "Training",
-)
-
 
 def _error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
@@ -180,8 +169,15 @@ def codebuild_projects(session: boto3.Session, settings: Settings) -> Iterator[F
 
 def expected_stages(settings: Settings) -> list[str]:
     """The production pipeline's stages in order, as components/ci_cd.py declares them."""
-    preprod = [PREPROD_STAGE] if settings.accounts.preprod else []
-    return [SOURCE_STAGE, CHECKS_STAGE, *preprod, APPROVAL_STAGE, PRODUCTION_STAGE, TRAINING_STAGE]
+    preprod = [naming.PREPROD_STAGE] if settings.accounts.preprod else []
+    return [
+        naming.SOURCE_STAGE,
+        naming.CHECKS_STAGE,
+        *preprod,
+        naming.APPROVAL_STAGE,
+        naming.PRODUCTION_STAGE,
+        naming.TRAINING_STAGE,
+    ]
 
 
 def _is_manual_approval(action: Mapping[str, Any]) -> bool:
@@ -191,11 +187,11 @@ def _is_manual_approval(action: Mapping[str, Any]) -> bool:
 
 def _approval_problem(stages: Sequence[Mapping[str, Any]], expected: list[str]) -> str:
     names = [str(stage.get("name")) for stage in stages]
-    if PRODUCTION_STAGE not in names:
-        return f"no {PRODUCTION_STAGE} stage; expected stages {' → '.join(expected)}"
-    before = stages[: names.index(PRODUCTION_STAGE)]
+    if naming.PRODUCTION_STAGE not in names:
+        return f"no {naming.PRODUCTION_STAGE} stage; expected stages {' → '.join(expected)}"
+    before = stages[: names.index(naming.PRODUCTION_STAGE)]
     if not any(_is_manual_approval(action) for stage in before for action in stage.get("actions", [])):
-        return f"no manual approval before {PRODUCTION_STAGE}"
+        return f"no manual approval before {naming.PRODUCTION_STAGE}"
     if names != expected:
         return f"stages {' → '.join(names)}; expected {' → '.join(expected)}"
     return ""
@@ -213,7 +209,7 @@ def production_pipeline(session: boto3.Session, settings: Settings) -> Iterator[
         yield PRODUCTION_APPROVAL(name, False, "missing; expected the stack's production pipeline")
         return
     problem = _approval_problem(pipeline.get("stages", []), expected_stages(settings))
-    yield PRODUCTION_APPROVAL(name, not problem, problem or f"manual approval before {PRODUCTION_STAGE}")
+    yield PRODUCTION_APPROVAL(name, not problem, problem or f"manual approval before {naming.PRODUCTION_STAGE}")
 
 
 def pipeline_artifacts(session: boto3.Session, settings: Settings) -> Iterator[Finding]:

@@ -7,14 +7,19 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
 
 from contracts import naming
 from contracts.config import Settings
-from contracts.endpoints import PACKAGE_MIRROR_ENDPOINTS, endpoint_service_name
+from contracts.endpoints import (
+    PACKAGE_MIRROR_ENDPOINTS,
+    PACKAGE_MIRROR_READ_ACTIONS,
+    S3_GATEWAY_ACTIONS,
+    endpoint_service_name,
+)
 from ops.audit.findings import Check, Finding, Rule, pages, read_once
 
 LIVE_ENDPOINT_STATES = ("available", "pending", "pendingacceptance")
@@ -43,33 +48,11 @@ OPEN_INGRESS = Rule("open-ingress", guardrail="20", control="EC2.18")
 
 #: What the CodeArtifact endpoints' policy lets through (components/policy_documents.py
 #: package_mirror_endpoint_policy): reading the mirror, and bearer tokens for CodeArtifact only.
-MIRROR_ACTIONS = frozenset(
-    {
-        "codeartifact:GetAuthorizationToken",
-        "codeartifact:GetRepositoryEndpoint",
-        "codeartifact:ReadFromRepository",
-        "sts:GetServiceBearerToken",
-    }
-)
+MIRROR_ACTIONS = frozenset({*PACKAGE_MIRROR_READ_ACTIONS, "sts:GetServiceBearerToken"})
 #: What the S3 gateway endpoint's policy lets through (policy_documents.s3_gateway_endpoint_policy).
-GATEWAY_ACTIONS = frozenset(
-    {
-        "s3:GetObject",
-        "s3:GetObjectVersion",
-        "s3:PutObject",
-        "s3:DeleteObject",
-        "s3:AbortMultipartUpload",
-        "s3:ListMultipartUploadParts",
-        "s3:ListBucket",
-        "s3:GetBucketLocation",
-    }
-)
-
-T = TypeVar("T")
+GATEWAY_ACTIONS = frozenset(S3_GATEWAY_ACTIONS)
 
 
-#: What a check read, by the session it read it with: the audit's own session, so each thing is
-#: listed once per audit however many checks need it.
 def _domains(session: boto3.Session) -> list[Mapping[str, Any]]:
     def read() -> list[Mapping[str, Any]]:
         client = session.client("sagemaker")

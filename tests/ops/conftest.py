@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import re
 import shlex
 import socket
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+from ops.audit.findings import Finding
 from tests.conftest import ROOT
 
 REGION = "eu-west-1"
@@ -120,3 +122,12 @@ def shared_ambient(moto_endpoint: str) -> Iterator[boto3.Session]:
     tests share); its environment is put back afterwards."""
     with pytest.MonkeyPatch.context() as monkeypatch, telemetry_refused(monkeypatch):
         yield ambient(monkeypatch, moto_endpoint)
+
+
+def assert_drift(findings: Iterable[Finding], check: str, resource: str, pattern: str, what: str) -> None:
+    """Exactly one finding of ``check`` on ``resource``: drift, its detail matching ``pattern``."""
+    every = list(findings)
+    found = [f for f in every if f.check == check and f.resource == resource]
+    assert len(found) == 1, (what, every)
+    (finding,) = found
+    assert not finding.ok and re.search(pattern, finding.detail), (what, finding)

@@ -29,7 +29,7 @@ from ops.audit.lake import (
 )
 from ops.audit.studio import key_alias
 from tests.conftest import ROOT, of_type
-from tests.ops.conftest import in_account
+from tests.ops.conftest import assert_drift, in_account
 
 DATAMGMT, DATASCI = "333333333333", "222222222222"
 PERMISSIONS = "aws:lakeformation/permissions:Permissions"
@@ -397,12 +397,8 @@ def test_each_drift_is_caught_on_its_resource(
     account = in_account(aws, DATAMGMT)
     built = build(account, datamgmt, declared)
     resource = drift(account, datamgmt, built, declared)
-    every = list(check(account, datamgmt))
-    findings = [f for f in every if f.check == rule and f.resource == resource]
-    assert len(findings) == 1, (what, every)
-    (finding,) = findings
     pattern = detail.format(**{k: re.escape(str(v)) for k, v in built.items()})
-    assert not finding.ok and re.search(pattern, finding.detail), (what, finding)
+    assert_drift(check(account, datamgmt), rule, resource, pattern, what)
 
 
 def test_what_the_datamgmt_stack_declares_passes(

@@ -31,7 +31,7 @@ from ops.audit.studio import (
     studio_vpcs,
 )
 from tests.conftest import ROOT, of_type
-from tests.ops.conftest import REGION, in_account
+from tests.ops.conftest import REGION, assert_drift, in_account
 
 DATAMGMT = "333333333333"
 ROLE = f"arn:aws:iam::{DATAMGMT}:role/mlops/mlops-datamgmt-studio-readonly"
@@ -414,11 +414,8 @@ def test_each_drift_is_caught_on_its_resource(
 ) -> None:
     built = {**build(account, settings, endpoint_policies, check is studio_vpcs), "policies": endpoint_policies}
     resource = drift(account, settings, built)
-    findings = [f for f in check(account, settings) if f.check == rule and f.resource == resource]
-    assert len(findings) == 1, (what, findings)
-    (finding,) = findings
     pattern = detail.format(**{k: re.escape(str(v)) for k, v in built.items() if isinstance(v, str)})
-    assert not finding.ok and re.search(pattern, finding.detail), (what, finding)
+    assert_drift(check(account, settings), rule, resource, pattern, what)
 
 
 #: Each check and the rules it reports, for the compliant twins.
