@@ -40,13 +40,13 @@ def lake_formation_settings(session: boto3.Session, settings: Settings) -> Itera
         holders = [p["Principal"]["DataLakePrincipalIdentifier"] for p in lf.get(key, [])]
         ok = IAM_ALLOWED_PRINCIPALS not in holders
         yield DEFAULTS(key, ok, "no IAM_ALLOWED_PRINCIPALS" if ok else f"grants to {holders}")
-    admins = sorted(a["DataLakePrincipalIdentifier"] for a in lf.get("DataLakeAdmins", []))
-    expected = sorted(settings.lake_formation_admins)
-    yield ADMINS(
-        "DataLakeAdmins",
-        admins == expected,
-        "as configured" if admins == expected else f"{admins}; expected {expected}",
-    )
+    # The auditor is the read-only admin: without it, ListPermissions would hide the grants it audits.
+    for key, expected in (
+        ("DataLakeAdmins", sorted(settings.lake_formation_admins)),
+        ("ReadOnlyAdmins", [settings.target.auditor]),
+    ):
+        found = sorted(a["DataLakePrincipalIdentifier"] for a in lf.get(key, []))
+        yield ADMINS(key, found == expected, "as configured" if found == expected else f"{found}; expected {expected}")
 
 
 def _permissions(session: boto3.Session) -> list[Mapping[str, Any]]:
@@ -301,19 +301,17 @@ def glue_jobs(session: boto3.Session, settings: Settings) -> Iterator[Finding]:
     ]
     for resource, configuration in named:
         problems = configurations.get(configuration or "")
-        yield JOB_SECURITY(
-            resource,
-            problems == [],
-            "no security configuration"
-            if not configuration
-            else f"security configuration {configuration} does not exist"
-            if problems is None
-            else f"security configuration {configuration}: {'; '.join(problems)}"
-            if problems
-            else f"security configuration {configuration}",
-        )
+        yield JOB_SECURITY(resource, problems == [], _configuration_detail(configuration, problems))
     if not named:
         yield JOB_SECURITY("Glue", True, "no job or crawler")
+
+
+def _configuration_detail(configuration: str | None, problems: list[str] | None) -> str:
+    if not configuration:
+        return "no security configuration"
+    if problems is None:
+        return f"security configuration {configuration} does not exist"
+    return f"security configuration {configuration}" + (f": {'; '.join(problems)}" if problems else "")
 
 
 #: Which checks of this module apply to which account role.

@@ -383,6 +383,10 @@ def _extra_admin(account: boto3.Session, deployed: Deployed) -> None:
     _lake_settings(account, lambda s: s["DataLakeAdmins"].append(someone))
 
 
+def _auditor_no_longer_sees_every_grant(account: boto3.Session, deployed: Deployed) -> None:
+    _lake_settings(account, lambda s: s.update(ReadOnlyAdmins=[]))
+
+
 def _public_domain(account: boto3.Session, deployed: Deployed) -> None:
     account.client("sagemaker").create_domain(
         DomainName="shadow-it",
@@ -531,6 +535,12 @@ DRIFTS: list[tuple[str, str, Callable[[boto3.Session, Deployed], None], str]] = 
     ("tooling", "a role made admin", _admin_role, "iam-no-admin"),
     ("datamgmt", "default permissions to IAMAllowedPrincipals", _defaults_to_iam, "lake-formation-defaults"),
     ("datamgmt", "an admin added by hand", _extra_admin, "lake-formation-admins"),
+    (
+        "datasci",
+        "the auditor removed from the read-only admins",
+        _auditor_no_longer_sees_every_grant,
+        "lake-formation-admins",
+    ),
     ("datamgmt", "a domain on the public internet", _public_domain, "studio-vpc-only"),
     ("datamgmt", "a missing interface endpoint", _no_endpoint("sts"), "vpc-endpoints"),
     ("datamgmt", "a missing S3 gateway endpoint", _no_endpoint("s3"), "vpc-endpoints"),
