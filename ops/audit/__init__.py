@@ -28,8 +28,6 @@ RULES: tuple[Rule, ...] = tuple(
 )
 #: The guardrails (docs/guardrails.md) no live check watches, and why; every other has one at least.
 NOT_AUDITED: dict[str, str] = {
-    "13": "SageMaker models: the platform creates none (training registers model packages); not yet checked live",
-    "14": "SageMaker endpoint configurations: the platform creates none; not yet checked live",
     "31": "auditor roles: the policy pack keeps them read-only before deploy; after it, the IAM checks (29, 30) "
     "catch a wildcard, an admin or a widened trust, not a longer list of named reads",
 }

@@ -37,6 +37,9 @@ NOTEBOOK_INTERNET = Rule("notebook-direct-internet", guardrail="12", control="Sa
 NOTEBOOK_VPC = Rule("notebook-in-vpc", guardrail="12", control="SageMaker.2")
 NOTEBOOK_ROOT = Rule("notebook-root-access", guardrail="12", control="SageMaker.3")
 NOTEBOOK_KEY = Rule("notebook-kms", guardrail="12", control="")
+MODEL_ISOLATION = Rule("sagemaker-model-network-isolation", guardrail="13", control="SageMaker.5")
+MODEL_VPC = Rule("sagemaker-model-in-vpc", guardrail="13", control="")
+ENDPOINT_CONFIG_KEY = Rule("sagemaker-endpoint-config-kms", guardrail="14", control="")
 ENDPOINTS = Rule("vpc-endpoints", guardrail="16", control="")
 ENDPOINT_POLICIES = Rule("vpc-endpoint-policies", guardrail="16", control="")
 INTERNET_PATH = Rule("vpc-internet-path", guardrail="17", control="")
@@ -271,6 +274,47 @@ def notebook_instances(session: boto3.Session, settings: Settings) -> Iterator[F
         )
 
 
+def models(session: boto3.Session, settings: Settings) -> Iterator[Finding]:
+    """SageMaker models and endpoint configurations (the platform creates none, training registers
+    model packages; someone may create one by hand): models network-isolated, in platform subnets;
+    endpoint configurations' storage under the account key."""
+    client = session.client("sagemaker")
+    names = [str(m["ModelName"]) for m in pages(client, "list_models", "Models")]
+    configurations = [str(c["EndpointConfigName"]) for c in pages(client, "list_endpoint_configs", "EndpointConfigs")]
+    if not names:
+        for rule in (MODEL_ISOLATION, MODEL_VPC):
+            yield rule("SageMaker models", True, "no model")
+    if not configurations:
+        yield ENDPOINT_CONFIG_KEY("endpoint configurations", True, "no endpoint configuration")
+    if not names and not configurations:
+        return
+    ours = platform(session, settings)
+    for name in names:
+        model = client.describe_model(ModelName=name)
+        isolated = bool(model.get("EnableNetworkIsolation"))
+        yield MODEL_ISOLATION(name, isolated, "network-isolated" if isolated else "network isolation off")
+        subnets = [str(s) for s in (model.get("VpcConfig") or {}).get("Subnets", [])]
+        outside = _outside(subnets, ours.subnets)
+        yield MODEL_VPC(
+            name,
+            bool(subnets) and not outside,
+            f"subnet {', '.join(outside)} is not a platform subnet"
+            if outside
+            else f"{len(subnets)} platform subnets"
+            if subnets
+            else "in no VPC: SageMaker's network",
+        )
+    for name in configurations:
+        key = client.describe_endpoint_config(EndpointConfigName=name).get("KmsKeyId")
+        yield ENDPOINT_CONFIG_KEY(
+            name,
+            ours.names_key(key),
+            f"encrypted with the platform key {ours.key_alias}"
+            if ours.names_key(key)
+            else _wrong_key(key, ours, "AWS-managed encryption"),
+        )
+
+
 def studio_vpcs(session: boto3.Session, settings: Settings) -> Iterator[Finding]:
     """Each Studio domain's VPC, listed once: its endpoints and their policies, no path beyond it,
     and its network guards."""
@@ -480,6 +524,6 @@ def _network_guards(ec2: Any, vpc: str) -> Iterator[Finding]:
 
 #: Which checks of this module apply to which account role.
 CHECKS: dict[str, tuple[Check, ...]] = {
-    role: (studio_domains, studio_profiles, notebook_instances, studio_vpcs)
+    role: (studio_domains, studio_profiles, notebook_instances, models, studio_vpcs)
     for role in ("datasci", "preprod", "datamgmt")
 }

@@ -24,6 +24,7 @@ from ops.audit import CHECKS
 from ops.audit.findings import Check, Finding
 from ops.audit.studio import (
     key_alias,
+    models,
     notebook_instances,
     studio_domains,
     studio_group_name,
@@ -159,6 +160,52 @@ def _notebook(account: boto3.Session, built: dict[str, Any], **changes: Any) -> 
     arguments.update(changes)
     account.client("sagemaker").create_notebook_instance(**{k: v for k, v in arguments.items() if v is not None})
     return "exploration"
+
+
+def _model(account: boto3.Session, built: dict[str, Any], **changes: Any) -> str:
+    """A SageMaker model as guardrail 13 allows one: network-isolated, in the platform's subnets."""
+    arguments: dict[str, Any] = {
+        "ModelName": "churn-by-hand",
+        "ExecutionRoleArn": ROLE,
+        "PrimaryContainer": {"Image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/churn:1"},
+        "VpcConfig": {"Subnets": built["subnets"], "SecurityGroupIds": [built["studio_group"]]},
+        "EnableNetworkIsolation": True,
+    }
+    arguments.update(changes)
+    account.client("sagemaker").create_model(**{k: v for k, v in arguments.items() if v is not None})
+    return "churn-by-hand"
+
+
+def _endpoint_config(account: boto3.Session, built: dict[str, Any], **changes: Any) -> str:
+    """An endpoint configuration as guardrail 14 allows one: its storage under the account key."""
+    arguments: dict[str, Any] = {
+        "EndpointConfigName": "churn-serving",
+        "ProductionVariants": [
+            {
+                "VariantName": "all",
+                "ModelName": "churn-by-hand",
+                "InstanceType": "ml.m5.large",
+                "InitialInstanceCount": 1,
+            }
+        ],
+        "KmsKeyId": built["key"],
+    }
+    arguments.update(changes)
+    account.client("sagemaker").create_endpoint_config(**{k: v for k, v in arguments.items() if v is not None})
+    return "churn-serving"
+
+
+def _model_not_isolated(account: boto3.Session, _: Settings, built: dict[str, Any]) -> str:
+    return _model(account, built, EnableNetworkIsolation=False)
+
+
+def _model_outside(account: boto3.Session, _: Settings, built: dict[str, Any]) -> str:
+    return _model(account, built, VpcConfig=None)
+
+
+def _endpoint_config_without_key(account: boto3.Session, _: Settings, built: dict[str, Any]) -> str:
+    _model(account, built)  # what the configuration serves: moto requires it
+    return _endpoint_config(account, built, KmsKeyId=None)
 
 
 # --- drift, one per case ----------------------------------------------------------------------------
@@ -354,6 +401,21 @@ DRIFTS: list[tuple[str, Drift, Check, str, str]] = [
         notebook_instances,
         "notebook-kms",
         r"no KMS key: AWS-managed encryption",
+    ),
+    (
+        "model without network isolation",
+        _model_not_isolated,
+        models,
+        "sagemaker-model-network-isolation",
+        r"^network isolation off$",
+    ),
+    ("model outside the VPC", _model_outside, models, "sagemaker-model-in-vpc", r"^in no VPC: SageMaker's network$"),
+    (
+        "endpoint configuration without a key",
+        _endpoint_config_without_key,
+        models,
+        "sagemaker-endpoint-config-kms",
+        r"^no KMS key: AWS-managed encryption$",
     ),
     (
         "VPC peered",
@@ -667,3 +729,35 @@ def test_the_audit_knows_the_stacks_resources_by_their_names(stack: Callable[[st
     tags = {r.inputs.get("tags", {}).get("Name") for r in of_type(preview, "aws:ec2/securityGroup:SecurityGroup")}
     aliases = {r.inputs["name"] for r in of_type(preview, "aws:kms/alias:Alias")}
     assert studio_group_name(settings) in tags and key_alias(settings) in aliases, (tags, aliases)
+
+
+def test_a_model_and_endpoint_configuration_as_guardrails_13_and_14_allow_pass(
+    account: boto3.Session, settings: Settings, endpoint_policies: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """moto 5.2.5 keeps a model's VPC but drops EnableNetworkIsolation (it reads back False): the
+    model's description is moto's, with the flag as created, answered by a Stubber."""
+    assert {(f.check, f.ok, f.detail) for f in models(account, settings)} == {
+        ("sagemaker-model-network-isolation", True, "no model"),
+        ("sagemaker-model-in-vpc", True, "no model"),
+        ("sagemaker-endpoint-config-kms", True, "no endpoint configuration"),
+    }
+    built = build(account, settings, endpoint_policies, endpoints=False)
+    model, configuration = _model(account, built), _endpoint_config(account, built)
+    moto = boto3.Session.client(account, "sagemaker")
+    with stubbed(account, monkeypatch) as stub:
+        stub.add_response("list_models", _shape(moto.list_models()), {})
+        stub.add_response("list_endpoint_configs", _shape(moto.list_endpoint_configs()), {})
+        described = {**_shape(moto.describe_model(ModelName=model)), "EnableNetworkIsolation": True}
+        stub.add_response("describe_model", described, {"ModelName": model})
+        # moto's answer carries an empty DataCaptureConfig, which the API never returns.
+        config = _shape(moto.describe_endpoint_config(EndpointConfigName=configuration))
+        config = {key: value for key, value in config.items() if value != {}}
+        stub.add_response("describe_endpoint_config", config, {"EndpointConfigName": configuration})
+        found = {(f.check, f.resource): f for f in models(account, settings)}
+    assert set(found) == {
+        ("sagemaker-model-network-isolation", model),
+        ("sagemaker-model-in-vpc", model),
+        ("sagemaker-endpoint-config-kms", configuration),
+    }
+    assert all(f.ok for f in found.values()), found
+    assert found[("sagemaker-model-network-isolation", model)].control == "SageMaker.5"
