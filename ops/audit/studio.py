@@ -149,20 +149,18 @@ def studio_domains(session: boto3.Session, settings: Settings) -> Iterator[Findi
         yield VPC_ONLY(name, mode == "VpcOnly", f"AppNetworkAccessType {mode}")
         yield _domain_subnets(name, domain, ours)
         yield _domain_groups(name, domain, ours)
-        key = domain.get("KmsKeyId")
-        yield DOMAIN_KEY(
-            name,
-            ours.names_key(key),
-            f"encrypted with the platform key {ours.key_alias}"
-            if ours.names_key(key)
-            else _wrong_key(key, ours, "AWS-managed encryption"),
-        )
+        yield _key_finding(DOMAIN_KEY, name, domain.get("KmsKeyId"), ours)
 
 
-def _wrong_key(key: str | None, ours: Platform, unset: str) -> str:
+def _key_finding(rule: Rule, name: str, key: str | None, ours: Platform) -> Finding:
+    """Whether ``key`` is the account key the platform encrypts with (unset: AWS-managed)."""
+    if ours.names_key(key):
+        return rule(name, True, f"encrypted with the platform key {ours.key_alias}")
     if not ours.key_names:
-        return f"the platform key {ours.key_alias} is missing or not an enabled customer key"
-    return f"encrypted with {key}, not the platform key {ours.key_alias}" if key else f"no KMS key: {unset}"
+        return rule(name, False, f"the platform key {ours.key_alias} is missing or not an enabled customer key")
+    if not key:
+        return rule(name, False, "no KMS key: AWS-managed encryption")
+    return rule(name, False, f"encrypted with {key}, not the platform key {ours.key_alias}")
 
 
 def _domain_subnets(name: str, domain: Mapping[str, Any], ours: Platform) -> Finding:
@@ -264,14 +262,7 @@ def notebook_instances(session: boto3.Session, settings: Settings) -> Iterator[F
         )
         root = notebook.get("RootAccess", "Enabled")
         yield NOTEBOOK_ROOT(name, root == "Disabled", f"root access {root}")
-        key = notebook.get("KmsKeyId")
-        yield NOTEBOOK_KEY(
-            name,
-            ours.names_key(key),
-            f"encrypted with the platform key {ours.key_alias}"
-            if ours.names_key(key)
-            else _wrong_key(key, ours, "AWS-managed encryption"),
-        )
+        yield _key_finding(NOTEBOOK_KEY, name, notebook.get("KmsKeyId"), ours)
 
 
 def models(session: boto3.Session, settings: Settings) -> Iterator[Finding]:
@@ -305,14 +296,8 @@ def models(session: boto3.Session, settings: Settings) -> Iterator[Finding]:
             else "in no VPC: SageMaker's network",
         )
     for name in configurations:
-        key = client.describe_endpoint_config(EndpointConfigName=name).get("KmsKeyId")
-        yield ENDPOINT_CONFIG_KEY(
-            name,
-            ours.names_key(key),
-            f"encrypted with the platform key {ours.key_alias}"
-            if ours.names_key(key)
-            else _wrong_key(key, ours, "AWS-managed encryption"),
-        )
+        configuration = client.describe_endpoint_config(EndpointConfigName=name)
+        yield _key_finding(ENDPOINT_CONFIG_KEY, name, configuration.get("KmsKeyId"), ours)
 
 
 def studio_vpcs(session: boto3.Session, settings: Settings) -> Iterator[Finding]:
