@@ -117,12 +117,12 @@ class PackSession:
         """The packs, connected and configured (waiting for them to start, the first time)."""
         try:
             while self._starting:
-                folder, process = self._starting.pop(0)
+                # Still listed as starting until connected: a pack that fails to connect or to take
+                # its configuration is stopped with the others, not left running.
+                folder, process = self._starting[0]
                 self.packs.append(self._connect(folder, process, self._policy_config.get(folder.name, {})))
+                self._starting.pop(0)
         except BaseException:
-            for _, process in self._starting:
-                process.kill()
-            self._starting = []
             self.close()
             raise
         return self.packs

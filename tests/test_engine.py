@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from contracts.project import ProjectError, load_project, stack_config
+from offline import EngineError
+from offline.analyzer import PackSession, discover_packs
 from offline.engine import Preview, preview
 from offline.report import to_json, to_text
 from tests.conftest import FIXTURES, ROOT, run_engine
@@ -222,6 +224,18 @@ def test_bad_policy_config_exits_2_with_one_line(tmp_path: Path, content: str, p
     )
     assert run.returncode == 2
     assert_one_line_error(run.stderr, fragment)
+
+
+def test_a_pack_that_refuses_its_configuration_is_stopped_with_the_others(platform: Preview) -> None:
+    """Each pack is started, then configured: one that refuses its configuration must not outlive
+    the session (it once did, one orphaned process per refused configuration)."""
+    tooling = next(stack.result for stack in platform.stacks if stack.result.name == "tooling")
+    config = {"studio-vpc-only": {"no-such-policy": "advisory"}}
+    session = PackSession.for_result(discover_packs(POLICIES), tooling, config)
+    started = [process for _, process in session._starting]
+    with pytest.raises(EngineError, match="'no-such-policy' is not a policy of the pack"):
+        session.analyze(tooling)
+    assert len(started) == 4 and all(process.poll() is not None for process in started)
 
 
 def test_cli_exits_0_on_our_own_stacks_with_the_example_policy_configs() -> None:
