@@ -4,11 +4,12 @@ control) and, per resource, whether the live account still matches it."""
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import boto3
+from botocore.exceptions import ClientError
 
 from contracts.config import Settings
 
@@ -74,3 +75,28 @@ def read_once(session: boto3.Session, what: str, read: Callable[[], T]) -> T:
 def pages(client: Any, operation: str, key: str, **kwargs: Any) -> list[Any]:
     """Every item under ``key`` of every page of a paginated operation."""
     return [item for page in client.get_paginator(operation).paginate(**kwargs) for item in page.get(key, [])]
+
+
+def error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def strings(found: Any) -> list[str]:
+    """A policy element that is a string or a list of strings, as a list."""
+    if isinstance(found, str):
+        return [found]
+    return [item for item in found if isinstance(item, str)] if isinstance(found, list) else []
+
+
+def statements(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """A policy document's statements (one, or a list), each a mapping."""
+    found = document.get("Statement", [])
+    return [s for s in (found if isinstance(found, list) else [found]) if isinstance(s, Mapping)]
+
+
+def is_customer_key(key: Any) -> bool:
+    """Whether a KMS key reference names a key of the customer's: set, and neither an AWS managed
+    key's alias (``alias/aws/s3``, ``alias/aws/sagemaker``, or their ARNs) nor Redshift's AWS owned key."""
+    if not isinstance(key, str) or not key or key == "AWS_OWNED_KMS_KEY":
+        return False
+    return not (key.startswith("alias/aws/") or ":alias/aws/" in key)

@@ -13,7 +13,7 @@ import boto3
 
 from contracts import naming
 from contracts.config import Settings
-from ops.audit.findings import Check, Finding, Rule, pages
+from ops.audit.findings import Check, Finding, Rule, pages, statements, strings
 
 PLATFORM_ROLES = Rule("iam-roles", guardrail="29", control="")
 ADMIN = Rule("iam-no-admin", guardrail="29", control="IAM.1")
@@ -28,23 +28,12 @@ ADMINISTRATOR_ACCESS_ARN = re.compile(rf"^arn:aws[a-z-]*:iam::aws:policy/{ADMINI
 ACCOUNT_ROOT = re.compile(r"^(?:arn:aws[a-z-]*:iam::\d{12}:root|\d{12})$")
 
 
-def _strings(found: Any) -> list[str]:
-    if isinstance(found, str):
-        return [found]
-    return [item for item in found if isinstance(item, str)] if isinstance(found, list) else []
-
-
 def _document(found: Any) -> Mapping[str, Any]:
     """A policy document as IAM returns it: already decoded by boto3, or URL-encoded JSON text."""
     if isinstance(found, Mapping):
         return found
     parsed = json.loads(urllib.parse.unquote(str(found)))
     return parsed if isinstance(parsed, Mapping) else {}
-
-
-def _statements(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    found = document.get("Statement", [])
-    return [s for s in (found if isinstance(found, list) else [found]) if isinstance(s, Mapping)]
 
 
 def _label(where: str, index: int, statement: Mapping[str, Any]) -> str:
@@ -56,18 +45,18 @@ def _wildcards(where: str, document: Mapping[str, Any]) -> dict[Rule, list[str]]
     or NotAction), a whole service (``service:*``) on every resource, or kms:Decrypt/ReEncryptFrom on
     every key. A statement that is admin counts as that alone, as in the cicd-iam policy pack."""
     found: dict[Rule, list[str]] = {ADMIN: [], SERVICE_WILDCARD: [], DECRYPT_ALL_KEYS: []}
-    for index, statement in enumerate(_statements(document)):
+    for index, statement in enumerate(statements(document)):
         if statement.get("Effect") != "Allow":
             continue
         label = _label(where, index, statement)
-        actions = [action.lower() for action in _strings(statement.get("Action"))]
+        actions = [action.lower() for action in strings(statement.get("Action"))]
         if "NotAction" in statement:
             found[ADMIN].append(f"{label} allows every action but its NotAction")
             continue
         if {"*", "*:*"} & set(actions):
             found[ADMIN].append(f"{label} allows every action (*)")
             continue
-        if "*" not in _strings(statement.get("Resource")) and "NotResource" not in statement:
+        if "*" not in strings(statement.get("Resource")) and "NotResource" not in statement:
             continue
         service_wide = [action for action in actions if action.endswith(":*")]
         if service_wide:
@@ -86,7 +75,7 @@ def _trust(document: Mapping[str, Any]) -> dict[Rule, list[str]]:
     """Whom a trust policy lets in too widely: anyone (``*``, ``{"AWS": "*"}``, NotPrincipal) or a
     whole account (its root)."""
     found: dict[Rule, list[str]] = {TRUST_WILDCARD: [], TRUST_ACCOUNT_ROOT: []}
-    for index, statement in enumerate(_statements(document)):
+    for index, statement in enumerate(statements(document)):
         if statement.get("Effect") != "Allow":
             continue
         label = _label("trust", index, statement)
@@ -96,7 +85,7 @@ def _trust(document: Mapping[str, Any]) -> dict[Rule, list[str]]:
         elif principal == "*":
             found[TRUST_WILDCARD].append(f"{label} trusts principal *")
         elif isinstance(principal, Mapping):
-            for aws in _strings(principal.get("AWS")):
+            for aws in strings(principal.get("AWS")):
                 if aws == "*":
                     found[TRUST_WILDCARD].append(f'{label} trusts {{"AWS": "*"}}')
                 elif ACCOUNT_ROOT.match(aws):

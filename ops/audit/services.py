@@ -13,7 +13,7 @@ from contracts import naming
 from contracts.config import Settings
 from contracts.feature_catalog import load_catalog
 from contracts.model_registry import model_registry_policy
-from ops.audit.findings import Check, Finding, Rule, pages
+from ops.audit.findings import Check, Finding, Rule, error_code, is_customer_key, pages
 
 WAREHOUSE = Rule("redshift-warehouse", guardrail="26", control="")
 SERVERLESS_PUBLIC = Rule(
@@ -41,21 +41,9 @@ ONLINE_STORE_KMS = Rule(
 MODEL_REGISTRY_POLICY = Rule("model-registry-policy", guardrail="", control="")
 
 
-def _error_code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
-
-
-def _customer_key(key: Any) -> bool:
-    """Whether a KMS key reference names a key of the customer's: set, and not an AWS managed key's
-    alias (``alias/aws/s3``, ``alias/aws/sagemaker``, or their ARNs) nor Redshift's AWS owned key."""
-    if not isinstance(key, str) or not key or key == "AWS_OWNED_KMS_KEY":
-        return False
-    return not (key.startswith("alias/aws/") or ":alias/aws/" in key)
-
-
 def _key_problem(key: Any, what: str) -> str:
     """Nothing when ``key`` is a customer key; else one line saying what ``what`` is encrypted with."""
-    if _customer_key(key):
+    if is_customer_key(key):
         return ""
     if not key:
         return f"{what} not encrypted with a customer key (no KMS key set)"
@@ -204,7 +192,7 @@ def production_pipeline(session: boto3.Session, settings: Settings) -> Iterator[
     try:
         pipeline = session.client("codepipeline").get_pipeline(name=name)["pipeline"]
     except ClientError as error:
-        if _error_code(error) != "PipelineNotFoundException":
+        if error_code(error) != "PipelineNotFoundException":
             raise
         yield PRODUCTION_APPROVAL(name, False, "missing; expected the stack's production pipeline")
         return
@@ -257,7 +245,7 @@ def feature_groups(session: boto3.Session, settings: Settings) -> Iterator[Findi
         try:
             group = sagemaker.describe_feature_group(FeatureGroupName=name)
         except ClientError as error:
-            if _error_code(error) not in ("ResourceNotFound", "ResourceNotFoundException"):
+            if error_code(error) not in ("ResourceNotFound", "ResourceNotFoundException"):
                 raise
             yield FEATURE_GROUPS(name, False, f"missing; expected the stack's feature group (features/{name}.yaml)")
             continue
@@ -314,7 +302,7 @@ def model_registry(session: boto3.Session, settings: Settings) -> Iterator[Findi
     try:
         text = session.client("sagemaker").get_model_package_group_policy(ModelPackageGroupName=name)["ResourcePolicy"]
     except ClientError as error:
-        if _error_code(error) not in ("ValidationException", "ResourceNotFound", "ResourceNotFoundException"):
+        if error_code(error) not in ("ValidationException", "ResourceNotFound", "ResourceNotFoundException"):
             raise
         yield MODEL_REGISTRY_POLICY(name, False, "no resource policy (or no group); expected the stack's")
         return

@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from contracts import naming
 from contracts.config import Settings
-from ops.audit.findings import Check, Finding, Rule, pages
+from ops.audit.findings import Check, Finding, Rule, error_code, is_customer_key, pages, statements, strings
 
 PUBLIC_ACCESS_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 #: The default key S3 (and CodeBuild, CodePipeline) fall back to: AWS managed, not the platform's.
@@ -27,22 +27,6 @@ VERSIONING = Rule("bucket-versioning", guardrail="24", control="S3.14")
 KEY_ROTATION = Rule("kms-key-rotation", guardrail="25", control="KMS.4")
 KEY_POLICY = Rule("kms-key-policy", guardrail="25", control="KMS.5")
 TRAINING_WORKGROUP = Rule("training-workgroup", guardrail="", control="")
-
-
-def _error_code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
-
-
-def _strings(found: Any) -> list[str]:
-    """A policy element that is a string or a list of strings, as a list."""
-    if isinstance(found, str):
-        return [found]
-    return [item for item in found if isinstance(item, str)] if isinstance(found, list) else []
-
-
-def _statements(policy: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    found = policy.get("Statement", [])
-    return [s for s in (found if isinstance(found, list) else [found]) if isinstance(s, Mapping)]
 
 
 def _anyone(principal: Any) -> bool:
@@ -65,17 +49,12 @@ def account_public_access_block(session: boto3.Session, settings: Settings) -> I
             "PublicAccessBlockConfiguration"
         ]
     except ClientError as error:
-        if _error_code(error) != "NoSuchPublicAccessBlockConfiguration":
+        if error_code(error) != "NoSuchPublicAccessBlockConfiguration":
             raise
         yield ACCOUNT_PUBLIC_ACCESS_BLOCK(settings.account_id, False, "no account-level public access block")
         return
     off = _flags_off(block)
     yield ACCOUNT_PUBLIC_ACCESS_BLOCK(settings.account_id, not off, off or "all four on")
-
-
-def _is_aws_managed_key(key: str) -> bool:
-    """Whether a key reference names an AWS managed key by its alias (``alias/aws/s3``, or its ARN)."""
-    return key.startswith("alias/aws/") or ":alias/aws/" in key
 
 
 def _log_targets(s3: Any, names: list[str]) -> set[str]:
@@ -94,7 +73,7 @@ def _encryption(s3: Any, name: str, log_target: bool) -> tuple[bool, str]:
         rules = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]["Rules"]
         default: Mapping[str, Any] = rules[0]["ApplyServerSideEncryptionByDefault"]
     except ClientError as error:
-        if _error_code(error) != "ServerSideEncryptionConfigurationNotFoundError":
+        if error_code(error) != "ServerSideEncryptionConfigurationNotFoundError":
             raise
         return False, "no default encryption"
     except (KeyError, IndexError):
@@ -106,7 +85,7 @@ def _encryption(s3: Any, name: str, log_target: bool) -> tuple[bool, str]:
     if algorithm not in ("aws:kms", "aws:kms:dsse"):
         return False, f"{algorithm}; expected SSE-KMS with a customer key"
     key = str(default.get("KMSMasterKeyID") or AWS_MANAGED_S3_KEY)
-    if _is_aws_managed_key(key):
+    if not is_customer_key(key):
         return False, f"{algorithm} with the AWS managed key {key}; expected a customer key"
     return True, algorithm
 
@@ -128,9 +107,9 @@ def _condition_is_insecure_transport(condition: Any) -> bool:
 def _denies_insecure_transport(policy: Mapping[str, Any], bucket_arn: str) -> bool:
     """Whether a bucket policy denies everyone every S3 action on the bucket and its objects when
     the request does not use TLS, as components/storage.py writes it."""
-    for statement in _statements(policy):
-        actions = [action.lower() for action in _strings(statement.get("Action"))]
-        resources = _strings(statement.get("Resource"))
+    for statement in statements(policy):
+        actions = [action.lower() for action in strings(statement.get("Action"))]
+        resources = strings(statement.get("Resource"))
         if (
             statement.get("Effect") == "Deny"
             and _anyone(statement.get("Principal"))
@@ -147,7 +126,7 @@ def _tls_only(s3: Any, name: str, partition: str) -> tuple[bool, str]:
     try:
         text = s3.get_bucket_policy(Bucket=name)["Policy"]
     except ClientError as error:
-        if _error_code(error) != "NoSuchBucketPolicy":
+        if error_code(error) != "NoSuchBucketPolicy":
             raise
         return False, "no bucket policy; expected a Deny on aws:SecureTransport false"
     try:
@@ -176,7 +155,7 @@ def buckets(session: boto3.Session, settings: Settings) -> Iterator[Finding]:
         try:
             off = _flags_off(s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"])
         except ClientError as error:
-            if _error_code(error) != "NoSuchPublicAccessBlockConfiguration":
+            if error_code(error) != "NoSuchPublicAccessBlockConfiguration":
                 raise
             off = "no public access block"
         yield PUBLIC_ACCESS_BLOCK(name, not off, off or "all four on")
@@ -208,7 +187,7 @@ def kms_keys(session: boto3.Session, settings: Settings) -> Iterator[Finding]:
         # NotPrincipal in an Allow lets in everyone but those it names.
         anyone = [
             str(statement.get("Sid", index))
-            for index, statement in enumerate(_statements(policy))
+            for index, statement in enumerate(statements(policy))
             if statement.get("Effect") == "Allow"
             and (_anyone(statement.get("Principal")) or "NotPrincipal" in statement)
             and not statement.get("Condition")

@@ -20,7 +20,7 @@ from contracts.endpoints import (
     S3_GATEWAY_ACTIONS,
     endpoint_service_name,
 )
-from ops.audit.findings import Check, Finding, Rule, pages, read_once
+from ops.audit.findings import Check, Finding, Rule, pages, read_once, statements, strings
 
 LIVE_ENDPOINT_STATES = ("available", "pending", "pendingacceptance")
 #: Peering connections that carry, or are about to carry, traffic.
@@ -341,26 +341,32 @@ def _vpc_endpoints(endpoints: list[Any], vpc: str, settings: Settings) -> Iterat
     )
 
 
-def _listed(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
+def _policy(document: str | None) -> Mapping[str, Any] | None:
+    """An endpoint's policy document, parsed; None when it is not a JSON object."""
+    try:
+        policy = json.loads(document or "")
+    except ValueError:
+        return None
+    return policy if isinstance(policy, Mapping) else None
 
 
 def _policy_problems(
-    document: str | None, actions: frozenset[str], resource_allowed: Callable[[str], bool], principal: str | None
+    policy: Mapping[str, Any] | None,
+    actions: frozenset[str],
+    resource_allowed: Callable[[str], bool],
+    principal: str | None,
 ) -> list[str]:
     """How an endpoint policy lets through more than the stack's: AWS's default full access, or an
     Allow beyond ``actions``, beyond the resources ``resource_allowed`` accepts, or (with
     ``principal``, the account root the stack names) to anyone else."""
-    try:
-        policy = json.loads(document or "")
-    except ValueError:
+    if policy is None:
         return ["no readable policy"]
     problems: list[str] = []
-    for statement in _listed(policy.get("Statement", [])):
-        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
+    for statement in statements(policy):
+        if statement.get("Effect") != "Allow":
             continue
-        granted = [str(a) for a in _listed(statement.get("Action", []))]
-        on = [str(r) for r in _listed(statement.get("Resource", []))]
+        granted = strings(statement.get("Action"))
+        on = strings(statement.get("Resource"))
         if "NotAction" in statement or "NotResource" in statement or ("*" in granted and "*" in on):
             problems.append("full access (AWS's default policy)")
             continue
@@ -368,7 +374,7 @@ def _policy_problems(
         problems += [f"on {resource}" for resource in on if not resource_allowed(resource)]
         who = statement.get("Principal")
         named = who.get("AWS") if isinstance(who, Mapping) else who
-        if principal is not None and _listed(named) != [principal]:
+        if principal is not None and strings(named) != [principal]:
             problems.append(f"to {named}")
     return list(dict.fromkeys(problems))
 
@@ -397,9 +403,10 @@ def _endpoint_policies(endpoints: list[Any], settings: Settings) -> Iterator[Fin
         if endpoint.get("ServiceName") not in narrowed:
             continue
         actions, allowed, principal = narrowed[endpoint["ServiceName"]]
-        problems = _policy_problems(endpoint.get("PolicyDocument"), actions, allowed, principal)
+        policy = _policy(endpoint.get("PolicyDocument"))
+        problems = _policy_problems(policy, actions, allowed, principal)
         # "*" is the resource of the bearer-token statement only, which its condition narrows.
-        problems += _unconditioned_token(endpoint.get("PolicyDocument")) if principal else []
+        problems += _unconditioned_token(policy) if principal and policy is not None else []
         short = str(endpoint["ServiceName"]).removeprefix(f"com.amazonaws.{region}.")
         yield ENDPOINT_POLICIES(
             f"{endpoint['VpcEndpointId']} ({short})",
@@ -408,23 +415,18 @@ def _endpoint_policies(endpoints: list[Any], settings: Settings) -> Iterator[Fin
         )
 
 
-def _unconditioned_token(document: str | None) -> list[str]:
+def _unconditioned_token(policy: Mapping[str, Any]) -> list[str]:
     """A statement on every resource ("*") that is not the bearer-token one narrowed to CodeArtifact."""
-    try:
-        policy = json.loads(document or "")
-    except ValueError:
-        return []
     return [
         "allows on * beyond CodeArtifact's bearer token"
-        for statement in _listed(policy.get("Statement", []))
-        if isinstance(statement, Mapping)
-        and statement.get("Effect") == "Allow"
-        and "*" in _listed(statement.get("Resource", []))
+        for statement in statements(policy)
+        if statement.get("Effect") == "Allow"
+        and "*" in strings(statement.get("Resource"))
         and (
-            _listed(statement.get("Action")) != ["sts:GetServiceBearerToken"]
+            strings(statement.get("Action")) != ["sts:GetServiceBearerToken"]
             or "sts:AWSServiceName" not in json.dumps(statement.get("Condition", {}))
         )
-        and "*" not in _listed(statement.get("Action"))
+        and "*" not in strings(statement.get("Action"))
     ]
 
 
