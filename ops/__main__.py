@@ -155,21 +155,22 @@ def audit(args: argparse.Namespace) -> int:
 
     settings = _settings(args.project, args.account, ACCOUNT_ROLES)
     topic = _topic(args.notify) if args.notify else None
+    # The build's own credentials: they publish, and (the audit role) read the tooling account.
+    ambient = aws_ops.session(args.region or settings.region)
     try:
         if args.auditor and settings.role == "tooling":
-            # The tooling account is read by the audit role itself, the build's own credentials.
-            session = aws_ops.session(args.region or settings.region)
+            session = ambient
         else:
             session = _target(args, settings, settings.target.auditor if args.auditor else None)
         findings = run_audit(session, settings)
     except OpsError as error:
         if topic:
-            notify(aws_ops.session(args.region or settings.region), topic, settings, [], str(error))
+            notify(ambient, topic, settings, [], str(error))
         raise
     print(to_json(findings) if args.format == "json" else table(findings))
     drift = [f for f in findings if not f.ok]
     if drift and topic:
-        notify(aws_ops.session(args.region or settings.region), topic, settings, drift)
+        notify(ambient, topic, settings, drift)
     return 1 if drift else 0
 
 

@@ -20,6 +20,14 @@ from ops.audit.findings import Finding
 from tests.conftest import ROOT
 
 REGION = "eu-west-1"
+#: The API operations whose IAM action has another name (the Service Authorization Reference's S3
+#: pages): (boto3 service, operation) to the action. Every other is ``<signing name>:<operation>``.
+RENAMED_ACTIONS = {
+    ("s3", "ListBuckets"): "s3:ListAllMyBuckets",
+    ("s3", "GetBucketEncryption"): "s3:GetEncryptionConfiguration",
+    ("s3", "GetPublicAccessBlock"): "s3:GetBucketPublicAccessBlock",
+    ("s3control", "GetPublicAccessBlock"): "s3:GetAccountPublicAccessBlock",
+}
 
 
 def _free_port() -> int:

@@ -26,7 +26,7 @@ from contracts.audit import AUDIT_ACTIONS
 from contracts.endpoints import endpoint_service_name
 from offline.engine import StackPreview
 from ops.__main__ import main
-from tests.ops.conftest import in_account
+from tests.ops.conftest import RENAMED_ACTIONS, in_account
 from tests.ops.deployed import (
     HANDLERS,
     IGNORED,
@@ -198,24 +198,15 @@ def drift_lines(output: str) -> list[str]:
     return [line for line in output.splitlines() if "  DRIFT  " in line]
 
 
-#: The IAM actions whose API operation has another name (the Service Authorization Reference's S3 page).
-ACTION_OF = {
-    "s3:ListBuckets": "s3:ListAllMyBuckets",
-    "s3:GetBucketEncryption": "s3:GetEncryptionConfiguration",
-    "s3:GetPublicAccessBlock": "s3:GetBucketPublicAccessBlock",
-}
-
-
 def called_actions(monkeypatch: pytest.MonkeyPatch) -> set[str]:
     """From now on, the IAM action of every AWS call made (signing name and operation), moto's and
-    answered alike; S3 Control's public access block is the account's."""
+    answered alike."""
     called: set[str] = set()
     make = BaseClient._make_api_call  # type: ignore[attr-defined]  # botocore's stubs omit it
 
     def recording(self: Any, operation: str, params: Mapping[str, Any]) -> Any:
-        service = self.meta.service_model.service_name
-        action = f"{self.meta.service_model.signing_name}:{operation}"
-        called.add("s3:GetAccountPublicAccessBlock" if service == "s3control" else ACTION_OF.get(action, action))
+        model = self.meta.service_model
+        called.add(RENAMED_ACTIONS.get((model.service_name, operation), f"{model.signing_name}:{operation}"))
         return make(self, operation, params)
 
     monkeypatch.setattr(BaseClient, "_make_api_call", recording)
