@@ -13,7 +13,7 @@ from contracts import naming
 from contracts.config import Settings
 from contracts.feature_catalog import load_catalog
 from contracts.model_registry import model_registry_policy
-from ops.audit.findings import Check, Finding, Rule, error_code, is_customer_key, pages
+from ops.audit.findings import Check, Finding, Rule, error_code, is_customer_key, pages, statements
 
 WAREHOUSE = Rule("redshift-warehouse", guardrail="26", control="")
 SERVERLESS_PUBLIC = Rule(
@@ -278,14 +278,11 @@ def _canonical(value: Any) -> Any:
 
 def _statements_by_form(policy: Any) -> dict[str, str]:
     """Each statement's canonical form (its Sid left out) to its Sid (or its position)."""
-    found = policy.get("Statement", []) if isinstance(policy, Mapping) else []
-    listed = found if isinstance(found, list) else [found]
     return {
         json.dumps(_canonical({k: v for k, v in statement.items() if k != "Sid"}), sort_keys=True): str(
             statement.get("Sid", f"#{index}")
         )
-        for index, statement in enumerate(listed)
-        if isinstance(statement, Mapping)
+        for index, statement in enumerate(statements(policy) if isinstance(policy, Mapping) else [])
     }
 
 
