@@ -1185,10 +1185,7 @@ def _audit_journeys(r: _Refs) -> list[Journey]:
         return []
     topic = str(r.out[tooling]["approvalTopicArn"])
     sns = {"kms:ViaService": f"sns.{r.region}.amazonaws.com", **_service("sns")}
-    auditors = {
-        stack: naming.role_arn(r.partition, r.account[stack], naming.auditor_role_name(r.kind[stack]))
-        for stack in r.targets
-    }
+    auditors = {stack: r.role(stack, "auditor") for stack in r.targets}
     steps: list[Step] = [
         Call("events.amazonaws.com", "sts:AssumeRole", starter, {"aws:SourceAccount": r.account[tooling]}),
         Call(starter, "codepipeline:StartPipelineExecution", r.arn("codepipeline", tooling, naming.AUDIT_PIPELINE)),
