@@ -19,7 +19,7 @@ from contracts.naming import ACCOUNT_ROLES
 
 #: The project key naming a stack's account role, which decides its place in the deploy order.
 ROLE_KEY = "accountRole"
-#: libyaml's loader where PyYAML has it: the stack files are read once more, for their roles.
+#: libyaml's loader where PyYAML has it (the same documents, several times faster).
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -52,7 +52,7 @@ class Project:
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text()) or {}
+        data = yaml.load(path.read_text(), Loader=_LOADER) or {}  # safe: a safe loader
     except FileNotFoundError:
         raise ProjectError(f"{path}: not found; expected a Pulumi project file there") from None
     except yaml.YAMLError as error:

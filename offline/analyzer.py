@@ -11,9 +11,8 @@ from __future__ import annotations
 import json
 import os
 import selectors
-import subprocess
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,13 +22,14 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 
 from offline import EngineError
 from offline.mocks import ResourceRecord
+from offline.pack_host import PackProcess, host
 from offline.pulumi_internals import (
     analyzer_pb2,
     analyzer_pb2_grpc,
     analyzer_stub,
     enforcement_levels,
-    policy_pack_command,
     policy_pack_environment,
+    policy_pack_module,
 )
 from offline.synth import StackResult
 
@@ -59,7 +59,7 @@ def discover_packs(directory: Path) -> list[Path]:
 @dataclass
 class _RunningPack:
     folder: Path
-    process: subprocess.Popen[str]
+    process: PackProcess
     stub: analyzer_pb2_grpc.AnalyzerStub
     channel: grpc.Channel
     name: str
@@ -79,7 +79,9 @@ class PackSession:
     the environment), configured, and ready to analyze that stack, or variants of it, many times.
 
     The processes start when the session is made; the first analysis waits for them, so a caller
-    can start the packs of a stack before synthesizing it."""
+    can start the packs of a stack before synthesizing it. While the program runs, ``register`` asks
+    the packs about each resource as it is registered, as the engine does during a preview, and the
+    stack's ``analyze`` then reads those answers instead of asking again."""
 
     def __init__(
         self, folders: Sequence[Path], identity: StackIdentity, policy_config: Mapping[str, Mapping[str, Any]]
@@ -90,22 +92,14 @@ class PackSession:
             **os.environ,
             **policy_pack_environment(identity.project, identity.stack, identity.config, "organization"),
         }
-        self._starting = [
-            (
-                folder,
-                # The engine passes its own address; a pack only needs it for logging and never dials it.
-                subprocess.Popen(
-                    policy_pack_command("127.0.0.1:0"),
-                    cwd=folder,
-                    env=env,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                ),
-            )
-            for folder in folders
-        ]
+        # The engine passes its own address; a pack only needs it for logging and never dials it.
+        module = policy_pack_module("127.0.0.1:0")
+        self._starting = [(folder, host().start(module, folder, env)) for folder in folders]
         self.packs: list[_RunningPack] = []
+        self._lock = threading.RLock()
+        #: The resources ``register`` was given and their calls (one per pack), by URN.
+        self._registered: dict[str, list[grpc.Future]] = {}
+        self._providers = _Providers(identity)
 
     @classmethod
     def for_result(
@@ -115,19 +109,20 @@ class PackSession:
 
     def _ready(self) -> list[_RunningPack]:
         """The packs, connected and configured (waiting for them to start, the first time)."""
-        try:
-            while self._starting:
-                # Still listed as starting until connected: a pack that fails to connect or to take
-                # its configuration is stopped with the others, not left running.
-                folder, process = self._starting[0]
-                self.packs.append(self._connect(folder, process, self._policy_config.get(folder.name, {})))
-                self._starting.pop(0)
-        except BaseException:
-            self.close()
-            raise
-        return self.packs
+        with self._lock:
+            try:
+                while self._starting:
+                    # Still listed as starting until connected: a pack that fails to connect or to take
+                    # its configuration is stopped with the others, not left running.
+                    folder, process = self._starting[0]
+                    self.packs.append(self._connect(folder, process, self._policy_config.get(folder.name, {})))
+                    self._starting.pop(0)
+            except BaseException:
+                self.close()
+                raise
+            return self.packs
 
-    def _connect(self, folder: Path, process: subprocess.Popen[str], user_config: Mapping[str, Any]) -> _RunningPack:
+    def _connect(self, folder: Path, process: PackProcess, user_config: Mapping[str, Any]) -> _RunningPack:
         port = _read_port(folder, process)
         channel = grpc.insecure_channel(f"127.0.0.1:{port}")
         stub = analyzer_stub(channel)
@@ -144,52 +139,77 @@ class PackSession:
         stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=_policy_config(folder, info, user_config)))
         return _RunningPack(folder, process, stub, channel, info.name)
 
+    def register(self, record: ResourceRecord) -> None:
+        """A resource of the stack being synthesized, just registered: sent to every pack now."""
+        self._providers.add(record)
+        self._registered[record.urn] = self._ask(self._providers.request(record))
+
     def analyze(self, result: StackResult, only: Collection[str] | None = None) -> list[Violation]:
         """Analyze each resource (or only those whose URN is in ``only``) and then the stack."""
-        return [*self.analyze_resources(result, only), *self.analyze_stack(result)]
+        return self.ask(result, only).violations()
+
+    def ask(self, result: StackResult, only: Collection[str] | None = None) -> Answers:
+        """Send ``analyze``'s calls and return without waiting for the packs: each answers on its own
+        server threads, all packs at once, while the caller goes on."""
+        return Answers(result, self._ready(), self._ask_resources(result, only), self._ask_stack(result))
 
     def analyze_resources(self, result: StackResult, only: Collection[str] | None = None) -> list[Violation]:
         """``Analyze``, one call per resource and pack, as the engine calls it during a preview."""
-        requests = [r for r in _requests(result) if only is None or r.urn in only]
-        # The engine knows which resource it asked about; a diagnostic needs not repeat it.
-        return self._call(
-            result, lambda pack: [v for r in requests for v in _violations(pack, pack.stub.Analyze(r), r.urn)]
-        )
+        return Answers(result, self._ready(), self._ask_resources(result, only), []).violations()
 
     def analyze_stack(self, result: StackResult) -> list[Violation]:
         """``AnalyzeStack``, one call per pack with every resource, its outputs and its dependencies."""
-        request = analyzer_pb2.AnalyzeStackRequest(resources=_stack_resources(result))
-        return self._call(result, lambda pack: list(_violations(pack, pack.stub.AnalyzeStack(request), "")))
+        return Answers(result, self._ready(), [], self._ask_stack(result)).violations()
 
-    def _call(self, result: StackResult, ask: Callable[[_RunningPack], list[Violation]]) -> list[Violation]:
-        """Ask every pack at once (each is its own process), and gather the answers in pack order."""
+    def _ask(self, request: analyzer_pb2.AnalyzeRequest) -> list[grpc.Future]:
+        return [pack.stub.Analyze.future(request) for pack in self._ready()]
 
-        def one(pack: _RunningPack) -> list[Violation]:
-            try:
-                return ask(pack)
-            except grpc.RpcError as error:
-                raise EngineError(
-                    f"policy pack {pack.name}: {error.details()}; expected it to analyze "
-                    f"stack {result.name} without crashing"
-                ) from None
+    def _ask_resources(self, result: StackResult, only: Collection[str] | None) -> list[tuple[str, list[grpc.Future]]]:
+        providers = _Providers.of(result)
+        asked = []
+        for record in result.resources:
+            if only is None or record.urn in only:
+                calls = self._registered.pop(record.urn, None) or self._ask(providers.request(record))
+                asked.append((record.urn, calls))
+        return asked
 
-        packs = self._ready()
-        with ThreadPoolExecutor(max_workers=max(1, len(packs))) as pool:
-            return [violation for answers in pool.map(one, packs) for violation in answers]
+    def _ask_stack(self, result: StackResult) -> list[grpc.Future]:
+        providers = _Providers.of(result)
+        request = analyzer_pb2.AnalyzeStackRequest(
+            resources=[
+                analyzer_pb2.AnalyzerResource(
+                    type=r.type,
+                    properties=_struct(r.outputs or r.inputs),
+                    urn=r.urn,
+                    name=r.name,
+                    options=_options(r),
+                    provider=providers.provider(r),
+                    parent=r.parent,
+                    dependencies=r.dependencies,
+                    propertyDependencies={
+                        key: analyzer_pb2.AnalyzerPropertyDependencies(urns=urns)
+                        for key, urns in r.property_dependencies.items()
+                    },
+                )
+                for r in result.resources
+            ]
+        )
+        return [pack.stub.AnalyzeStack.future(request) for pack in self._ready()]
 
     def close(self) -> None:
-        for _, process in self._starting:
-            process.kill()
-            process.wait()
-        self._starting = []
-        for pack in self.packs:
-            pack.channel.close()
-            pack.process.kill()
-            pack.process.wait()
-            for stream in (pack.process.stdout, pack.process.stderr):
-                if stream is not None:
-                    stream.close()
-        self.packs = []
+        with self._lock:
+            for _, process in self._starting:
+                process.kill()
+                process.wait()
+            self._starting = []
+            for pack in self.packs:
+                pack.channel.close()
+                pack.process.kill()
+                pack.process.wait()
+                for stream in (pack.process.stdout, pack.process.stderr):
+                    if stream is not None:
+                        stream.close()
+            self.packs = []
 
     def __enter__(self) -> PackSession:
         return self
@@ -198,7 +218,42 @@ class PackSession:
         self.close()
 
 
-def _read_port(folder: Path, process: subprocess.Popen[str]) -> int:
+@dataclass
+class Answers:
+    """The calls of one analysis, sent; their answers are read, in the engine's order, on demand."""
+
+    result: StackResult
+    packs: list[_RunningPack]
+    #: Each resource's URN and its ``Analyze`` calls, one per pack.
+    resources: list[tuple[str, list[grpc.Future]]]
+    #: The ``AnalyzeStack`` calls, one per pack (none when only resources were asked).
+    stack: list[grpc.Future]
+
+    def violations(self) -> list[Violation]:
+        """Every pack's diagnostics on each resource, then on the stack, pack by pack."""
+        found = [
+            v
+            for index, pack in enumerate(self.packs)
+            for urn, calls in self.resources
+            # The engine knows which resource it asked about; a diagnostic needs not repeat it.
+            for v in _violations(pack, self._answer(pack, calls[index]), urn)
+        ]
+        for pack, call in zip(self.packs, self.stack, strict=False):
+            found += _violations(pack, self._answer(pack, call), "")
+        return found
+
+    def _answer(self, pack: _RunningPack, call: grpc.Future) -> analyzer_pb2.AnalyzeResponse:
+        try:
+            response: analyzer_pb2.AnalyzeResponse = call.result()
+        except grpc.RpcError as error:
+            raise EngineError(
+                f"policy pack {pack.name}: {error.details()}; expected it to analyze "
+                f"stack {self.result.name} without crashing"
+            ) from None
+        return response
+
+
+def _read_port(folder: Path, process: PackProcess) -> int:
     assert process.stdout is not None and process.stderr is not None
     with selectors.DefaultSelector() as selector:
         selector.register(process.stdout, selectors.EVENT_READ)
@@ -276,73 +331,67 @@ def _struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
     return json_format.ParseDict(json.loads(json.dumps(values, default=str)), struct_pb2.Struct())
 
 
-def _default_provider(result: StackResult, package: str) -> analyzer_pb2.AnalyzerProviderResource:
-    """The provider a resource without an explicit one uses, configured from the stack's ``<package>:*`` keys."""
-    properties = {}
-    for key, value in result.config.items():
-        namespace, _, name = key.partition(":")
-        if namespace == package:
-            try:
-                properties[name] = json.loads(value)
-            except ValueError:
-                properties[name] = value
-    name = f"default_{package}"
-    return analyzer_pb2.AnalyzerProviderResource(
-        type=f"pulumi:providers:{package}",
-        name=name,
-        properties=_struct(properties),
-        urn=f"urn:pulumi:{result.name}::{result.project}::pulumi:providers:{package}::{name}",
-    )
+class _Providers:
+    """The provider each resource of a stack is analyzed with: its explicit provider (a resource of the
+    stack, registered before the resources that use it), or the package's default provider, configured
+    from the stack's ``<package>:*`` keys. Builds each resource's ``Analyze`` request with it."""
 
+    def __init__(self, identity: StackIdentity) -> None:
+        self.identity = identity
+        self.by_urn: dict[str, ResourceRecord] = {}
+        self.defaults: dict[str, analyzer_pb2.AnalyzerProviderResource] = {}
 
-def _provider(
-    result: StackResult, record: ResourceRecord, by_urn: Mapping[str, ResourceRecord]
-) -> analyzer_pb2.AnalyzerProviderResource | None:
-    if not record.custom or record.type.startswith("pulumi:"):
-        return None
-    explicit = by_urn.get(record.provider.rsplit("::", 1)[0]) if record.provider else None
-    if explicit is not None:
-        return analyzer_pb2.AnalyzerProviderResource(
-            type=explicit.type, name=explicit.name, urn=explicit.urn, properties=_struct(explicit.inputs)
+    @classmethod
+    def of(cls, result: StackResult) -> _Providers:
+        providers = cls(StackIdentity(result.project, result.name, result.config))
+        for record in result.resources:
+            providers.add(record)
+        return providers
+
+    def add(self, record: ResourceRecord) -> None:
+        self.by_urn[record.urn] = record
+
+    def request(self, record: ResourceRecord) -> analyzer_pb2.AnalyzeRequest:
+        return analyzer_pb2.AnalyzeRequest(
+            type=record.type,
+            properties=_struct(record.inputs),
+            urn=record.urn,
+            name=record.name,
+            options=_options(record),
+            provider=self.provider(record),
         )
-    return _default_provider(result, record.type.split(":", 1)[0])
+
+    def provider(self, record: ResourceRecord) -> analyzer_pb2.AnalyzerProviderResource | None:
+        if not record.custom or record.type.startswith("pulumi:"):
+            return None
+        explicit = self.by_urn.get(record.provider.rsplit("::", 1)[0]) if record.provider else None
+        if explicit is not None:
+            return analyzer_pb2.AnalyzerProviderResource(
+                type=explicit.type, name=explicit.name, urn=explicit.urn, properties=_struct(explicit.inputs)
+            )
+        package = record.type.split(":", 1)[0]
+        if package not in self.defaults:
+            self.defaults[package] = self._default(package)
+        return self.defaults[package]
+
+    def _default(self, package: str) -> analyzer_pb2.AnalyzerProviderResource:
+        properties = {}
+        for key, value in self.identity.config.items():
+            namespace, _, name = key.partition(":")
+            if namespace == package:
+                try:
+                    properties[name] = json.loads(value)
+                except ValueError:
+                    properties[name] = value
+        name = f"default_{package}"
+        identity = self.identity
+        return analyzer_pb2.AnalyzerProviderResource(
+            type=f"pulumi:providers:{package}",
+            name=name,
+            properties=_struct(properties),
+            urn=f"urn:pulumi:{identity.stack}::{identity.project}::pulumi:providers:{package}::{name}",
+        )
 
 
 def _options(record: ResourceRecord) -> analyzer_pb2.AnalyzerResourceOptions:
     return analyzer_pb2.AnalyzerResourceOptions(protect=record.protect, parent=record.parent)
-
-
-def _requests(result: StackResult) -> list[analyzer_pb2.AnalyzeRequest]:
-    by_urn = {record.urn: record for record in result.resources}
-    return [
-        analyzer_pb2.AnalyzeRequest(
-            type=r.type,
-            properties=_struct(r.inputs),
-            urn=r.urn,
-            name=r.name,
-            options=_options(r),
-            provider=_provider(result, r, by_urn),
-        )
-        for r in result.resources
-    ]
-
-
-def _stack_resources(result: StackResult) -> list[analyzer_pb2.AnalyzerResource]:
-    by_urn = {record.urn: record for record in result.resources}
-    return [
-        analyzer_pb2.AnalyzerResource(
-            type=r.type,
-            properties=_struct(r.outputs or r.inputs),
-            urn=r.urn,
-            name=r.name,
-            options=_options(r),
-            provider=_provider(result, r, by_urn),
-            parent=r.parent,
-            dependencies=r.dependencies,
-            propertyDependencies={
-                key: analyzer_pb2.AnalyzerPropertyDependencies(urns=urns)
-                for key, urns in r.property_dependencies.items()
-            },
-        )
-        for r in result.resources
-    ]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -17,7 +17,8 @@ from offline import EngineError
 from offline.access.check import AccessCheck
 from offline.access.check import check as check_access
 from offline.access.journeys import STACKS as JOURNEY_STACKS
-from offline.analyzer import PackSession, StackIdentity, Violation, discover_packs
+from offline.analyzer import Violation, discover_packs
+from offline.packs import PackProcesses
 from offline.synth import StackResult, synthesize
 
 
@@ -81,53 +82,56 @@ def preview(
     check_stack_set(project, every_config)
     configs = {name: every_config[name] for name in project.stacks[: last + 1]}
     # The previewed stacks whose packs run, in deploy order. The packs of the next PACK_WINDOW stacks
-    # start ahead and come up while the programs run; each stack's close once they analyzed it.
+    # start ahead and come up while the programs run; a stack is handed to its packs once synthesized
+    # and analyzed while the next is (in a process of their own, offline/packs.py).
     analyzed = [name for name in configs if name in wanted] if packs else []
-    sessions: dict[str, PackSession] = {}
+    pack_processes = PackProcesses(packs, policy_config or {}) if analyzed else None
+    started: set[str] = set()
+    violations: dict[str, list[Violation]] = {}
 
     def start_packs(upto: int) -> None:
+        assert pack_processes is not None
         for name in analyzed[:upto]:
-            if name not in sessions:
-                identity = StackIdentity(project.name, name, configs[name])
-                sessions[name] = PackSession(packs, identity, policy_config or {})
+            if name not in started:
+                started.add(name)
+                pack_processes.start(project.name, name, configs[name])
 
-    def analyze(name: str, result: StackResult) -> list[Violation]:
-        try:
-            return sessions[name].analyze(result)
-        finally:
-            sessions[name].close()
+    def finish(name: str) -> None:
+        assert pack_processes is not None
+        if name not in violations:
+            violations[name] = pack_processes.violations(name)
 
     exports: dict[str, dict[str, Any]] = {}
     results: list[StackResult] = []
-    analyses: list[tuple[StackResult, Future[list[Violation]] | None]] = []
-    futures: dict[str, Future[list[Violation]]] = {}
     try:
-        # A stack's packs analyze it in the background while the next stack is synthesized.
-        with ThreadPoolExecutor(max_workers=1) as background:
-            for name, config in configs.items():
-                if name in analyzed:
-                    position = analyzed.index(name)
-                    # At most the window and the stack being analyzed have packs running.
-                    if position >= 2:
-                        futures[analyzed[position - 2]].exception()
-                    start_packs(position + PACK_WINDOW)
-                progress(f"{name}: synthesizing")
-                result = synthesize(project, name, config, exports)
-                results.append(result)
-                exports[name] = result.outputs
-                if name in analyzed:
-                    futures[name] = background.submit(analyze, name, result)
-                if name in wanted:
-                    analyses.append((result, futures.get(name)))
-            checked = None
-            if access and {result.name for result in results} >= set(JOURNEY_STACKS):
-                progress("deciding the journeys with the access model")
-                checked = check_access(results)
-            progress(f"analyzing with {len(packs)} policy packs")
-            previews = [StackPreview(result, future.result() if future else []) for result, future in analyses]
+        for name, config in configs.items():
+            if name in analyzed:
+                position = analyzed.index(name)
+                # At most the window and the stack being analyzed have packs running.
+                if position >= 2:
+                    finish(analyzed[position - 2])
+                start_packs(position + PACK_WINDOW)
+            progress(f"{name}: synthesizing")
+            # The packs are asked about each resource as the program registers it.
+            on_record = (
+                functools.partial(pack_processes.register, name) if pack_processes and name in analyzed else None
+            )
+            result = synthesize(project, name, config, exports, on_record)
+            results.append(result)
+            exports[name] = result.outputs
+            if pack_processes is not None and name in analyzed:
+                pack_processes.analyze(result)
+        checked = None
+        if access and {result.name for result in results} >= set(JOURNEY_STACKS):
+            progress("deciding the journeys with the access model")
+            checked = check_access(results)
+        progress(f"analyzing with {len(packs)} policy packs")
+        for name in analyzed:
+            finish(name)
+        previews = [StackPreview(r, violations.get(r.name, [])) for r in results if r.name in wanted]
     finally:
-        for session in sessions.values():
-            session.close()
+        if pack_processes is not None:
+            pack_processes.close()
     previews.sort(key=lambda p: wanted.index(p.result.name))
     return Preview(project=project, packs=packs, stacks=previews, access=checked)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,28 +42,31 @@ class ResourceRecord:
 class RecordingMonitor(HookedMockMonitor):
     """A mock resource monitor that also records each resource the program registers or reads."""
 
-    def __init__(self, mocks: Mocks) -> None:
+    def __init__(self, mocks: Mocks, on_record: Callable[[ResourceRecord], None] | None = None) -> None:
         super().__init__(mocks)
         self.records: list[ResourceRecord] = []
+        #: Told of each resource as it is recorded, as the engine's policy packs are.
+        self.on_record = on_record
 
     def on_register(self, registration: Registration) -> None:
-        self.records.append(
-            ResourceRecord(
-                type=registration.type,
-                name=registration.name,
-                urn=registration.urn,
-                id=registration.id,
-                custom=registration.custom,
-                parent=registration.parent,
-                provider=registration.provider,
-                protect=registration.protect,
-                retain_on_delete=registration.retain_on_delete,
-                dependencies=registration.dependencies,
-                property_dependencies=registration.property_dependencies,
-                inputs=_plain(registration.inputs),
-                outputs=_plain(registration.outputs),
-            )
+        record = ResourceRecord(
+            type=registration.type,
+            name=registration.name,
+            urn=registration.urn,
+            id=registration.id,
+            custom=registration.custom,
+            parent=registration.parent,
+            provider=registration.provider,
+            protect=registration.protect,
+            retain_on_delete=registration.retain_on_delete,
+            dependencies=registration.dependencies,
+            property_dependencies=registration.property_dependencies,
+            inputs=_plain(registration.inputs),
+            outputs=_plain(registration.outputs),
         )
+        self.records.append(record)
+        if self.on_record is not None:
+            self.on_record(record)
 
     def on_outputs(self, urn: str, outputs: Any) -> None:
         """A component's ``register_outputs``: kept as the component's outputs."""

@@ -6,7 +6,7 @@ import json
 import os
 import runpy
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,16 +33,22 @@ class ProgramError(EngineError):
 
 
 def synthesize(
-    project: Project, stack: str, config: dict[str, str], stack_exports: Mapping[str, Mapping[str, Any]]
+    project: Project,
+    stack: str,
+    config: dict[str, str],
+    stack_exports: Mapping[str, Mapping[str, Any]],
+    on_record: Callable[[ResourceRecord], None] | None = None,
 ) -> StackResult:
-    """Run ``project.main`` for ``stack``; ``stack_exports`` answers its stack references."""
+    """Run ``project.main`` for ``stack``; ``stack_exports`` answers its stack references, and
+    ``on_record`` is told of each resource as the program registers it."""
     region = config.get("aws:region", "us-east-1")
     account_id = _deploy_account(config)
     mocks = PlatformMocks(project.name, stack, account_id, region, stack_exports)
-    monitor = RecordingMonitor(mocks)
+    monitor = RecordingMonitor(mocks, on_record)
     with _program_environment(project.directory):
         # Each stack is a fresh program run: a new root stack resource, config and monitor.
         pulumi_internals.reset_root_stack()
+        pulumi_internals.skip_source_lines()
         pulumi_internals.set_program_config(config)
         pulumi_internals.install_mocks(mocks, monitor, project=project.name, stack=stack)
 

@@ -214,6 +214,14 @@ def check_stub() -> str | None:
     return f"has no {missing}" if missing else None
 
 
+def check_stack_trace() -> str | None:
+    resolve("pulumi.runtime.resource._get_stack_trace")
+    module = resolve("pulumi.runtime.resource")
+    if not callable(getattr(getattr(module, "traceback", None), "extract_stack", None)):
+        return "no longer takes its frames from the module's traceback.extract_stack"
+    return None
+
+
 RESOURCE_PROTO = "pulumi.runtime.proto.resource_pb2"
 ANALYZER_PROTO = "pulumi.runtime.proto.analyzer_pb2"
 
@@ -228,6 +236,7 @@ CHECKS: dict[str, Callable[[], str | None]] = {
     "pulumi.runtime.rpc.deserialize_properties": check_deserialize_properties,
     "pulumi.runtime.rpc._special_sig_key/_special_secret_sig": check_secret_signature,
     "pulumi.runtime.mocks.MockMonitor": check_mock_monitor,
+    "pulumi.runtime.resource._get_stack_trace": check_stack_trace,
     **{
         f"{RESOURCE_PROTO}.{message}": fields_check(RESOURCE_PROTO, message, fields)
         for message, fields in MONITOR_FIELDS.items()
@@ -278,6 +287,46 @@ def test_the_internals_module_imports_and_names_its_version() -> None:
         from offline import pulumi_internals
     assert pulumi_internals.package_version("pulumi") == PULUMI_VERSION
     assert pulumi_internals.package_version("no-such-distribution") == "unknown"
+
+
+def test_source_positions_are_the_same_without_reading_source_lines() -> None:
+    """The engine lets the SDK skip each frame's line of source; the stack and position it sends the
+    monitor for a resource (the frames above the third ``__init__``) must not change."""
+    with importing_internals():
+        from offline import pulumi_internals
+    from pulumi.runtime import resource
+
+    traces: list[Any] = []
+
+    class Resource:
+        def __init__(self) -> None:
+            traces.append(resource._get_stack_trace())
+
+    class Custom(Resource):
+        def __init__(self) -> None:
+            super().__init__()
+
+    class Bucket(Custom):
+        def __init__(self) -> None:
+            super().__init__()
+
+    def program() -> None:
+        Bucket()
+
+    original = resource.traceback
+    try:
+        for skip in (False, True):
+            resource.traceback = original
+            if skip:
+                pulumi_internals.skip_source_lines()
+            program()
+    finally:
+        resource.traceback = original
+    sdk, ours = traces
+    assert sdk.frames and sdk.frames[0].pc.uri.endswith("test_pulumi_internals.py"), broken(
+        "pulumi.runtime.resource._get_stack_trace", f"no longer starts at the program's frame: {sdk}"
+    )
+    assert ours == sdk
 
 
 class ProbeMocks(pulumi.runtime.Mocks):

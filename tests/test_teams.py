@@ -515,28 +515,39 @@ def test_ci_lists_the_stacks_to_deploy_from_the_stack_files(tmp_path: Path) -> N
 
 def test_the_policy_packs_of_only_a_few_stacks_run_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each stack's packs are four processes: with many teams, the engine starts them a few stacks
-    ahead of the synthesis and stops them once they analyzed their stack, so memory stays bounded."""
+    ahead of the synthesis and stops them once they analyzed their stack, so memory stays bounded.
+    Each resource goes to the packs of its own stack, started before its program runs."""
     import offline.engine as engine
 
     alive: set[str] = set()
     most: list[int] = [0]
+    registered: dict[str, int] = {}
 
-    class Session:
-        def __init__(self, folders: object, identity: Any, policy_config: object) -> None:
-            self.stack = identity.stack
-            alive.add(self.stack)
+    class Packs:
+        def __init__(self, folders: object, policy_config: object) -> None:
+            pass
+
+        def start(self, project: str, stack: str, config: object) -> None:
+            alive.add(stack)
             most[0] = max(most[0], len(alive))
 
-        def analyze(self, result: Any) -> list[Any]:
-            assert result.name == self.stack
+        def register(self, stack: str, record: Any) -> None:
+            assert stack in alive and record.urn.startswith(f"urn:pulumi:{stack}::")
+            registered[stack] = registered.get(stack, 0) + 1
+
+        def analyze(self, result: Any) -> None:
+            assert result.name in alive and registered[result.name] == len(result.resources)
+
+        def violations(self, stack: str) -> list[Any]:
+            alive.discard(stack)
             return []
 
         def close(self) -> None:
-            alive.discard(self.stack)
+            pass
 
-    monkeypatch.setattr(engine, "PackSession", Session)
+    monkeypatch.setattr(engine, "PackProcesses", Packs)
     folder = write_teams(copy_project(tmp_path / "teams"), THREE_TEAMS, preprod=True)
     result = engine.preview(folder, access=False)
     assert [stack.result.name for stack in result.stacks] == ORDER
     assert most[0] <= engine.PACK_WINDOW + 1 < len(ORDER)
-    assert alive == set()
+    assert alive == set() and set(registered) == set(ORDER)

@@ -260,6 +260,7 @@ class _Entry:
     wildcard: bool
 
 
+@cache
 def _resolve(text: str) -> tuple[_Entry | None, str | None]:
     """The entry's actions, or the problem with it. ``"*"`` (every action) resolves to no entry and no problem."""
     if text == "*":
