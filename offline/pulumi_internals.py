@@ -134,7 +134,7 @@ def skip_source_lines() -> None:
     ``traceback.extract_stack()`` (``pulumi.runtime.resource._get_stack_trace``). That also reads,
     for every frame of every registration, the line of source, which nothing uses and which costs
     about a tenth of a registration. The positions sent stay the same."""
-    resource_module.traceback = _TRACEBACK
+    setattr(resource_module, "traceback", _TRACEBACK)  # noqa: B010 - the SDK module does not export it
 
 
 def run_program(program: Callable[[], None]) -> None:

@@ -313,15 +313,15 @@ def test_source_positions_are_the_same_without_reading_source_lines() -> None:
     def program() -> None:
         Bucket()
 
-    original = resource.traceback
+    original = vars(resource)["traceback"]
     try:
         for skip in (False, True):
-            resource.traceback = original
+            vars(resource)["traceback"] = original
             if skip:
                 pulumi_internals.skip_source_lines()
             program()
     finally:
-        resource.traceback = original
+        vars(resource)["traceback"] = original
     sdk, ours = traces
     assert sdk.frames and sdk.frames[0].pc.uri.endswith("test_pulumi_internals.py"), broken(
         "pulumi.runtime.resource._get_stack_trace", f"no longer starts at the program's frame: {sdk}"
