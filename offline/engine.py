@@ -19,7 +19,7 @@ from offline.access.check import check as check_access
 from offline.access.journeys import STACKS as JOURNEY_STACKS
 from offline.analyzer import Violation, discover_packs
 from offline.packs import PackProcesses
-from offline.synth import StackResult, synthesize
+from offline.synth import StackResult, collector_paused, synthesize
 
 
 @dataclass
@@ -104,27 +104,29 @@ def preview(
     exports: dict[str, dict[str, Any]] = {}
     results: list[StackResult] = []
     try:
-        for name, config in configs.items():
-            if name in analyzed:
-                position = analyzed.index(name)
-                # At most the window and the stack being analyzed have packs running.
-                if position >= 2:
-                    finish(analyzed[position - 2])
-                start_packs(position + PACK_WINDOW)
-            progress(f"{name}: synthesizing")
-            # The packs are asked about each resource as the program registers it.
-            on_record = (
-                functools.partial(pack_processes.register, name) if pack_processes and name in analyzed else None
-            )
-            result = synthesize(project, name, config, exports, on_record)
-            results.append(result)
-            exports[name] = result.outputs
-            if pack_processes is not None and name in analyzed:
-                pack_processes.analyze(result)
-        checked = None
-        if access and {result.name for result in results} >= set(JOURNEY_STACKS):
-            progress("deciding the journeys with the access model")
-            checked = check_access(results)
+        with collector_paused() as settle:
+            for name, config in configs.items():
+                if name in analyzed:
+                    position = analyzed.index(name)
+                    # At most the window and the stack being analyzed have packs running.
+                    if position >= 2:
+                        finish(analyzed[position - 2])
+                    start_packs(position + PACK_WINDOW)
+                progress(f"{name}: synthesizing")
+                # The packs are asked about each resource as the program registers it.
+                on_record = (
+                    functools.partial(pack_processes.register, name) if pack_processes and name in analyzed else None
+                )
+                result = synthesize(project, name, config, exports, on_record)
+                results.append(result)
+                exports[name] = result.outputs
+                if pack_processes is not None and name in analyzed:
+                    pack_processes.analyze(result)
+                settle()
+            checked = None
+            if access and {result.name for result in results} >= set(JOURNEY_STACKS):
+                progress("deciding the journeys with the access model")
+                checked = check_access(results)
         progress(f"analyzing with {len(packs)} policy packs")
         for name in analyzed:
             finish(name)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import ctypes
+import gc
 import io
 import itertools
 import json
@@ -156,8 +157,13 @@ def stop() -> None:
 
 
 def _serve(control: socket.socket) -> None:
+    # As the gc module's documentation advises for processes that fork without exec: no collection
+    # in the host, and what it loaded frozen before each fork, so that no collection in a pack scans
+    # (and copies, page by page) the objects it shares with the host.
+    gc.disable()
     for module in PRELOADED:
         __import__(module)
+    gc.freeze()
     packs: dict[int, int] = {}
     try:
         while True:
@@ -191,6 +197,7 @@ def _run_pack(request: Mapping[str, Any], fds: Sequence[int]) -> None:
     code = 1
     try:
         _die_with_parent()
+        gc.enable()
         stdout, stderr = fds
         os.dup2(stdout, 1)
         os.dup2(stderr, 2)

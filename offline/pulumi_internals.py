@@ -77,6 +77,7 @@ __all__ = [
     "policy_pack_command",
     "policy_pack_environment",
     "policy_pack_module",
+    "release_program",
     "reset_root_stack",
     "resolve",
     "run_program",
@@ -102,6 +103,14 @@ def reset_root_stack() -> None:
     ``settings.ROOT`` context variable; several stacks synthesized in one process each need their own.
     """
     runtime_settings.ROOT.set(None)
+
+
+def release_program() -> None:
+    """Drop the runtime's hold on the last program run: its root stack, and the settings holding the
+    monitor (with every resource it recorded), the engine and the outputs, so that what the run made
+    can be freed before the next one."""
+    runtime_settings.ROOT.set(None)
+    pulumi.runtime.configure(pulumi.runtime.Settings(project=None, stack=None))
 
 
 def set_program_config(config: Mapping[str, str]) -> None:

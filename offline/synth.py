@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import runpy
@@ -57,11 +58,13 @@ def synthesize(
 
         try:
             pulumi_internals.run_program(run_program)
+            outputs = pulumi_internals.stack_exports()
         except EngineError:
             raise
         except Exception as error:
             raise ProgramError(f"{stack}: {_one_line(error)}") from error
-        outputs = pulumi_internals.stack_exports()
+        finally:
+            pulumi_internals.release_program()
     return StackResult(
         name=stack,
         project=project.name,
@@ -71,6 +74,33 @@ def synthesize(
         resources=monitor.records,
         outputs=json.loads(json.dumps(outputs, default=str)),
     )
+
+
+@contextmanager
+def collector_paused() -> Iterator[Callable[[], None]]:
+    """Python's cyclic garbage collector, paused while programs run, for a run of several stacks.
+
+    A program makes few cycles but hundreds of thousands of objects (the Pulumi SDK's and the AWS
+    provider's classes, loaded as the program first uses them, and every resource's inputs and
+    outputs); with the collector on, its full collections rescan all of them again and again, about
+    a third of a synthesis. Yields ``settle``, to call between programs: one collection frees what
+    the last run left (``synthesize`` has let go of it), and what survives is set aside
+    (``gc.freeze``) so that no later collection scans it again. Memory stays as flat as with the
+    collector on, however many stacks run. Everything is handed back to the collector at the end.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+
+    def settle() -> None:
+        gc.collect()
+        gc.freeze()
+
+    try:
+        yield settle
+    finally:
+        gc.unfreeze()
+        if enabled:
+            gc.enable()
 
 
 def _deploy_account(config: Mapping[str, str]) -> str:
