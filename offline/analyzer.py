@@ -1,7 +1,8 @@
 """Run policy packs the way the Pulumi engine does: one process per pack and stack, over gRPC.
 
 The engine starts ``python -u -m pulumi.policy <engine-address> .`` in the pack's folder with the
-stack's configuration in the environment, reads the port the pack prints, then calls
+stack's configuration in the environment (here: forked from a warm host that runs that module as the
+command would, offline/pack_host.py), reads the port the pack prints, then calls
 ``GetAnalyzerInfo``, ``ConfigureStack``, ``Configure``, ``Analyze`` for each resource (its inputs)
 and ``AnalyzeStack`` once (every resource's outputs, parents and dependencies).
 """

@@ -60,12 +60,14 @@ class PackProcess:
     def kill(self) -> None:
         if not self._stopping:
             self._stopping = True
-            self._host.send({"stop": self.number})
+            if self._host.running:
+                self._host.send({"stop": self.number})
 
     def wait(self) -> int:
         self.kill()
         if self.returncode is None:
-            self.returncode = self._host.exit_status(self.number)
+            # A pack dies with its host (see _die_with_parent): killed, if the host is gone.
+            self.returncode = self._host.exit_status(self.number) if self._host.running else -signal.SIGKILL
         return self.returncode
 
     def poll(self) -> int | None:
@@ -109,7 +111,7 @@ class PackHost:
             try:
                 socket.send_fds(self._socket, [message], list(fds))
             except OSError as error:
-                raise RuntimeError(f"policy pack host: {error}; expected it running") from error
+                raise _stopped(str(error)) from None
 
     def exit_status(self, number: int) -> int:
         """Wait for the host to report that pack ``number`` was stopped and reaped."""
@@ -117,7 +119,7 @@ class PackHost:
             while number not in self._statuses:
                 answer = self._socket.recv(_MESSAGE_BYTES)
                 if not answer:
-                    raise RuntimeError("policy pack host exited; expected it to report the packs it stopped")
+                    raise _stopped("it closed its socket")
                 reply = json.loads(answer)
                 self._statuses[reply["stopped"]] = reply["returncode"]
             return self._statuses.pop(number)
@@ -130,6 +132,12 @@ class PackHost:
         """Close the socket: the host stops every pack it still runs, and exits."""
         self._socket.close()
         self.process.wait()
+
+
+def _stopped(detail: str) -> Exception:
+    from offline import EngineError  # the engine's side only: the host imports nothing of the engine's
+
+    return EngineError(f"the policy pack host stopped ({detail}); expected it to run until the engine ends")
 
 
 _host: PackHost | None = None

@@ -34,6 +34,9 @@ from pathlib import Path
 from typing import Any
 
 from offline import EngineError, pack_host
+from offline.analyzer import Answers, PackSession, StackIdentity, Violation
+from offline.mocks import ResourceRecord
+from offline.synth import StackResult
 
 #: How much lower the packs' priority is than the program's (``nice``: 0 to 19).
 NICENESS = 10
@@ -60,7 +63,7 @@ class PackProcesses:
                 stderr=self._errors,
             )
         self._connection = Connection(ours.detach())
-        self._answers: dict[str, list[Any] | BaseException] = {}
+        self._answers: dict[str, list[Violation] | EngineError] = {}
         # The program registers resources from several threads.
         self._sending = threading.Lock()
         self._send(("configure", list(folders), dict(policy_config)))
@@ -69,15 +72,15 @@ class PackProcesses:
         """Start ``stack``'s packs, ahead of its synthesis."""
         self._send(("start", project, stack, dict(config)))
 
-    def register(self, stack: str, record: Any) -> None:
-        """A resource ``stack``'s program has just registered (a ``ResourceRecord``): asked of the packs now."""
+    def register(self, stack: str, record: ResourceRecord) -> None:
+        """A resource ``stack``'s program has just registered: asked of the packs now."""
         self._send(("register", stack, record))
 
-    def analyze(self, result: Any) -> None:
-        """Analyze a synthesized stack (a ``StackResult``); its answer is read with ``violations``."""
+    def analyze(self, result: StackResult) -> None:
+        """Analyze a synthesized stack; its answer is read with ``violations``."""
         self._send(("analyze", result))
 
-    def violations(self, stack: str) -> list[Any]:
+    def violations(self, stack: str) -> list[Violation]:
         """The violations of a stack handed to ``analyze``, once the packs answered; or its error."""
         while stack not in self._answers:
             try:
@@ -86,7 +89,7 @@ class PackProcesses:
                 raise EngineError(f"the policy packs' process stopped: {self._last_error()}") from None
             self._answers[name] = answer
         answer = self._answers.pop(stack)
-        if isinstance(answer, BaseException):
+        if isinstance(answer, EngineError):
             raise answer
         return answer
 
@@ -107,6 +110,8 @@ class PackProcesses:
             raise EngineError(f"the policy packs' process stopped: {self._last_error()}") from None
 
     def _last_error(self) -> str:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._process.wait(timeout=10)
         self._errors.seek(0)
         lines = self._errors.read().decode(errors="replace").strip().splitlines()
         return lines[-1] if lines else f"exit code {self._process.poll()}"
@@ -121,8 +126,6 @@ class PackProcesses:
 def _serve(connection: Connection) -> None:
     """Take the engine's messages in order. A reader thread drains the socket so that the engine never
     waits on this process; a replier thread waits for each analyzed stack's answers and sends them."""
-    from offline.analyzer import Answers, PackSession, StackIdentity
-
     messages: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
     replies: queue.SimpleQueue[tuple[str, PackSession, Answers | EngineError] | None] = queue.SimpleQueue()
 
@@ -140,7 +143,7 @@ def _serve(connection: Connection) -> None:
         while (item := replies.get()) is not None:
             stack, session, answers = item
             try:
-                answer: list[Any] | EngineError = answers if isinstance(answers, EngineError) else answers.violations()
+                answer = answers if isinstance(answers, EngineError) else answers.violations()
             except EngineError as error:
                 answer = error
             finally:
@@ -187,10 +190,14 @@ def _serve(connection: Connection) -> None:
 
 if __name__ == "__main__":
     os.nice(NICENESS)
+    code = 0
     try:
         _serve(Connection(int(sys.argv[1])))
+    except BaseException:
+        traceback.print_exc()  # its last line is what the engine reports
+        code = 1
     finally:
         # Every pack stopped: the engine waits for this process, not for the interpreter's teardown.
         pack_host.stop()
         sys.stderr.flush()
-        os._exit(0)
+        os._exit(code)
