@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import selectors
-import threading
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,7 +96,6 @@ class PackSession:
         module = policy_pack_module("127.0.0.1:0")
         self._starting = [(folder, host().start(module, folder, env)) for folder in folders]
         self.packs: list[_RunningPack] = []
-        self._lock = threading.RLock()
         #: The resources ``register`` was given and their calls (one per pack), by URN.
         self._registered: dict[str, list[grpc.Future]] = {}
         self._providers = _Providers(identity)
@@ -110,18 +108,17 @@ class PackSession:
 
     def _ready(self) -> list[_RunningPack]:
         """The packs, connected and configured (waiting for them to start, the first time)."""
-        with self._lock:
-            try:
-                while self._starting:
-                    # Still listed as starting until connected: a pack that fails to connect or to take
-                    # its configuration is stopped with the others, not left running.
-                    folder, process = self._starting[0]
-                    self.packs.append(self._connect(folder, process, self._policy_config.get(folder.name, {})))
-                    self._starting.pop(0)
-            except BaseException:
-                self.close()
-                raise
-            return self.packs
+        try:
+            while self._starting:
+                # Still listed as starting until connected: a pack that fails to connect or to take
+                # its configuration is stopped with the others, not left running.
+                folder, process = self._starting[0]
+                self.packs.append(self._connect(folder, process, self._policy_config.get(folder.name, {})))
+                self._starting.pop(0)
+        except BaseException:
+            self.close()
+            raise
+        return self.packs
 
     def _connect(self, folder: Path, process: PackProcess, user_config: Mapping[str, Any]) -> _RunningPack:
         port = _read_port(folder, process)
@@ -198,19 +195,18 @@ class PackSession:
         return [pack.stub.AnalyzeStack.future(request) for pack in self._ready()]
 
     def close(self) -> None:
-        with self._lock:
-            for _, process in self._starting:
-                process.kill()
-                process.wait()
-            self._starting = []
-            for pack in self.packs:
-                pack.channel.close()
-                pack.process.kill()
-                pack.process.wait()
-                for stream in (pack.process.stdout, pack.process.stderr):
-                    if stream is not None:
-                        stream.close()
-            self.packs = []
+        for _, process in self._starting:
+            process.kill()
+            process.wait()
+        self._starting = []
+        for pack in self.packs:
+            pack.channel.close()
+            pack.process.kill()
+            pack.process.wait()
+            for stream in (pack.process.stdout, pack.process.stderr):
+                if stream is not None:
+                    stream.close()
+        self.packs = []
 
     def __enter__(self) -> PackSession:
         return self
