@@ -13,7 +13,8 @@ The engine talks to the host over a Unix socket: ``start`` hands it the pack's s
 pipes (SCM_RIGHTS) and gets no answer, so starting never waits for the host to be warm; ``stop`` kills
 a pack and answers with its exit status once the host has reaped it. A pack's pid stays held until then,
 so a stop never reaches a reused pid. The host stops every pack when the engine's end of the socket
-closes (the engine exited, however it exited), and each pack dies with the host (PR_SET_PDEATHSIG).
+closes (the engine exited, however it exited), and on Linux each pack also dies with the host
+(PR_SET_PDEATHSIG), should the host itself be killed.
 
 Run as ``python offline/pack_host.py <socket-fd>``: by path, not ``-m``, so the host imports nothing
 of the engine's that a pack could see.
@@ -41,8 +42,40 @@ from typing import Any
 #: What ``python -m pulumi.policy`` imports before it runs the pack, and every Python pack imports
 #: next: loaded once, in the host.
 PRELOADED = ("pulumi", "pulumi.runtime", "pulumi_policy", "grpc")
-#: The largest request: a stack's configuration in the pack's environment.
-_MESSAGE_BYTES = 1 << 22
+
+
+class _Channel:
+    """Length-prefixed JSON messages over a Unix stream socket, each with the file descriptors sent
+    alongside it (SCM_RIGHTS): they arrive with the message's first bytes, and are handed out in order."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.socket = sock
+        self._buffer = b""
+        self._fds: list[int] = []
+
+    def send(self, message: Mapping[str, Any], fds: Sequence[int] = ()) -> None:
+        body = json.dumps(message).encode()
+        data = len(body).to_bytes(4, "big") + body
+        sent = socket.send_fds(self.socket, [data], list(fds))
+        self.socket.sendall(data[sent:])
+
+    def receive(self) -> tuple[dict[str, Any], list[int]] | None:
+        """The next message, with the descriptors it carried (``count`` of them: its ``"fds"``); None at
+        the end of the stream."""
+        while True:
+            if len(self._buffer) >= 4:
+                size = int.from_bytes(self._buffer[:4], "big")
+                if len(self._buffer) >= 4 + size:
+                    message = json.loads(self._buffer[4 : 4 + size])
+                    self._buffer = self._buffer[4 + size :]
+                    count = int(message.get("fds", 0))
+                    fds, self._fds = self._fds[:count], self._fds[count:]
+                    return message, fds
+            data, fds, _, _ = socket.recv_fds(self.socket, 1 << 16, 8)
+            self._fds.extend(fds)
+            if not data:
+                return None
+            self._buffer += data
 
 
 class PackProcess:
@@ -78,8 +111,8 @@ class PackHost:
     """The engine's side of the host: one process, started once, shared by every pack session."""
 
     def __init__(self) -> None:
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self._socket = ours
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._channel = _Channel(ours)
         with theirs:
             self.process = subprocess.Popen(
                 [sys.executable, str(Path(__file__).resolve()), str(theirs.fileno())],
@@ -98,7 +131,7 @@ class PackHost:
         err_read, err_write = os.pipe()
         number = next(self._numbers)
         try:
-            request = {"start": number, "argv": list(argv), "cwd": str(cwd), "env": dict(env)}
+            request = {"start": number, "argv": list(argv), "cwd": str(cwd), "env": dict(env), "fds": 2}
             self.send(request, (out_write, err_write))
         finally:
             os.close(out_write)
@@ -106,10 +139,9 @@ class PackHost:
         return PackProcess(self, number, open(out_read, encoding="utf-8"), open(err_read, encoding="utf-8"))
 
     def send(self, request: Mapping[str, Any], fds: Sequence[int] = ()) -> None:
-        message = json.dumps(request).encode()
         with self._send_lock:
             try:
-                socket.send_fds(self._socket, [message], list(fds))
+                self._channel.send(request, fds)
             except OSError as error:
                 raise _stopped(str(error)) from None
 
@@ -117,10 +149,10 @@ class PackHost:
         """Wait for the host to report that pack ``number`` was stopped and reaped."""
         with self._receive_lock:
             while number not in self._statuses:
-                answer = self._socket.recv(_MESSAGE_BYTES)
-                if not answer:
+                answer = self._channel.receive()
+                if answer is None:
                     raise _stopped("it closed its socket")
-                reply = json.loads(answer)
+                reply, _ = answer
                 self._statuses[reply["stopped"]] = reply["returncode"]
             return self._statuses.pop(number)
 
@@ -130,7 +162,7 @@ class PackHost:
 
     def close(self) -> None:
         """Close the socket: the host stops every pack it still runs, and exits."""
-        self._socket.close()
+        self._channel.socket.close()
         self.process.wait()
 
 
@@ -173,12 +205,10 @@ def _serve(control: socket.socket) -> None:
         __import__(module)
     gc.freeze()
     packs: dict[int, int] = {}
+    channel = _Channel(control)
     try:
-        while True:
-            message, fds, _, _ = socket.recv_fds(control, _MESSAGE_BYTES, 2)
-            if not message:
-                return
-            request = json.loads(message)
+        while (received := channel.receive()) is not None:
+            request, fds = received
             if "start" in request:
                 pid = os.fork()
                 if pid == 0:
@@ -192,8 +222,7 @@ def _serve(control: socket.socket) -> None:
                 pid = packs.pop(number)
                 os.kill(pid, signal.SIGKILL)
                 _, status = os.waitpid(pid, 0)
-                reply = {"stopped": number, "returncode": os.waitstatus_to_exitcode(status)}
-                control.send(json.dumps(reply).encode())
+                channel.send({"stopped": number, "returncode": os.waitstatus_to_exitcode(status)})
     finally:
         for pid in packs.values():
             os.kill(pid, signal.SIGKILL)

@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 from offline import EngineError, pulumi_internals
@@ -70,12 +71,11 @@ def _module(folder: Path, name: str, source: str) -> Path:
 
 
 def _gone(pid: int) -> bool:
-    """Whether a process has exited (a zombie waiting for init counts as exited)."""
+    """Whether a process has exited (a zombie waiting to be reaped counts as exited)."""
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
-    except FileNotFoundError:
+        return psutil.Process(pid).status() in (psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD)
+    except psutil.NoSuchProcess:
         return True
-    return state in ("Z", "X")
 
 
 def _wait_gone(pid: int, seconds: float = 10) -> bool:
@@ -102,6 +102,16 @@ def test_a_forked_pack_starts_as_the_command_line_starts_it(tmp_path: Path, host
     assert errors == command.stderr == "to stderr\n"
     assert forked.wait() == command.returncode == 3
     assert forked.poll() == 3
+
+
+def test_a_start_larger_than_the_socket_buffer_arrives_whole(tmp_path: Path, host: PackHost) -> None:
+    """A stack's configuration travels in the pack's environment: megabytes must not be cut."""
+    folder = _module(
+        tmp_path, "measure", "import os, sys\nsys.stdout.buffer.write(str(len(os.environ['BIG'])).encode())\n"
+    )
+    sizes = [3_000_000, 10, 1_500_000]
+    started = [host.start(["measure"], folder, {"PATH": "", "BIG": "x" * size}) for size in sizes]
+    assert [forked.stdout.read() for forked in started if forked.stdout] == [str(size) for size in sizes]
 
 
 def test_a_pack_that_cannot_start_says_why_on_its_stderr(tmp_path: Path, host: PackHost) -> None:
@@ -166,19 +176,10 @@ def test_no_pack_outlives_an_engine_killed_mid_preview() -> None:
 
 
 def _descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().split(")")[-1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
+    try:
+        return [child.pid for child in psutil.Process(pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
 
 
 # --- The packs' process ------------------------------------------------------------------------
