@@ -1,20 +1,22 @@
 """The policy packs' side of a preview, in a process of its own.
 
 The Pulumi CLI runs the program, the engine and the policy packs in separate processes. The offline
-engine runs the program in its own process (offline/synth.py); this module moves the engine's half of
-the analyzer protocol (offline/analyzer.py: starting the packs, configuring them, the ``Analyze`` and
-``AnalyzeStack`` calls and reading their answers) into a second one. A stack is handed over as soon
-as it is synthesized and analyzed while the next one is, without taking the program's process away
-from the program: gRPC's client does part of its work in Python threads, which would otherwise
-compete for that process's interpreter lock with the program.
+engine runs the programs in the engine's own process (offline/synth.py); this module moves the
+engine's half of the analyzer protocol (offline/analyzer.py: starting the packs, configuring them,
+the ``Analyze`` and ``AnalyzeStack`` calls and reading their answers) into a second one. Each
+resource is handed over as the program registers it, each stack once it is synthesized, and both are
+analyzed while the programs go on, without taking the engine's process away from them: gRPC's
+client does part of its work in Python threads, which would compete for that process's interpreter
+lock with the program.
 
 This process and everything it starts run at a lower scheduling priority (``NICENESS``): on a
 machine with few cores the program, which every later step waits for, keeps a core to itself and
 the packs take the rest.
 
 Run as ``python -m offline.packs <socket-fd>``; the engine talks to it through
-``multiprocessing.connection`` (pickled messages): ``start`` a stack's packs, ``analyze`` a stack,
-``stop``. Each ``analyze`` is answered with the stack's violations, or the error it met.
+``multiprocessing.connection`` (pickled messages): ``start`` a stack's packs, ``register`` one of
+its resources, ``analyze`` the stack, ``stop``. Each ``analyze`` is answered with the stack's
+violations, or the error it met.
 """
 
 from __future__ import annotations

@@ -6,11 +6,12 @@ and speaks the analyzer protocol to them. Pulumi promises none of the pieces tha
 ``pulumi.runtime.settings.ROOT``, ``pulumi.runtime.stack.run_pulumi_func``,
 ``pulumi.runtime.sync_await._sync_await``, ``rpc.deserialize_properties`` and the secret signature,
 ``pulumi.runtime.mocks.MockMonitor`` and the fields of the resource monitor's requests, the root
-stack's ``outputs``, ``Output.future``, the generated protobuf modules under
-``pulumi.runtime.proto``, and the hidden policy-pack host ``python -m pulumi.policy``. They live
-here so that a Pulumi upgrade that moves one is a change to this file only, and
-tests/test_pulumi_internals.py names the API that moved and the Pulumi version that moved it (run
-it with ``--noconftest`` when this module no longer imports: tests/conftest.py imports the engine).
+stack's ``outputs``, ``Output.future``, the ``traceback`` that ``pulumi.runtime.resource`` takes each
+resource's stack from, the generated protobuf modules under ``pulumi.runtime.proto``, and the hidden
+policy-pack host ``python -m pulumi.policy``. They live here so that a Pulumi upgrade that moves
+one is a change to this file only, and tests/test_pulumi_internals.py names the API that moved and
+the Pulumi version that moved it (run it with ``--noconftest`` when this module no longer imports:
+tests/conftest.py imports the engine).
 
 The analyzer's protobuf modules are re-exported as they are rather than wrapped message by message:
 offline/analyzer.py builds its requests from them, and the test checks every message and field it uses.
@@ -109,7 +110,7 @@ def release_program() -> None:
     """Drop the runtime's hold on the last program run: its root stack, and the settings holding the
     monitor (with every resource it recorded), the engine and the outputs, so that what the run made
     can be freed before the next one."""
-    runtime_settings.ROOT.set(None)
+    reset_root_stack()
     pulumi.runtime.configure(pulumi.runtime.Settings(project=None, stack=None))
 
 
