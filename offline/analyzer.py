@@ -149,21 +149,24 @@ class PackSession:
     def ask(self, result: StackResult, only: Collection[str] | None = None) -> Answers:
         """Send ``analyze``'s calls and return without waiting for the packs: each answers on its own
         server threads, all packs at once, while the caller goes on."""
-        return Answers(result, self._ready(), self._ask_resources(result, only), self._ask_stack(result))
+        providers = _Providers.of(result)
+        resources = self._ask_resources(result, only, providers)
+        return Answers(result, self._ready(), resources, self._ask_stack(result, providers))
 
     def analyze_resources(self, result: StackResult, only: Collection[str] | None = None) -> list[Violation]:
         """``Analyze``, one call per resource and pack, as the engine calls it during a preview."""
-        return Answers(result, self._ready(), self._ask_resources(result, only), []).violations()
+        return Answers(result, self._ready(), self._ask_resources(result, only, _Providers.of(result)), []).violations()
 
     def analyze_stack(self, result: StackResult) -> list[Violation]:
         """``AnalyzeStack``, one call per pack with every resource, its outputs and its dependencies."""
-        return Answers(result, self._ready(), [], self._ask_stack(result)).violations()
+        return Answers(result, self._ready(), [], self._ask_stack(result, _Providers.of(result))).violations()
 
     def _ask(self, request: analyzer_pb2.AnalyzeRequest) -> list[grpc.Future]:
         return [pack.stub.Analyze.future(request) for pack in self._ready()]
 
-    def _ask_resources(self, result: StackResult, only: Collection[str] | None) -> list[tuple[str, list[grpc.Future]]]:
-        providers = _Providers.of(result)
+    def _ask_resources(
+        self, result: StackResult, only: Collection[str] | None, providers: _Providers
+    ) -> list[tuple[str, list[grpc.Future]]]:
         asked = []
         for record in result.resources:
             if only is None or record.urn in only:
@@ -171,8 +174,7 @@ class PackSession:
                 asked.append((record.urn, calls))
         return asked
 
-    def _ask_stack(self, result: StackResult) -> list[grpc.Future]:
-        providers = _Providers.of(result)
+    def _ask_stack(self, result: StackResult, providers: _Providers) -> list[grpc.Future]:
         request = analyzer_pb2.AnalyzeStackRequest(
             resources=[
                 analyzer_pb2.AnalyzerResource(
